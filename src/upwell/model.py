@@ -1,0 +1,142 @@
+"""The frozen records shared by every stage: sources yield raw items, normalize makes these.
+
+Reads: nothing. Writes: nothing. Analyzers and the store only ever see these types; they never
+see MIME, Slack JSON or iCalendar. All datetimes are timezone-aware UTC; where the source gave an
+offset it is kept beside the instant in ``utc_offset_minutes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+RawKind = Literal["mime", "outlook", "slack", "ics"]
+Channel = Literal["email", "chat"]
+AddressKind = Literal["email", "x500", "slack", "name"]
+Response = Literal["accepted", "declined", "tentative", "needs-action", "delegated", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawItem:
+    """One item as a source hands it over, before any interpretation.
+
+    ``source`` is the reader id (``"mbox"``, ``"slack"``, ...). ``item_id`` is stable for the same
+    item across runs (a path inside the archive, a byte offset, a Slack ``ts``); it is only used as
+    a fallback identity and is never logged. ``data`` holds bytes for ``mime`` and ``ics`` items and
+    a mapping for ``outlook`` and ``slack`` items. ``context`` carries what the reader knows around
+    the item (mail folder, Slack channel and user directory), never content.
+    """
+
+    kind: RawKind
+    source: str
+    item_id: str
+    data: object
+    context: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A source item that could not be read: counted under a content-free ``reason``."""
+
+    reason: str
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A party to a message or meeting.
+
+    ``handle`` is the normalized identifier: a lower-cased SMTP address, an Exchange X.500 path
+    (lower-cased), ``slack:<team>/<user id>``, or a bare display name when nothing better exists.
+    """
+
+    handle: str
+    name: str = ""
+    kind: AddressKind = "email"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One colleague (or the member), possibly known by several handles across sources."""
+
+    key: str
+    name: str
+    handles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One email or chat message, normalized.
+
+    ``body`` is only the author's own words: quoted history, signatures and forwarded parts are
+    split off into ``quoted`` and ``forwarded`` so that no analyzer mistakes them for the author's
+    words. ``message_id``/``in_reply_to``/``references`` are the RFC 5322 ids (or chat equivalents);
+    ``quoted_from``/``quoted_sent`` come from a quoted header block and support reply linkage when
+    ids are missing. ``notes`` lists content-free remarks made while normalizing (for example
+    ``charset_repaired``).
+    """
+
+    source: str
+    source_item_id: str
+    channel: Channel
+    sent_at: datetime
+    utc_offset_minutes: int | None
+    sender: Address
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    bcc: tuple[Address, ...] = ()
+    subject: str = ""
+    body: str = ""
+    quoted: str = ""
+    forwarded: str = ""
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    quoted_from: str | None = None
+    quoted_sent: datetime | None = None
+    conversation: str | None = None
+    thread_id: str | None = None
+    mentions: tuple[Address, ...] = ()
+    folder: str | None = None
+    attachments: int = 0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """An invitee of an event with their response."""
+
+    address: Address
+    response: Response = "unknown"
+    role: str = "required"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One calendar event occurrence (recurrences are expanded, one Event per occurrence).
+
+    ``uid`` is the iCalendar UID shared by all occurrences; ``recurrence_id`` identifies one
+    occurrence (its original start, ISO 8601 UTC) and is ``None`` for a single event. All-day events
+    have ``all_day`` set and start/end at UTC midnight of their dates.
+    """
+
+    source: str
+    source_item_id: str
+    uid: str
+    title: str
+    start: datetime
+    end: datetime
+    utc_offset_minutes: int | None = None
+    timezone: str | None = None
+    all_day: bool = False
+    cancelled: bool = False
+    recurring: bool = False
+    recurrence_id: str | None = None
+    organizer: Address | None = None
+    attendees: tuple[Attendee, ...] = ()
+    location: str = ""
+    notes: tuple[str, ...] = ()
+
+
+Record = Message | Event

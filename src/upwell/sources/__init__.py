@@ -1,0 +1,45 @@
+"""Archive readers, one module per format, all behind :mod:`upwell.sources.base`.
+
+Importing this package registers the built-in readers; :func:`detect` picks one for a path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from upwell.errors import UnknownFormat
+from upwell.sources.base import MAX_ITEM_BYTES, ReaderSpec, reader, readers
+
+__all__ = ["MAX_ITEM_BYTES", "ReaderSpec", "detect", "reader", "readers"]
+
+
+def _load_builtins() -> None:
+    # Imported for their registration side effect, in one place.
+    from upwell.sources import (  # noqa: F401
+        eml,
+        ics,
+        maildir,
+        mbox,
+        outlook_msg,
+        pst,
+        slack,
+        takeout,
+    )
+
+
+def detect(path: Path, fmt: str | None = None) -> ReaderSpec:
+    """The reader for ``path``: the one named by ``fmt``, else the highest-priority match."""
+    _load_builtins()
+    specs = readers()
+    if fmt is not None:
+        if fmt not in specs:
+            raise UnknownFormat(f"no reader named {fmt!r}; choose one of {', '.join(sorted(specs))}")
+        return specs[fmt]
+    if not path.exists():
+        raise UnknownFormat("the path does not exist: check it and try again")
+    for spec in sorted(specs.values(), key=lambda s: -s.priority):
+        if spec.detect(path):
+            return spec
+    raise UnknownFormat(
+        "format not recognised: pass --format with one of " + ", ".join(sorted(specs))
+    )
