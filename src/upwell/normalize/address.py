@@ -21,7 +21,7 @@ _ANGLE = re.compile(r"<([^<>]*)>")
 def fold_name(name: str) -> str:
     """A display name folded for comparison: "Smith, John" and "John Smith" fold the same."""
     cleaned = _ANGLE.sub(" ", name).replace('"', " ").replace("'", " ")
-    words = re.findall(r"[^\W\d_]+", cleaned.lower())
+    words = [w for w in re.findall(r"[^\W\d_]+", cleaned.lower()) if len(w) > 1]
     return " ".join(sorted(words))
 
 

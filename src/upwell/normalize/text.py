@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from selectolax.parser import HTMLParser
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 #: Longest body text we analyze; the rest of a giant body is cut (and noted).
 MAX_TEXT_CHARS = 200_000
@@ -59,12 +59,14 @@ def html_to_text(html: str) -> str:
     tree = HTMLParser(html)
     for tag in tree.css("script, style, head"):
         tag.decompose()
+    for block in tree.css("p, div, li, tr, h1, h2, h3, h4, h5, h6, blockquote, pre, table"):
+        block.insert_after("\n")
     for br in tree.css("br"):
         br.replace_with("\n")
     root = tree.body or tree.root
     if root is None:
         return ""
-    text = root.text(separator="\n", strip=False)
+    text = root.text(separator="", strip=False)
     text = re.sub(r"[ \t\xa0]+", " ", text)
     return _BLANKS.sub("\n\n", text).strip()
 

@@ -1,0 +1,3 @@
+from upwell.deliver.cli import main
+
+main()

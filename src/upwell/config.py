@@ -1,0 +1,70 @@
+"""One typed Settings object, read once from the environment (prefix ``UPWELL_``).
+
+Every field is documented; a test fails when one is not. Secrets have no usable default.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Upwell's configuration. Each field can be set as ``UPWELL_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="UPWELL_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=lambda: Path(user_data_dir("upwell")),
+        description="Data directory holding the SQLite file and the local key file. "
+        "The CLI's --home overrides it.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store. Unset: a SQLite file `upwell.db` in `home`. "
+        "Use postgresql+psycopg://... for PostgreSQL.",
+    )
+    key_provider: Literal["local-file", "env"] = Field(
+        default="local-file",
+        description="Where the key-encryption key comes from: `local-file` (created on first "
+        "use in `home`/keys with mode 0600) or `env` (UPWELL_KEK, base64 of 32 bytes).",
+    )
+    kek: SecretStr | None = Field(
+        default=None,
+        description="Base64 key-encryption key for the `env` key provider. No default: the "
+        "`env` provider refuses to start without it.",
+    )
+    member: str = Field(
+        default="me",
+        description="The local member the CLI acts for on the embedded default (one person, "
+        "one archive). The CLI's --member overrides it.",
+    )
+    batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=50_000,
+        description="Records written per database transaction during an import.",
+    )
+    item_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="Most seconds normalizing one item may take before it is skipped as "
+        "`item_timeout`.",
+    )
+
+    def resolved_database_url(self) -> str:
+        """The store URL, defaulting to the SQLite file in ``home``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'upwell.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

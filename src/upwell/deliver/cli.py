@@ -1,0 +1,199 @@
+"""The ``upwell`` command: a thin shell over the library.
+
+Every command decodes options, calls one library function and renders the result (a rich
+summary on a terminal, or JSON with ``--json``). Errors print their code and fix, never content.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from upwell import __version__
+from upwell.config import Settings
+from upwell.errors import UpwellError
+from upwell.normalize.address import make_address
+from upwell.store.db import Store
+from upwell.tasks.imports import ImportReport, import_archive
+
+err = Console(stderr=True)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    overrides: dict[str, Any] = {}
+    if obj.get("home"):
+        overrides["home"] = obj["home"]
+    if obj.get("member"):
+        overrides["member"] = obj["member"]
+    return Settings(**overrides)
+
+
+@contextmanager
+def _store(ctx: click.Context) -> Iterator[tuple[Store, Settings]]:
+    settings = _settings(ctx)
+    store = Store(settings)
+    try:
+        yield store, settings
+    finally:
+        store.close()
+
+
+def _fail(exc: UpwellError) -> None:
+    err.print(f"[red]error[/red] {exc}")
+    sys.exit(2)
+
+
+class _UpwellGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UpwellError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_UpwellGroup)
+@click.version_option(__version__, prog_name="upwell")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="UPWELL_HOME",
+              help="Data directory (default: UPWELL_HOME or the user data dir).")
+@click.option("--member", envvar="UPWELL_MEMBER", help="Local member to act for (default: me).")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, member: str | None) -> None:
+    """Upwell: coaching from your own mail, chat and calendar, for you alone."""
+    ctx.ensure_object(dict).update(home=home, member=member)
+
+
+def _render_import(report: ImportReport) -> None:
+    d = report.as_dict()
+    skipped = d["skipped"]
+    assert isinstance(skipped, dict)
+    reasons = ", ".join(f"{k} {v}" for k, v in skipped.items()) or "none"
+    click.echo(
+        f"imported {d['imported']}, skipped {d['skipped_total']} ({reasons}) "
+        f"of {d['seen']} items seen in {d['seconds']}s [{d['reader']}]"
+    )
+    recs = d["records"]
+    assert isinstance(recs, dict)
+    click.echo(f"records: {recs.get('messages', 0)} messages, {recs.get('events', 0)} events")
+    if report.linked:
+        click.echo("replies linked: " + ", ".join(f"{k} {v}" for k, v in report.linked.items()))
+    if report.notes:
+        click.echo("notes: " + ", ".join(f"{k} {v}" for k, v in sorted(report.notes.items())))
+
+
+def _progress_callback(progress: Progress | None) -> Callable[[ImportReport], None] | None:
+    if progress is None:
+        return None
+    task = progress.add_task("importing", total=None)
+
+    def update(r: ImportReport) -> None:
+        progress.update(
+            task,
+            description=f"importing: {r.seen} seen, {r.imported} imported, "
+            f"{sum(r.skipped.values())} skipped",
+        )
+
+    return update
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", help="Reader to use instead of detecting the format.")
+@click.option("--me", "me", multiple=True, help="One of your own addresses (repeatable). "
+              "Default: inferred from your Sent folders.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def import_cmd(ctx: click.Context, path: Path, fmt: str | None, me: tuple[str, ...],
+               as_json: bool) -> None:
+    """Import one of your own archives (mbox, maildir, .eml, .msg, .pst, Takeout, Slack, .ics)."""
+    mine = [a for a in (make_address(x) for x in me) if a is not None]
+    with _store(ctx) as (store, settings):
+        member = store.open_member(settings.member)
+        show = sys.stderr.isatty() and not as_json
+        if show:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                          console=err, transient=True) as progress:
+                report = import_archive(store, member, path, fmt=fmt, me=mine,
+                                        batch_size=settings.batch_size,
+                                        progress=_progress_callback(progress))
+        else:
+            report = import_archive(store, member, path, fmt=fmt, me=mine,
+                                    batch_size=settings.batch_size)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), sort_keys=True))
+    else:
+        _render_import(report)
+
+
+@cli.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@click.pass_context
+def export_cmd(ctx: click.Context, output: Path | None) -> None:
+    """Export everything stored for you, decrypted, as JSON."""
+    from upwell.store.member_data import export_member
+
+    with _store(ctx) as (store, settings):
+        data = export_member(store, store.open_member(settings.member, create=False))
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        output.chmod(0o600)
+        err.print(f"exported {len(data['messages'])} messages and {len(data['events'])} events")
+    else:
+        click.echo(text)
+
+
+@cli.command("delete")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def delete_cmd(ctx: click.Context, yes: bool) -> None:
+    """Delete everything stored for you (crypto-shred). A later import needs `upwell optin`."""
+    from upwell.store.member_data import delete_member
+
+    if not yes:
+        click.confirm("Delete all your Upwell data? This cannot be undone", abort=True)
+    with _store(ctx) as (store, settings):
+        removed = delete_member(store, settings.member)
+    click.echo(f"deleted: key shredded, {sum(removed.values())} rows removed, tombstone set")
+
+
+@cli.command("optin")
+@click.pass_context
+def optin_cmd(ctx: click.Context) -> None:
+    """Opt in again after `upwell delete` (lifts the tombstone; nothing old comes back)."""
+    with _store(ctx) as (store, settings):
+        lifted = store.opt_in_again(settings.member)
+    click.echo("opted in again" if lifted else "nothing to do: you had not deleted your data")
+
+
+@cli.group("bench")
+def bench() -> None:
+    """Benchmarks that print numbers (never timed tests)."""
+
+
+@bench.command("ingest")
+@click.option("--maildir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Converted Enron maildir root (default: build it from ../shared/data).")
+@click.option("--messages", "n_messages", default=100_000, show_default=True,
+              help="Size of the generated mbox.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_ingest(maildir: Path | None, n_messages: int, as_json: bool) -> None:
+    """Import throughput and peak memory against the stdlib parse floor."""
+    from upwell.bench.ingest import render, run_ingest_bench
+
+    result = run_ingest_bench(maildir=maildir, n_messages=n_messages,
+                              progress=None if as_json else err.print)
+    click.echo(json.dumps(result, indent=2) if as_json else render(result))
+
+
+def main() -> None:
+    cli(prog_name="upwell")

@@ -1,0 +1,132 @@
+"""Opening the store: engine, migrations, members and their keys.
+
+Reads: settings (database URL, key provider). Writes: the ``members``, ``member_keys`` and
+``tombstones`` tables. SQLite (the embedded default) and PostgreSQL run the same code and the
+same migrations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, delete, event, insert, select
+from sqlalchemy.engine import Connection
+
+from upwell.config import Settings
+from upwell.errors import KeyError_, MemberDeleted
+from upwell.store.crypto import MemberCipher, new_data_key
+from upwell.store.keys import key_provider
+from upwell.store.schema import member_keys, members, tombstones
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _alembic_config(conn: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (a no-op when it is current)."""
+    with engine.begin() as conn:
+        cfg = _alembic_config(conn)
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        if MigrationContext.configure(conn).get_current_revision() != head:
+            command.upgrade(cfg, "head")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def member_ref_key(ref: str) -> str:
+    """The stored form of a member reference (the account or local member name)."""
+    return hashlib.sha256(b"upwell-member|" + ref.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An opened member: their row id and their cipher (data key unwrapped in memory)."""
+
+    id: int
+    cipher: MemberCipher
+
+
+class Store:
+    """The database plus the key provider: the one way to reach a member's rows."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.resolved_database_url()
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        migrate(self.engine)
+        self.keys = key_provider(settings)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def find_member(self, ref: str) -> int | None:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(members.c.id).where(members.c.ref_key == member_ref_key(ref)))
+
+    def open_member(self, ref: str, *, create: bool = True) -> Member:
+        """Open (or create) the member ``ref``; a tombstoned member raises MemberDeleted."""
+        key = member_ref_key(ref)
+        with self.engine.begin() as conn:
+            if conn.scalar(select(tombstones.c.ref_key).where(tombstones.c.ref_key == key)):
+                raise MemberDeleted(
+                    "this member deleted their data; run `upwell optin` to opt in again"
+                )
+            member_id = conn.scalar(select(members.c.id).where(members.c.ref_key == key))
+            if member_id is None:
+                if not create:
+                    raise KeyError_("no such member: import an archive first")
+                now = datetime.now(UTC)
+                member_id = conn.execute(
+                    insert(members).values(ref_key=key, created_at=now)
+                ).inserted_primary_key[0]
+                dek = new_data_key()
+                key_id, blob = self.keys.wrap(member_id, dek)
+                conn.execute(
+                    insert(member_keys).values(
+                        member_id=member_id, provider=self.keys.id, key_id=key_id,
+                        wrapped=blob, created_at=now,
+                    )
+                )
+                return Member(member_id, MemberCipher(member_id, dek))
+            row = conn.execute(
+                select(member_keys.c.key_id, member_keys.c.wrapped).where(
+                    member_keys.c.member_id == member_id
+                )
+            ).first()
+        if row is None:
+            raise KeyError_("the member's key is gone (crypto-shredded): nothing can be read")
+        dek = self.keys.unwrap(member_id, row.key_id, row.wrapped)
+        return Member(member_id, MemberCipher(member_id, dek))
+
+    def opt_in_again(self, ref: str) -> bool:
+        """Remove the tombstone of ``ref`` so a new import may start afresh."""
+        with self.engine.begin() as conn:
+            res = conn.execute(delete(tombstones).where(tombstones.c.ref_key == member_ref_key(ref)))
+            return bool(res.rowcount)
+
+    def close(self) -> None:
+        self.engine.dispose()

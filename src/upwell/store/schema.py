@@ -1,0 +1,162 @@
+"""Tables of the store (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+Columns ending in ``_enc`` hold AES-GCM ciphertexts sealed with the member's key (see
+:mod:`upwell.store.crypto`); columns ending in ``_key`` hold the member's blind index keys.
+Message bodies are never stored. Record ids are the member's blind index of the source item id,
+so re-importing the same item finds the same row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref_key", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+member_keys = Table(
+    "member_keys",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("wrapped", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("ref_key", String(64), primary_key=True),
+    Column("deleted_at", DateTime(timezone=True), nullable=False),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("is_self", Boolean, nullable=False, default=False),
+    Column("name_enc", LargeBinary, nullable=True),
+    Column("handle_enc", LargeBinary, nullable=False),
+    Index("ix_persons_member", "member_id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("import_id", Integer, nullable=True),
+    Column("source", String(16), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("utc_offset", Integer, nullable=True),
+    Column("sender_id", String(32), nullable=False),
+    Column("in_sent_folder", Boolean, nullable=False),
+    Column("n_to", Integer, nullable=False),
+    Column("n_cc", Integer, nullable=False),
+    Column("subject_enc", LargeBinary, nullable=True),
+    Column("subject_key", String(32), nullable=True),
+    Column("is_reply", Boolean, nullable=False),
+    Column("is_forward", Boolean, nullable=False),
+    Column("msgid_key", String(32), nullable=True),
+    Column("in_reply_to_key", String(32), nullable=True),
+    Column("quoted_from_key", String(32), nullable=True),
+    Column("sender_name_key", String(32), nullable=True),
+    Column("conversation_key", String(32), nullable=True),
+    Column("parent_id", String(32), nullable=True),
+    Column("thread_key", String(32), nullable=True),
+    Column("link_method", String(12), nullable=True),
+    Column("word_count", Integer, nullable=False),
+    Column("quoted_chars", Integer, nullable=False),
+    Column("attachments", Integer, nullable=False),
+    Column("notes", String(200), nullable=False, default=""),
+    Index("ix_messages_member_sent", "member_id", "sent_at"),
+    Index("ix_messages_member_msgid", "member_id", "msgid_key"),
+    Index("ix_messages_member_subject", "member_id", "subject_key"),
+)
+
+message_parties = Table(
+    "message_parties",
+    metadata,
+    Column("message_id", String(32), ForeignKey("messages.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("person_id", String(32), primary_key=True),
+    Column("role", String(8), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_parties_member_person", "member_id", "person_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("import_id", Integer, nullable=True),
+    Column("source", String(16), nullable=False),
+    Column("uid_key", String(32), nullable=False),
+    Column("title_enc", LargeBinary, nullable=True),
+    Column("start_at", DateTime(timezone=True), nullable=False),
+    Column("end_at", DateTime(timezone=True), nullable=False),
+    Column("utc_offset", Integer, nullable=True),
+    Column("all_day", Boolean, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Column("recurring", Boolean, nullable=False),
+    Column("organizer_id", String(32), nullable=True),
+    Column("n_attendees", Integer, nullable=False),
+    Column("notes", String(200), nullable=False, default=""),
+    Index("ix_events_member_start", "member_id", "start_at"),
+)
+
+event_attendees = Table(
+    "event_attendees",
+    metadata,
+    Column("event_id", String(32), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", String(32), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("response", String(12), nullable=False),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("reader", String(16), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("seen", Integer, nullable=False, default=0),
+    Column("imported", Integer, nullable=False, default=0),
+    Column("skipped", Text, nullable=False, default="{}"),
+    Column("status", String(12), nullable=False, default="running"),
+)
+
+#: Tables holding one member's rows, children first (the order deletion uses).
+MEMBER_TABLES = (
+    message_parties,
+    event_attendees,
+    messages,
+    events,
+    persons,
+    imports,
+    member_keys,
+)

@@ -1,0 +1,184 @@
+"""Importing one member's archive: read -> normalize -> store, with counted skips.
+
+Reads: an archive path. Writes: the member's rows and one ``imports`` row with the counts.
+Every item either becomes records or is skipped under a content-free reason; nothing else stops
+the run. Importing the same archive twice adds nothing (record ids are derived from source item
+ids). Bodies are dropped once the records are written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from upwell.errors import BadItem
+from upwell.model import Address, RawItem, Record, Skipped
+from upwell.normalize import to_records
+from upwell.sources import detect
+from upwell.store.db import Member, Store
+from upwell.store.records import RecordWriter, infer_self, mark_self, relink
+from upwell.store.schema import events, imports, messages
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[["ImportReport"], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did. ``seen`` = ``imported`` + sum of ``skipped``."""
+
+    reader: str
+    seen: int = 0
+    imported: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    records: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
+    linked: dict[str, int] = field(default_factory=dict)
+    self_identities: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "reader": self.reader,
+            "seen": self.seen,
+            "imported": self.imported,
+            "skipped": dict(sorted(self.skipped.items())),
+            "skipped_total": sum(self.skipped.values()),
+            "records": dict(self.records),
+            "notes": dict(sorted(self.notes.items())),
+            "linked": self.linked,
+            "self_identities": self.self_identities,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _aliases(item: RawItem, aliases: dict[str, str]) -> None:
+    if item.kind != "slack":
+        return
+    from upwell.normalize.slack import directory_emails
+
+    if not aliases.get("__slack_directory_done__"):
+        aliases.update(directory_emails(item.context))
+        aliases["__slack_directory_done__"] = "1"
+
+
+def import_archive(
+    store: Store,
+    member: Member,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    me: Iterable[Address] = (),
+    batch_size: int = 500,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``path`` for ``member``; ``me`` names the member's own addresses if known."""
+    spec = detect(path, fmt)
+    report = ImportReport(reader=spec.id)
+    started = time.monotonic()
+    with store.engine.begin() as conn:
+        import_id = conn.execute(
+            insert(imports).values(member_id=member.id, reader=spec.id,
+                                   started_at=datetime.now(UTC), status="running")
+        ).inserted_primary_key[0]
+    writer = RecordWriter(store.engine, member.id, member.cipher, import_id)
+    pending: list[tuple[tuple[str, ...], tuple[Record, ...]]] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        flat = [r for _ids, group in pending for r in group]
+        flat_ids = [i for ids, _group in pending for i in ids]
+        with store.engine.begin() as conn:
+            new = writer.write(conn, flat, flat_ids)
+        # An item is imported if any of its records is new; else an earlier import has it.
+        for ids, group in pending:
+            if any(i in new for i in ids):
+                report.imported += 1
+                for r in group:
+                    report.notes.update(r.notes)
+            else:
+                report.skipped["duplicate"] += 1
+        pending.clear()
+
+    seen_ids: set[str] = set()
+    for item in spec.read(path):
+        report.seen += 1
+        if isinstance(item, Skipped):
+            report.seen += item.count - 1
+            report.skipped[item.reason] += item.count
+            continue
+        try:
+            _aliases(item, writer.aliases)
+            recs = to_records(item)
+        except BadItem as bad:
+            report.skipped[bad.reason] += 1
+            continue
+        except RecursionError:
+            report.skipped["too_deeply_nested"] += 1
+            continue
+        except Exception as exc:  # a parser bug must not end the import; the type is content-free
+            log.warning("item failed to normalize", extra={"error_type": type(exc).__name__})
+            report.skipped["internal_error:" + type(exc).__name__] += 1
+            continue
+        fresh: list[Record] = []
+        fresh_ids: list[str] = []
+        for r in recs:
+            rid = writer.record_id(r)
+            if rid not in seen_ids:
+                seen_ids.add(rid)
+                fresh.append(r)
+                fresh_ids.append(rid)
+        if not recs:
+            report.skipped["no_records"] += 1
+            continue
+        if not fresh:
+            report.skipped["duplicate"] += 1
+            continue
+        pending.append((tuple(fresh_ids), tuple(fresh)))
+        if len(pending) >= batch_size:
+            flush()
+            if progress:
+                progress(report)
+    flush()
+    _finish(store, member, writer, report, list(me), import_id)
+    report.seconds = time.monotonic() - started
+    if progress:
+        progress(report)
+    return report
+
+
+def _finish(store: Store, member: Member, writer: RecordWriter, report: ImportReport,
+            me: list[Address], import_id: int) -> None:
+    with store.engine.begin() as conn:
+        ids = [writer.person_id(a) for a in me] or infer_self(conn, member.id)
+        report.self_identities = mark_self(conn, member.id, ids)
+        report.linked = relink(conn, member.id)
+        report.records = _record_counts(conn, import_id)
+        conn.execute(
+            update(imports).where(imports.c.id == import_id).values(
+                finished_at=datetime.now(UTC), seen=report.seen, imported=report.imported,
+                skipped=json.dumps(dict(report.skipped)), status="done",
+            )
+        )
+
+
+def _record_counts(conn: Connection, import_id: int) -> Counter[str]:
+    out: Counter[str] = Counter()
+    out["messages"] = conn.scalar(
+        select(func.count()).select_from(messages).where(messages.c.import_id == import_id)
+    ) or 0
+    out["events"] = conn.scalar(
+        select(func.count()).select_from(events).where(events.c.import_id == import_id)
+    ) or 0
+    return out
