@@ -105,14 +105,11 @@ def _bodies(msg: MimeMessage, notes: list[str], deadline: float) -> tuple[str, s
             raise BadItem("item_timeout")
         ctype = part.get_content_type()
         if part.is_multipart():
+            # message/rfc822 is "multipart" to compat32: an attached message is forwarded.
+            nested = inside_forward or ctype == "message/rfc822"
             payload = part.get_payload()
             if isinstance(payload, list):
-                stack.extend((p, inside_forward) for p in reversed(payload) if isinstance(p, MimeMessage))
-            continue
-        if ctype == "message/rfc822":
-            inner = part.get_payload()
-            if isinstance(inner, list):
-                stack.extend((p, True) for p in reversed(inner) if isinstance(p, MimeMessage))
+                stack.extend((p, nested) for p in reversed(payload) if isinstance(p, MimeMessage))
             continue
         disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
         if disposition == "attachment" or not ctype.startswith("text/"):

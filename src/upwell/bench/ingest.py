@@ -1,0 +1,192 @@
+"""``upwell bench ingest``: import throughput and peak memory against the parse floor.
+
+In one run, on the converted Enron maildir and on a generated mbox, it measures (a) the floor:
+the stdlib ``email`` parser with the ``compat32`` policy reading the fields Upwell needs (From,
+To, Cc, Date, Subject, Message-ID, In-Reply-To, References, and the text body), and (b) Upwell's
+whole import (parse + normalize + encrypt + store into a fresh SQLite home). Each measurement
+runs in its own process so its peak memory (max RSS) is its own. The generated mbox repeats the
+Enron messages with fresh ids, dates and senders, so its bodies are real text.
+"""
+
+from __future__ import annotations
+
+import email
+import mailbox
+import multiprocessing as mp
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.policy import compat32
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from upwell.errors import ConfigError
+
+FIELDS = ("From", "To", "Cc", "Date", "Subject", "Message-ID", "In-Reply-To", "References")
+
+
+def _maildir_files(root: Path) -> Iterator[Path]:
+    from upwell.sources.maildir import maildir_folders
+
+    for folder in maildir_folders(root):
+        for sub in ("cur", "new"):
+            if (folder / sub).is_dir():
+                yield from sorted((folder / sub).iterdir())
+
+
+def _floor_one(data: bytes) -> int:
+    msg = email.message_from_bytes(data, policy=compat32)
+    got = [msg.get(f) for f in FIELDS]
+    body = ""
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                body = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+            break
+    return len(got) + len(body)
+
+
+def _floor(kind: str, path: str) -> dict[str, Any]:
+    n = 0
+    start = time.perf_counter()
+    if kind == "maildir":
+        for f in _maildir_files(Path(path)):
+            _floor_one(f.read_bytes())
+            n += 1
+    else:
+        box = mailbox.mbox(path, create=False)
+        for key in box.iterkeys():
+            _floor_one(box.get_bytes(key))
+            n += 1
+    return {"messages": n, "seconds": time.perf_counter() - start}
+
+
+def _upwell(kind: str, path: str) -> dict[str, Any]:
+    from upwell.config import Settings
+    from upwell.store.db import Store
+    from upwell.tasks.imports import import_archive
+
+    with tempfile.TemporaryDirectory(prefix="upwell-bench-") as home:
+        store = Store(Settings(home=Path(home)))
+        member = store.open_member("bench")
+        start = time.perf_counter()
+        report = import_archive(store, member, Path(path), fmt=kind)
+        seconds = time.perf_counter() - start
+        store.close()
+    return {"messages": report.seen, "imported": report.imported, "seconds": seconds,
+            "skipped": dict(report.skipped)}
+
+
+def _child(fn: Callable[[str, str], dict[str, Any]], kind: str, path: str, q: Any) -> None:
+    out = fn(kind, path)
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    q.put(out)
+
+
+def _measure(fn: Callable[[str, str], dict[str, Any]], kind: str, path: Path) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, kind, str(path), q))
+    proc.start()
+    out: dict[str, Any] = q.get()
+    proc.join()
+    out["msgs_per_s"] = round(out["messages"] / out["seconds"], 1) if out["seconds"] else 0.0
+    out["seconds"] = round(out["seconds"], 3)
+    out["peak_rss_mb"] = round(out["peak_rss_mb"], 1)
+    return out
+
+
+def generate_mbox(source: Path, out: Path, n: int) -> int:
+    """Write an mbox of ``n`` messages cycled from the maildir ``source`` with fresh ids,
+    dates and senders (so every message is distinct). Returns the count written."""
+    files = list(_maildir_files(source))
+    if not files:
+        raise ConfigError("the maildir holds no messages")
+    base = datetime(2001, 1, 1, tzinfo=UTC)
+    written = 0
+    with out.open("wb") as fh:
+        while written < n:
+            for f in files:
+                if written >= n:
+                    break
+                msg = email.message_from_bytes(f.read_bytes(), policy=compat32)
+                for h in ("Message-ID", "Date", "From"):
+                    del msg[h]
+                msg["From"] = f"Sender {written % 997} <sender{written % 997}@example.org>"
+                msg["Date"] = format_datetime(base + timedelta(minutes=7 * written))
+                msg["Message-ID"] = f"<bench-{written}@example.org>"
+                fh.write(b"From bench@example.org Mon Jan  1 00:00:00 2001\n")
+                data = msg.as_bytes(policy=compat32).replace(b"\nFrom ", b"\n>From ")
+                fh.write(data if data.endswith(b"\n") else data + b"\n")
+                fh.write(b"\n")
+                written += 1
+    return written
+
+
+def _pair(kind: str, path: Path) -> dict[str, Any]:
+    floor = _measure(_floor, kind, path)
+    ours = _measure(_upwell, kind, path)
+    ratio = ours["msgs_per_s"] / floor["msgs_per_s"] if floor["msgs_per_s"] else 0.0
+    return {"floor": floor, "upwell": ours, "ratio": round(ratio, 3)}
+
+
+def default_maildir() -> Path | None:
+    """The converted Enron maildir if ``make corpora`` has built it."""
+    root = Path(os.environ.get("UPWELL_CORPORA", "var/corpora")) / "enron-maildir"
+    return root if root.is_dir() else None
+
+
+def run_ingest_bench(
+    *, maildir: Path | None, n_messages: int, progress: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Run the whole benchmark and return its numbers."""
+    say = progress or (lambda _m: None)
+    maildir = maildir or default_maildir()
+    if maildir is None:
+        raise ConfigError(
+            "no Enron maildir: pass --maildir DIR or run `make corpora` (it converts "
+            "../shared/data/enron-edrm-10-mailboxes into var/corpora/enron-maildir)",
+            code="E302",
+        )
+    result: dict[str, Any] = {"cpu_count": os.cpu_count()}
+    say("enron maildir: floor, then upwell import")
+    result["enron_maildir"] = _pair("maildir", maildir)
+    with tempfile.TemporaryDirectory(prefix="upwell-bench-mbox-") as tmp:
+        small = Path(tmp) / "small.mbox"
+        big = Path(tmp) / "big.mbox"
+        small_n = max(1, n_messages // 10)
+        say(f"generating mboxes of {small_n} and {n_messages} messages")
+        generate_mbox(maildir, small, small_n)
+        generate_mbox(maildir, big, n_messages)
+        say(f"mbox {n_messages}: floor, then upwell import")
+        result["mbox"] = _pair("mbox", big)
+        say(f"mbox {small_n}: upwell import (memory at 1/10 the size)")
+        result["mbox_small"] = {"upwell": _measure(_upwell, "mbox", small)}
+    small_rss = result["mbox_small"]["upwell"]["peak_rss_mb"]
+    big_rss = result["mbox"]["upwell"]["peak_rss_mb"]
+    result["memory_growth_mb"] = round(big_rss - small_rss, 1)
+    return result
+
+
+def render(result: dict[str, Any]) -> str:
+    """A plain table of the numbers."""
+    lines = [f"{'corpus':<22}{'floor msg/s':>12}{'upwell msg/s':>14}{'ratio':>8}"
+             f"{'floor MB':>10}{'upwell MB':>11}"]
+    for key in ("enron_maildir", "mbox"):
+        r = result[key]
+        label = f"{key} ({r['upwell']['messages']})"
+        lines.append(
+            f"{label:<22}{r['floor']['msgs_per_s']:>12}{r['upwell']['msgs_per_s']:>14}"
+            f"{r['ratio']:>8}{r['floor']['peak_rss_mb']:>10}{r['upwell']['peak_rss_mb']:>11}"
+        )
+    small = result["mbox_small"]["upwell"]
+    lines.append(
+        f"mbox ({small['messages']}) upwell {small['msgs_per_s']} msg/s, "
+        f"peak {small['peak_rss_mb']} MB; growth to full size {result['memory_growth_mb']} MB"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""Shared fixtures: a store on each database, the shared corpora."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from upwell.store.db import Store
+from upwell.testing import open_store, postgres_admin_url, scratch_postgres
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def shared(name: str) -> Path:
+    """A corpus folder under ../shared/data, or skip with the reason."""
+    path = SHARED_DATA / name
+    if not path.is_dir():
+        pytest.skip(f"corpus {name} not found at {path} (../shared/data is absent)")
+    return path
+
+
+def _postgres_available() -> str | None:
+    try:
+        eng = create_engine(postgres_admin_url())
+        with eng.connect() as conn:
+            conn.execute(text("select 1"))
+        eng.dispose()
+    except OperationalError as exc:
+        return type(exc).__name__
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> None:
+    problem = _postgres_available()
+    if problem is not None:
+        msg = f"PostgreSQL not reachable at UPWELL_TEST_POSTGRES_URL ({problem})"
+        if IN_CI:
+            pytest.fail(msg + " — CI must start it (.ci/run)")
+        pytest.skip(msg)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite and on PostgreSQL (the same tests run on both)."""
+    if request.param == "sqlite":
+        s = open_store(tmp_path / "home")
+        yield s
+        s.close()
+        return
+    request.getfixturevalue("postgres_ready")
+    with scratch_postgres() as url:
+        s = open_store(tmp_path / "home", url)
+        yield s
+        s.close()

@@ -1,0 +1,98 @@
+"""The import pipeline end to end on both databases: counts, idempotence, linkage, privacy."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from upwell.model import Address
+from upwell.store.db import Store
+from upwell.store.member_data import export_member
+from upwell.store.schema import messages, persons
+from upwell.tasks.imports import import_archive
+from upwell.testing import make_email, write_maildir
+
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+
+
+def _mailbox(tmp_path: Path) -> Path:
+    return write_maildir(tmp_path / "md", {
+        "": [
+            make_email(sender="Dana Lee <dana@example.org>", to="Ann <ann@example.org>",
+                       subject="Launch checklist", date=T0, message_id="<l1@example.org>",
+                       body="Could you review the launch checklist today?\n"),
+            make_email(sender="Dana Lee <dana@example.org>", to="Ann <ann@example.org>",
+                       subject="Re: Budget", date=T0 + timedelta(hours=5),
+                       body="Fine.\n\n-----Original Message-----\nFrom: Ann Example\n"
+                            "Sent: Monday, March 04, 2024 10:00 AM\nTo: Dana Lee\n"
+                            "Subject: Budget\n\nold\n"),
+            b"From: broken\r\n\r\nno date here",
+            make_email(date=datetime(2024, 3, 4, tzinfo=UTC), subject="Launch checklist",
+                       message_id="<l1@example.org>"),  # the same Message-ID again
+        ],
+        "Sent Items": [
+            make_email(sender="Ann Example <ann@example.org>", to="Dana Lee <dana@example.org>",
+                       subject="Re: Launch checklist", date=T0 + timedelta(hours=1),
+                       message_id="<l2@example.org>", in_reply_to="<l1@example.org>",
+                       body="Done, thanks Dana for the clear list!\n"),
+            make_email(sender="Ann Example <ann@example.org>", to="Dana Lee <dana@example.org>",
+                       subject="Budget", date=T0 + timedelta(hours=2),
+                       body="Numbers attached.\n"),
+        ],
+    })
+
+
+def test_counts_idempotence_linkage_and_self(store: Store, tmp_path: Path) -> None:
+    root = _mailbox(tmp_path)
+    member = store.open_member("ann")
+    first = import_archive(store, member, root)
+    assert first.reader == "maildir"
+    assert first.seen == 6
+    assert first.imported == 4
+    assert dict(first.skipped) == {"missing_date": 1, "duplicate": 1}
+    assert first.imported + sum(first.skipped.values()) == first.seen
+    assert first.linked == {"header": 1, "quote": 1}
+    assert first.self_identities == 1
+    second = import_archive(store, member, root)
+    assert second.imported == 0
+    assert second.skipped["duplicate"] == 5
+    with store.engine.connect() as conn:
+        assert len(conn.execute(select(messages.c.id)).all()) == 4
+        selves = conn.execute(select(persons.c.id).where(persons.c.is_self.is_(True))).all()
+    assert len(selves) == 1
+    data = export_member(store, member)
+    me = [p for p in data["persons"] if p["is_self"]]
+    assert me[0]["handle"] == "ann@example.org"
+    subjects = sorted(m["subject"] for m in data["messages"])
+    assert subjects == ["Budget", "Launch checklist", "Re: Budget", "Re: Launch checklist"]
+
+
+def test_given_identity_overrides_inference(store: Store, tmp_path: Path) -> None:
+    root = _mailbox(tmp_path)
+    member = store.open_member("ann")
+    report = import_archive(store, member, root, me=[Address("dana@example.org")])
+    assert report.self_identities == 1
+    data = export_member(store, member)
+    assert [p["handle"] for p in data["persons"] if p["is_self"]] == ["dana@example.org"]
+
+
+def test_store_and_logs_hold_no_clear_personal_data(tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from upwell.testing import open_store
+
+    root = _mailbox(tmp_path)
+    raw = b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
+    secrets = [b"dana@example.org", b"Launch checklist", b"Dana Lee", b"review the launch"]
+    assert all(s in raw for s in secrets)  # the fixture does hold personal data
+    store = open_store(tmp_path / "home")
+    with caplog.at_level(logging.DEBUG):
+        import_archive(store, store.open_member("ann"), root)
+    store.close()
+    db = b"".join(p.read_bytes() for p in (tmp_path / "home").glob("upwell.db*"))
+    for s in secrets:
+        assert s not in db, "clear personal data in the database file"
+        assert s.decode() not in caplog.text, "personal data in the logs"
