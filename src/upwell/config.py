@@ -50,11 +50,12 @@ class Settings(BaseSettings):
         le=50_000,
         description="Records written per database transaction during an import.",
     )
-    item_timeout_s: float = Field(
-        default=5.0,
-        gt=0,
-        description="Most seconds normalizing one item may take before it is skipped as "
-        "`item_timeout`.",
+    import_workers: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="Extra processes that parse and normalize items during a large import "
+        "(0: all in the importing process). Small imports never start them.",
     )
 
     def resolved_database_url(self) -> str:

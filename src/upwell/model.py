@@ -48,7 +48,7 @@ class Address:
     """A party to a message or meeting.
 
     ``handle`` is the normalized identifier: a lower-cased SMTP address, an Exchange X.500 path
-    (lower-cased), ``slack:<team>/<user id>``, or a bare display name when nothing better exists.
+    (lower-cased), ``slack:<user id>``, or a bare display name when nothing better exists.
     """
 
     handle: str

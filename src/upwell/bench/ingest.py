@@ -72,14 +72,16 @@ def _upwell(kind: str, path: str) -> dict[str, Any]:
     from upwell.tasks.imports import import_archive
 
     with tempfile.TemporaryDirectory(prefix="upwell-bench-") as home:
-        store = Store(Settings(home=Path(home)))
+        settings = Settings(home=Path(home))
+        store = Store(settings)
         member = store.open_member("bench")
         start = time.perf_counter()
-        report = import_archive(store, member, Path(path), fmt=kind)
+        report = import_archive(store, member, Path(path), fmt=kind,
+                                batch_size=settings.batch_size, workers=settings.import_workers)
         seconds = time.perf_counter() - start
         store.close()
     return {"messages": report.seen, "imported": report.imported, "seconds": seconds,
-            "skipped": dict(report.skipped)}
+            "skipped": dict(report.skipped), "workers": settings.import_workers}
 
 
 def _child(fn: Callable[[str, str], dict[str, Any]], kind: str, path: str, q: Any) -> None:

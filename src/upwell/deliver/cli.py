@@ -123,10 +123,12 @@ def import_cmd(ctx: click.Context, path: Path, fmt: str | None, me: tuple[str, .
                           console=err, transient=True) as progress:
                 report = import_archive(store, member, path, fmt=fmt, me=mine,
                                         batch_size=settings.batch_size,
+                                        workers=settings.import_workers,
                                         progress=_progress_callback(progress))
         else:
             report = import_archive(store, member, path, fmt=fmt, me=mine,
-                                    batch_size=settings.batch_size)
+                                    batch_size=settings.batch_size,
+                                    workers=settings.import_workers)
     if as_json:
         click.echo(json.dumps(report.as_dict(), sort_keys=True))
     else:

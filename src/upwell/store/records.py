@@ -55,17 +55,22 @@ class RecordWriter:
     import_id: int | None = None
     aliases: dict[str, str] = field(default_factory=dict)
     _known_persons: set[str] = field(default_factory=set)
+    _pids: dict[str, str] = field(default_factory=dict)
     _pending: list[Record] = field(default_factory=list)
 
     def person_id(self, address: Address) -> str:
+        """The member's pseudonymous id for the person behind ``address``."""
         handle = self.aliases.get(address.handle, address.handle)
-        return self.cipher.index("person|" + handle)
+        pid = self._pids.get(handle)
+        if pid is None:
+            pid = self._pids[handle] = self.cipher.index("person|" + handle)
+        return pid
 
     def _person_row(self, address: Address, rows: dict[str, dict[str, Any]], is_self: bool = False
                     ) -> str:
-        handle = self.aliases.get(address.handle, address.handle)
-        pid = self.cipher.index("person|" + handle)
+        pid = self.person_id(address)
         if pid not in self._known_persons and pid not in rows:
+            handle = self.aliases.get(address.handle, address.handle)
             seal = self.cipher.seal
             rows[pid] = {
                 "id": pid,

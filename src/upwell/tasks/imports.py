@@ -12,7 +12,11 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+import multiprocessing as mp
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +35,11 @@ from upwell.store.schema import events, imports, messages
 log = logging.getLogger(__name__)
 
 Progress = Callable[["ImportReport"], None]
+
+#: Items normalized in-process before worker processes are worth starting.
+INLINE_ITEMS = 1000
+#: Items per chunk sent to a worker process.
+CHUNK_ITEMS = 250
 
 
 @dataclass
@@ -63,13 +72,63 @@ class ImportReport:
 
 
 def _aliases(item: RawItem, aliases: dict[str, str]) -> None:
-    if item.kind != "slack":
+    if item.kind != "slack" or "__slack_directory_done__" in aliases:
         return
     from upwell.normalize.slack import directory_emails
 
-    if not aliases.get("__slack_directory_done__"):
-        aliases.update(directory_emails(item.context))
-        aliases["__slack_directory_done__"] = "1"
+    aliases.update(directory_emails(item.context))
+    aliases["__slack_directory_done__"] = "1"
+
+
+Outcome = list[Record] | str
+
+
+def normalize_item(item: RawItem) -> Outcome:
+    """The records of one raw item, or the content-free reason it is skipped."""
+    try:
+        return to_records(item)
+    except BadItem as bad:
+        return bad.reason
+    except RecursionError:
+        return "too_deeply_nested"
+    except Exception as exc:  # a parser bug must not end the import; the type is content-free
+        return "internal_error:" + type(exc).__name__
+
+
+def _normalize_chunk(items: list[RawItem | Skipped]) -> list[Outcome | Skipped]:
+    return [i if isinstance(i, Skipped) else normalize_item(i) for i in items]
+
+
+def normalized(
+    stream: Iterator[RawItem | Skipped], workers: int
+) -> Iterator[tuple[RawItem | Skipped, Outcome | Skipped]]:
+    """Each item with its outcome, in source order.
+
+    The first ``INLINE_ITEMS`` are normalized in this process (small imports never pay for
+    starting workers); the rest go to ``workers`` processes in chunks, with a bounded number of
+    chunks in flight so memory stays flat however large the archive.
+    """
+    for _ in range(INLINE_ITEMS):
+        item = next(stream, None)
+        if item is None:
+            return
+        yield item, (item if isinstance(item, Skipped) else normalize_item(item))
+    if workers <= 0:
+        for item in stream:
+            yield item, (item if isinstance(item, Skipped) else normalize_item(item))
+        return
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        window: deque[tuple[list[RawItem | Skipped], Future[list[Outcome | Skipped]]]] = deque()
+        while True:
+            chunk = list(islice(stream, CHUNK_ITEMS))
+            if chunk:
+                window.append((chunk, pool.submit(_normalize_chunk, chunk)))
+            if window and (not chunk or len(window) > 2 * workers):
+                items, fut = window.popleft()
+                yield from zip(items, fut.result(), strict=True)
+            if not chunk and not window:
+                return
 
 
 def import_archive(
@@ -80,9 +139,13 @@ def import_archive(
     fmt: str | None = None,
     me: Iterable[Address] = (),
     batch_size: int = 500,
+    workers: int = 0,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import ``path`` for ``member``; ``me`` names the member's own addresses if known."""
+    """Import ``path`` for ``member``; ``me`` names the member's own addresses if known.
+
+    ``workers`` > 0 normalizes in that many extra processes once an archive proves large.
+    """
     spec = detect(path, fmt)
     report = ImportReport(reader=spec.id)
     started = time.monotonic()
@@ -111,26 +174,26 @@ def import_archive(
                 report.skipped["duplicate"] += 1
         pending.clear()
 
+    def with_aliases() -> Iterator[RawItem | Skipped]:
+        for item in spec.read(path):
+            if isinstance(item, RawItem):
+                _aliases(item, writer.aliases)
+            yield item
+
     seen_ids: set[str] = set()
-    for item in spec.read(path):
-        report.seen += 1
+    for item, outcome in normalized(with_aliases(), workers):
         if isinstance(item, Skipped):
-            report.seen += item.count - 1
+            report.seen += item.count
             report.skipped[item.reason] += item.count
             continue
-        try:
-            _aliases(item, writer.aliases)
-            recs = to_records(item)
-        except BadItem as bad:
-            report.skipped[bad.reason] += 1
+        report.seen += 1
+        if isinstance(outcome, str):
+            if outcome.startswith("internal_error:"):
+                log.warning("item failed to normalize", extra={"error_type": outcome})
+            report.skipped[outcome] += 1
             continue
-        except RecursionError:
-            report.skipped["too_deeply_nested"] += 1
-            continue
-        except Exception as exc:  # a parser bug must not end the import; the type is content-free
-            log.warning("item failed to normalize", extra={"error_type": type(exc).__name__})
-            report.skipped["internal_error:" + type(exc).__name__] += 1
-            continue
+        assert not isinstance(outcome, Skipped)
+        recs = outcome
         fresh: list[Record] = []
         fresh_ids: list[str] = []
         for r in recs:
