@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from upwell.errors import DecryptionFailed, KeyError_, MemberDeleted
+from upwell.errors import DecryptionFailed, MemberDeleted, MemberKeyError
 from upwell.store.crypto import MemberCipher, new_data_key
 from upwell.store.db import Store
 from upwell.store.keys import LocalFileKeyProvider
@@ -48,7 +48,7 @@ def test_local_key_file_is_private_and_bound_to_member(tmp_path: Path) -> None:
     dek = new_data_key()
     key_id, blob = provider.wrap(7, dek)
     assert provider.unwrap(7, key_id, blob) == dek
-    with pytest.raises(KeyError_):
+    with pytest.raises(MemberKeyError):
         provider.unwrap(8, key_id, blob)
 
 
@@ -97,9 +97,11 @@ def test_after_delete_no_row_of_that_member_decrypts(store: Store, tmp_path: Pat
         kept = conn.execute(
             select(persons.c.id, persons.c.handle_enc).where(persons.c.member_id == alice_id)
         ).all()
-    assert kept and all(alice.cipher.open("persons", r.id, "handle", r.handle_enc) for r in kept)
+    assert kept
+    assert all(alice.cipher.open("persons", r.id, "handle", r.handle_enc) for r in kept)
     removed = delete_member(store, "alice")
-    assert removed["member_keys"] == 1 and removed["messages"] == 2
+    assert removed["member_keys"] == 1
+    assert removed["messages"] == 2
     with store.engine.connect() as conn:
         assert conn.execute(
             select(member_keys).where(member_keys.c.member_id == alice_id)).first() is None

@@ -37,7 +37,7 @@ class ArchiveUnreadable(UpwellError):
     code = "E102"
 
 
-class KeyError_(UpwellError):
+class MemberKeyError(UpwellError):
     """A member key cannot be found or unwrapped."""
 
     code = "E201"

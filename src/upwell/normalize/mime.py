@@ -109,7 +109,9 @@ def _bodies(msg: MimeMessage, notes: list[str], deadline: float) -> tuple[str, s
             nested = inside_forward or ctype == "message/rfc822"
             payload = part.get_payload()
             if isinstance(payload, list):
-                stack.extend((p, nested) for p in reversed(payload) if isinstance(p, MimeMessage))
+                stack.extend(
+                    (p, nested) for p in reversed(payload) if isinstance(p, MimeMessage)
+                )
             continue
         disposition = (part.get("Content-Disposition") or "").split(";", 1)[0].strip().lower()
         if disposition == "attachment" or not ctype.startswith("text/"):
@@ -169,9 +171,7 @@ def from_mime(raw: RawItem) -> Message:
 
     subject = decode_words(msg.get("Subject"))
     sender = _decode_address(senders[0])
-    to = tuple(_decode_address(a) for a in parse_header([str(v) for v in msg.get_all("To") or []]))
-    cc = tuple(_decode_address(a) for a in parse_header([str(v) for v in msg.get_all("Cc") or []]))
-    bcc = tuple(_decode_address(a) for a in parse_header([str(v) for v in msg.get_all("Bcc") or []]))
+    to, cc, bcc = (_parties(msg, name) for name in ("To", "Cc", "Bcc"))
 
     text, forwarded_parts, attachments = _bodies(msg, notes, deadline)
     parts = split_body(text)
@@ -208,6 +208,11 @@ def from_mime(raw: RawItem) -> Message:
         attachments=attachments,
         notes=tuple(notes),
     )
+
+
+def _parties(msg: MimeMessage, header: str) -> tuple[Address, ...]:
+    values = [str(v) for v in msg.get_all(header) or []]
+    return tuple(_decode_address(a) for a in parse_header(values)) if values else ()
 
 
 def _decode_address(a: Address) -> Address:

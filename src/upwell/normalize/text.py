@@ -33,7 +33,8 @@ class BodyParts:
 
 
 _REPLY_SEPARATOR = re.compile(
-    r"^\s*-{2,}\s*(?:Original Message|Original Appointment|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}\s*$",
+    r"^\s*-{2,}\s*(?:Original Message|Original Appointment|Ursprüngliche Nachricht"
+    r"|Message d'origine)\s*-{2,}\s*$",
     re.IGNORECASE,
 )
 _FORWARD_BANNER = re.compile(
@@ -47,9 +48,11 @@ _ON_START = re.compile(r"^\s*On\b.{0,200}$", re.IGNORECASE)
 _WROTE_END = re.compile(r"^.{0,200}\bwrote:\s*$", re.IGNORECASE)
 # Lotus Notes: "John Smith/HOU/ECT@ECT on 01/04/2001 09:00 AM" or "From: John Smith on ..."
 _LOTUS = re.compile(
-    r"^\s*(?:From:\s*)?(?P<name>[^\n:]{2,80}?)(?:/[A-Z0-9&.\- ]+)+(?:@[A-Z0-9&.\-]+)?\s+on\s+\d{1,2}/\d{1,2}/\d{2,4}",
+    r"^\s*(?:From:\s*)?(?P<name>[^\n:]{2,80}?)(?:/[A-Z0-9&.\- ]+)+(?:@[A-Z0-9&.\-]+)?"
+    r"\s+on\s+\d{1,2}/\d{1,2}/\d{2,4}",
     re.IGNORECASE,
 )
+_WROTE_NAME = re.compile(r",\s*(.+?)\s*(?:<[^>]*>)?\s*wrote:")
 _SIGNATURE = re.compile(r"^-- ?$")
 _BLANKS = re.compile(r"\n{3,}")
 
@@ -134,7 +137,8 @@ def split_body(text: str) -> BodyParts:
                 _ON_START.match(line) and i + 1 < n and _WROTE_END.match(lines[i + 1])
             ):
                 cut, kind = i, "quote"
-                m = re.search(r",\s*(.+?)\s*(?:<[^>]*>)?\s*wrote:", line + " " + (lines[i + 1] if i + 1 < n else ""))
+                joined = line + " " + (lines[i + 1] if i + 1 < n else "")
+                m = _WROTE_NAME.search(joined)
                 q_from = m.group(1) if m else None
                 break
             if first in "Ff":
@@ -151,7 +155,7 @@ def split_body(text: str) -> BodyParts:
                 break
 
     if kind == "inline":
-        own_lines = [ln for ln in lines[:cut]]
+        own_lines = list(lines[:cut])
         quoted_lines: list[str] = []
         for ln in lines[cut:]:
             (quoted_lines if ln.lstrip().startswith(">") else own_lines).append(ln)
@@ -166,12 +170,13 @@ def split_body(text: str) -> BodyParts:
 
 
 def parse_quoted_sent(raw: str | None) -> datetime | None:
-    """Best-effort parse of a quoted ``Sent:`` value (naive: quoted headers carry no zone)."""
+    """Best-effort parse of a quoted ``Sent:`` value. Naive on purpose: a quoted header carries
+    no zone, so the result is a wall-clock reading, never compared with instants as is."""
     if not raw:
         return None
     for fmt in ("%A, %B %d, %Y %I:%M %p", "%m/%d/%Y %I:%M %p", "%a, %d %b %Y %H:%M:%S"):
         try:
-            return datetime.strptime(raw.strip(), fmt)
+            return datetime.strptime(raw.strip(), fmt)  # noqa: DTZ007 (see docstring)
         except ValueError:
             continue
     return None

@@ -68,14 +68,14 @@ def link_replies(rows: list[LinkRow]) -> dict[str, tuple[str, str]]:
         end = bisect.bisect_left(times[r.subject_key], r.sent_at)
         if end == 0:
             continue
-        parent = None
+        named: LinkRow | None = None
         if r.quoted_from_key:
             for g in reversed(group[max(0, end - 50) : end]):
                 if g.sender_name_key == r.quoted_from_key:
-                    parent = g
+                    named = g
                     break
-        if parent is not None:
-            out[r.id] = (parent.id, "quote")
+        if named is not None:
+            out[r.id] = (named.id, "quote")
         else:
             out[r.id] = (group[end - 1].id, "subject")
     return out

@@ -33,7 +33,8 @@ def detect(path: Path, fmt: str | None = None) -> ReaderSpec:
     specs = readers()
     if fmt is not None:
         if fmt not in specs:
-            raise UnknownFormat(f"no reader named {fmt!r}; choose one of {', '.join(sorted(specs))}")
+            names = ", ".join(sorted(specs))
+            raise UnknownFormat(f"no reader named {fmt!r}; choose one of {names}")
         return specs[fmt]
     if not path.exists():
         raise UnknownFormat("the path does not exist: check it and try again")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from upwell.model import RawItem, Skipped
 from upwell.sources.base import MAX_ITEM_BYTES, reader
@@ -27,7 +27,7 @@ def _looks_like_mbox(path: Path) -> bool:
         return fh.read(5) == b"From "
 
 
-def iter_mbox(fh: BinaryIO, *, source: str, origin: str, folder: str | None = None
+def iter_mbox(fh: IO[bytes], *, source: str, origin: str, folder: str | None = None
               ) -> Iterator[RawItem | Skipped]:
     """Items of an mbox stream; ``origin`` names the file for item ids."""
     lines: list[bytes] = []
@@ -55,15 +55,13 @@ def iter_mbox(fh: BinaryIO, *, source: str, origin: str, folder: str | None = No
                     yield item
             lines, size, too_large, start = [], 0, False, offset
             index += 1
-        else:
-            if not too_large:
-                if line.startswith(b">") and _ESCAPED_FROM.match(line):
-                    line = line[1:]
-                size += len(line)
-                if size > MAX_ITEM_BYTES:
-                    too_large, lines = True, []
-                else:
-                    lines.append(line)
+        elif not too_large:
+            kept = line[1:] if line.startswith(b">") and _ESCAPED_FROM.match(line) else line
+            size += len(kept)
+            if size > MAX_ITEM_BYTES:
+                too_large, lines = True, []
+            else:
+                lines.append(kept)
         prev_blank = line in (b"\n", b"\r\n")
         offset += len(line)
     item = emit()

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, delete, event, insert, select
 from sqlalchemy.engine import Connection
 
 from upwell.config import Settings
-from upwell.errors import KeyError_, MemberDeleted
+from upwell.errors import MemberDeleted, MemberKeyError
 from upwell.store.crypto import MemberCipher, new_data_key
 from upwell.store.keys import key_provider
 from upwell.store.schema import member_keys, members, tombstones
@@ -98,11 +98,13 @@ class Store:
             member_id = conn.scalar(select(members.c.id).where(members.c.ref_key == key))
             if member_id is None:
                 if not create:
-                    raise KeyError_("no such member: import an archive first")
+                    raise MemberKeyError("no such member: import an archive first")
                 now = datetime.now(UTC)
-                member_id = conn.execute(
+                pk = conn.execute(
                     insert(members).values(ref_key=key, created_at=now)
-                ).inserted_primary_key[0]
+                ).inserted_primary_key
+                assert pk is not None
+                member_id = int(pk[0])
                 dek = new_data_key()
                 key_id, blob = self.keys.wrap(member_id, dek)
                 conn.execute(
@@ -118,14 +120,15 @@ class Store:
                 )
             ).first()
         if row is None:
-            raise KeyError_("the member's key is gone (crypto-shredded): nothing can be read")
+            raise MemberKeyError("the member's key is gone (crypto-shredded): nothing can be read")
         dek = self.keys.unwrap(member_id, row.key_id, row.wrapped)
         return Member(member_id, MemberCipher(member_id, dek))
 
     def opt_in_again(self, ref: str) -> bool:
         """Remove the tombstone of ``ref`` so a new import may start afresh."""
         with self.engine.begin() as conn:
-            res = conn.execute(delete(tombstones).where(tombstones.c.ref_key == member_ref_key(ref)))
+            key = member_ref_key(ref)
+            res = conn.execute(delete(tombstones).where(tombstones.c.ref_key == key))
             return bool(res.rowcount)
 
     def close(self) -> None:

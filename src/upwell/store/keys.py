@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from upwell.config import Settings
-from upwell.errors import ConfigError, KeyError_
+from upwell.errors import ConfigError, MemberKeyError
 
 
 class KeyProvider(Protocol):
@@ -31,7 +31,7 @@ class KeyProvider(Protocol):
         """(key id, wrapped blob) for ``dek``."""
 
     def unwrap(self, member_id: int, key_id: str, blob: bytes) -> bytes:
-        """The data key, or :class:`KeyError_` if it does not belong to this member or KEK."""
+        """The data key, or :class:`MemberKeyError` if it does not belong to this member or KEK."""
 
 
 class _AesGcmKek:
@@ -53,11 +53,11 @@ class _AesGcmKek:
 
     def unwrap(self, member_id: int, key_id: str, blob: bytes) -> bytes:
         if key_id != self.key_id:
-            raise KeyError_("member key was wrapped by another key-encryption key: restore it")
+            raise MemberKeyError("member key was wrapped by another key-encryption key: restore it")
         try:
             return self._aead.decrypt(blob[:12], blob[12:], self._aad(member_id))
         except InvalidTag:
-            raise KeyError_("member key does not unwrap for this member") from None
+            raise MemberKeyError("member key does not unwrap for this member") from None
 
 
 class LocalFileKeyProvider(_AesGcmKek):

@@ -39,7 +39,10 @@ def _iso(value: Any) -> Any:
 def export_member(store: Store, member: Member) -> dict[str, Any]:
     """Everything stored for ``member``, decrypted, as JSON-ready data."""
     c = member.cipher
-    out: dict[str, Any] = {"format": "upwell-export/1", "exported_at": datetime.now(UTC).isoformat()}
+    out: dict[str, Any] = {
+        "format": "upwell-export/1",
+        "exported_at": datetime.now(UTC).isoformat(),
+    }
     with store.engine.connect() as conn:
         out["persons"] = [
             {
@@ -60,7 +63,9 @@ def export_member(store: Store, member: Member) -> dict[str, Any]:
             select(messages).where(messages.c.member_id == member.id).order_by(messages.c.sent_at)
         ):
             row = {k: _iso(v) for k, v in r._mapping.items() if not k.endswith(("_enc", "_key"))}
-            row["subject"] = c.open("messages", r.id, "subject", r.subject_enc) if r.subject_enc else ""
+            row["subject"] = (
+                c.open("messages", r.id, "subject", r.subject_enc) if r.subject_enc else ""
+            )
             row["parties"] = parties.get(r.id, [])
             msgs.append(row)
         out["messages"] = msgs

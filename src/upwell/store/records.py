@@ -33,7 +33,9 @@ from upwell.store.crypto import MemberCipher
 from upwell.store.schema import event_attendees, events, message_parties, messages, persons
 
 
-def insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def insert_ignoring_duplicates(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
     """INSERT ... ON CONFLICT DO NOTHING on either dialect."""
     if not rows:
         return
@@ -240,7 +242,7 @@ def relink(conn: Connection, member_id: int) -> dict[str, int]:
     links = link_replies(rows)
     roots = thread_roots({k: v[0] for k, v in links.items()})
     counts: dict[str, int] = {}
-    updates = []
+    updates: list[dict[str, str | None]] = []
     for mid, (parent, method) in links.items():
         counts[method] = counts.get(method, 0) + 1
         updates.append({"b_id": mid, "b_parent": parent, "b_method": method,

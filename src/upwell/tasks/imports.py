@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections import Counter
 import multiprocessing as mp
-from collections import deque
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
@@ -150,10 +149,12 @@ def import_archive(
     report = ImportReport(reader=spec.id)
     started = time.monotonic()
     with store.engine.begin() as conn:
-        import_id = conn.execute(
+        pk = conn.execute(
             insert(imports).values(member_id=member.id, reader=spec.id,
                                    started_at=datetime.now(UTC), status="running")
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+    assert pk is not None
+    import_id = int(pk[0])
     writer = RecordWriter(store.engine, member.id, member.cipher, import_id)
     pending: list[tuple[tuple[str, ...], tuple[Record, ...]]] = []
 
@@ -214,14 +215,14 @@ def import_archive(
             if progress:
                 progress(report)
     flush()
-    _finish(store, member, writer, report, list(me), import_id)
+    _finish(store, member, writer, report, me=list(me), import_id=import_id)
     report.seconds = time.monotonic() - started
     if progress:
         progress(report)
     return report
 
 
-def _finish(store: Store, member: Member, writer: RecordWriter, report: ImportReport,
+def _finish(store: Store, member: Member, writer: RecordWriter, report: ImportReport, *,
             me: list[Address], import_id: int) -> None:
     with store.engine.begin() as conn:
         ids = [writer.person_id(a) for a in me] or infer_self(conn, member.id)
