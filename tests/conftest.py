@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,10 @@ from sqlalchemy.exc import OperationalError
 from upwell.store.db import Store
 from upwell.testing import open_store, postgres_admin_url, scratch_postgres
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+if str(REPO) not in sys.path:  # the test-data converters in tools/ are imported by tests
+    sys.path.insert(0, str(REPO))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -23,6 +27,12 @@ def shared(name: str) -> Path:
     if not path.is_dir():
         pytest.skip(f"corpus {name} not found at {path} (../shared/data is absent)")
     return path
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Callable[[str], Path]:
+    """``corpus(name)``: a folder of ../shared/data, or a skip that says it is absent."""
+    return shared
 
 
 def _postgres_available() -> str | None:

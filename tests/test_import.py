@@ -96,3 +96,33 @@ def test_store_and_logs_hold_no_clear_personal_data(tmp_path: Path,
     for s in secrets:
         assert s not in db, "clear personal data in the database file"
         assert s.decode() not in caplog.text, "personal data in the logs"
+
+
+def test_colleague_seen_by_email_and_on_slack_is_one_person(store: Store, tmp_path: Path) -> None:
+    import json
+
+    export = tmp_path / "slack"
+    (export / "general").mkdir(parents=True)
+    (export / "users.json").write_text(json.dumps([
+        {"id": "U1", "name": "dana", "real_name": "Dana Lee",
+         "profile": {"email": "Dana@example.org"}},
+        {"id": "U2", "name": "ann", "real_name": "Ann Example", "profile": {}},
+    ]))
+    (export / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general"}]))
+    (export / "general" / "2024-03-04.json").write_text(json.dumps([
+        {"type": "message", "user": "U1", "text": "standup in 5", "ts": "1709542800.000100"},
+        {"type": "message", "user": "U2", "text": "on my way", "ts": "1709542860.000200",
+         "thread_ts": "1709542800.000100"},
+    ]))
+    member = store.open_member("ann")
+    chat = import_archive(store, member, export)
+    assert chat.reader == "slack"
+    assert chat.imported == 2
+    assert chat.linked == {"header": 1}
+    import_archive(store, member, _mailbox(tmp_path))
+    data = export_member(store, member)
+    dana = [p for p in data["persons"] if p["handle"] == "dana@example.org"]
+    assert len(dana) == 1
+    senders = {m["sender_id"] for m in data["messages"] if m["channel"] == "chat"}
+    assert dana[0]["id"] in senders
+    assert not any(p["handle"] == "slack:u1" for p in data["persons"])

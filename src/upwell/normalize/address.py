@@ -16,12 +16,13 @@ from upwell.model import Address
 _X500 = re.compile(r"^/o=[^<>]*$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+$")
 _SPACES = re.compile(r"\s+")
+_PAREN = re.compile(r"\([^()]*\)")
 _ANGLE = re.compile(r"<([^<>]*)>")
 
 
 def fold_name(name: str) -> str:
     """A display name folded for comparison: "Smith, John" and "John Smith" fold the same."""
-    cleaned = _ANGLE.sub(" ", name).replace('"', " ").replace("'", " ")
+    cleaned = _PAREN.sub(" ", _ANGLE.sub(" ", name)).replace('"', " ").replace("'", " ")
     words = [w for w in re.findall(r"[^\W\d_]+", cleaned.lower()) if len(w) > 1]
     return " ".join(sorted(words))
 
@@ -30,7 +31,7 @@ def fold_name(name: str) -> str:
 def make_address(addr: str, name: str = "") -> Address | None:
     """One party from an address string and an optional display name; ``None`` if empty."""
     addr = addr.strip().strip("<>").strip()
-    name = _SPACES.sub(" ", name.replace('"', "")).strip()
+    name = _SPACES.sub(" ", name.replace('"', "")).strip().strip("'").strip()
     if name.lower() == addr.lower():
         name = ""
     if _EMAIL.match(addr):

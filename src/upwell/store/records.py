@@ -200,33 +200,6 @@ class RecordWriter:
         }
 
 
-def mark_self(conn: Connection, member_id: int, person_ids: Iterable[str]) -> int:
-    """Mark persons as the member's own identities; returns how many rows changed."""
-    ids = list(person_ids)
-    if not ids:
-        return 0
-    res = conn.execute(
-        update(persons).where(persons.c.member_id == member_id, persons.c.id.in_(ids))
-        .values(is_self=True)
-    )
-    return int(res.rowcount or 0)
-
-
-def infer_self(conn: Connection, member_id: int, min_share: float = 0.2) -> list[str]:
-    """Senders of the member's Sent folders (each with at least ``min_share`` of them)."""
-    rows = conn.execute(
-        select(messages.c.sender_id).where(
-            messages.c.member_id == member_id, messages.c.in_sent_folder.is_(True)
-        )
-    ).scalars().all()
-    if not rows:
-        return []
-    counts: dict[str, int] = {}
-    for sid in rows:
-        counts[sid] = counts.get(sid, 0) + 1
-    return [sid for sid, n in counts.items() if n / len(rows) >= min_share]
-
-
 def relink(conn: Connection, member_id: int) -> dict[str, int]:
     """Recompute reply links and thread roots for the member; returns counts by method."""
     cols = messages.c

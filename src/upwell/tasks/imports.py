@@ -28,7 +28,8 @@ from upwell.model import Address, RawItem, Record, Skipped
 from upwell.normalize import to_records
 from upwell.sources import detect
 from upwell.store.db import Member, Store
-from upwell.store.records import RecordWriter, infer_self, mark_self, relink
+from upwell.store.identities import infer_self, mark_self, merge_same_name
+from upwell.store.records import RecordWriter, relink
 from upwell.store.schema import events, imports, messages
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class ImportReport:
     notes: Counter[str] = field(default_factory=Counter)
     linked: dict[str, int] = field(default_factory=dict)
     self_identities: int = 0
+    persons_merged: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
@@ -66,6 +68,7 @@ class ImportReport:
             "notes": dict(sorted(self.notes.items())),
             "linked": self.linked,
             "self_identities": self.self_identities,
+            "persons_merged": self.persons_merged,
             "seconds": round(self.seconds, 3),
         }
 
@@ -225,6 +228,7 @@ def import_archive(
 def _finish(store: Store, member: Member, writer: RecordWriter, report: ImportReport, *,
             me: list[Address], import_id: int) -> None:
     with store.engine.begin() as conn:
+        report.persons_merged = merge_same_name(conn, member.id, member.cipher)
         ids = [writer.person_id(a) for a in me] or infer_self(conn, member.id)
         report.self_identities = mark_self(conn, member.id, ids)
         report.linked = relink(conn, member.id)

@@ -1,0 +1,51 @@
+"""End to end on the real Enron mailboxes: every item accounted for, re-import adds nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tools.enron_to_maildir import convert
+
+from upwell.testing import open_store
+
+pytestmark = pytest.mark.corpus
+
+
+@pytest.fixture(scope="module")
+def enron_maildir(tmp_path_factory: pytest.TempPathFactory,
+                  corpus: Callable[[str], Path]) -> tuple[Path, Path]:
+    src = corpus("enron-edrm-10-mailboxes")
+    out = tmp_path_factory.mktemp("enron") / "maildir"
+    convert(src, out)
+    return src, out
+
+
+def _messages_in_source(src: Path, mailbox: str) -> int:
+    with (src / f"{mailbox}.part00.jsonl").open(encoding="utf-8") as fh:
+        return sum(json.loads(line)["item_type"] == "message" for line in fh)
+
+
+def test_every_mailbox_accounts_for_every_message(enron_maildir: tuple[Path, Path],
+                                                  tmp_path: Path) -> None:
+    from upwell.tasks.imports import import_archive
+
+    src, out = enron_maildir
+    store = open_store(tmp_path / "home")
+    mailboxes = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert len(mailboxes) == 10
+    for box in mailboxes:
+        member = store.open_member(box)
+        first = import_archive(store, member, out / box)
+        expected = _messages_in_source(src, box)
+        assert first.seen == expected, box
+        assert first.imported + sum(first.skipped.values()) == expected, box
+        assert first.imported > 0, box
+        assert set(first.skipped) <= {"duplicate", "missing_sender", "missing_date", "bad_date"}
+        assert first.self_identities >= 1, box
+        again = import_archive(store, member, out / box)
+        assert again.imported == 0, box
+        assert again.seen == expected, box
+    store.close()
