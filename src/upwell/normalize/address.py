@@ -101,3 +101,29 @@ def _parse_header(values: tuple[str, ...]) -> tuple[Address, ...]:
             seen.add(a.handle)
             out.append(a)
     return tuple(out)
+
+
+_KIND_RANK = {"email": 0, "x500": 1, "slack": 2, "name": 3}
+
+
+def handle_kind(handle: str) -> str:
+    """The kind of a normalized handle."""
+    if handle.startswith("name:"):
+        return "name"
+    if handle.startswith("slack:"):
+        return "slack"
+    if handle.startswith("/o="):
+        return "x500"
+    return "email"
+
+
+def handle_rank(handle: str) -> int:
+    """How good a handle is as a person's canonical one (lower is better)."""
+    return _KIND_RANK[handle_kind(handle)]
+
+
+def person_name_key(handle: str, name: str) -> str | None:
+    """The folded full name that identifies a person across handles, or ``None`` when there is
+    no full name (at least two words) to go by."""
+    folded = fold_name(name) if name else (handle[5:] if handle.startswith("name:") else "")
+    return folded if len(folded.split()) >= 2 else None

@@ -10,29 +10,23 @@ as the canonical handle. Also infers which persons are the member themselves.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from upwell.normalize.address import fold_name
+from upwell.normalize.address import handle_rank, person_name_key
 from upwell.store.crypto import MemberCipher
+from upwell.store.records import insert_ignoring_duplicates
 from upwell.store.schema import event_attendees, events, message_parties, messages, persons
-
-_KIND_RANK = {"email": 0, "x500": 1, "slack": 2, "name": 3}
-
-
-def _kind(handle: str) -> str:
-    if handle.startswith("name:"):
-        return "name"
-    if handle.startswith("slack:"):
-        return "slack"
-    if handle.startswith("/o="):
-        return "x500"
-    return "email"
 
 
 def merge_same_name(conn: Connection, member_id: int, cipher: MemberCipher) -> int:
-    """Merge persons whose full names (two words or more) fold the same; returns merges made."""
+    """Merge persons whose full names (two words or more) fold the same; returns merges made.
+
+    The import resolves most of these as it goes; what is left is a better handle (an email
+    address) that turned up after rows were written under a worse one (a bare name).
+    """
     groups: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
     for r in conn.execute(
         select(persons.c.id, persons.c.name_enc, persons.c.handle_enc, persons.c.is_self)
@@ -40,45 +34,57 @@ def merge_same_name(conn: Connection, member_id: int, cipher: MemberCipher) -> i
     ):
         handle = cipher.open("persons", r.id, "handle", r.handle_enc)
         name = cipher.open("persons", r.id, "name", r.name_enc) if r.name_enc else ""
-        folded = fold_name(name) if name else handle.removeprefix("name:")
-        if len(folded.split()) >= 2:
-            groups[folded].append((_KIND_RANK[_kind(handle)], r.id, bool(r.is_self)))
-    merged = 0
-    for members in groups.values():
-        if len(members) < 2:
+        key = person_name_key(handle, name)
+        if key is not None:
+            groups[key].append((handle_rank(handle), r.id, bool(r.is_self)))
+    mapping: dict[str, str] = {}
+    selves: set[str] = set()
+    for group in groups.values():
+        if len(group) < 2:
             continue
-        members.sort()
-        keep = members[0][1]
-        for _rank, pid, is_self in members[1:]:
-            _merge(conn, member_id, keep, pid, is_self)
-            merged += 1
-    return merged
+        group.sort()
+        keep = group[0][1]
+        for _rank, pid, is_self in group[1:]:
+            mapping[pid] = keep
+            if is_self:
+                selves.add(keep)
+    if mapping:
+        _apply(conn, member_id, mapping, selves)
+    return len(mapping)
 
 
-def _merge(conn: Connection, member_id: int, keep: str, drop: str, drop_is_self: bool) -> None:
-    mp, ea = message_parties.c, event_attendees.c
-    dup = message_parties.alias("dup")
-    conn.execute(delete(message_parties).where(
-        mp.member_id == member_id, mp.person_id == drop,
-        exists().where(and_(dup.c.message_id == mp.message_id, dup.c.role == mp.role,
-                            dup.c.person_id == keep)),
-    ))
-    conn.execute(update(message_parties).where(mp.member_id == member_id, mp.person_id == drop)
-                 .values(person_id=keep))
-    dup_a = event_attendees.alias("dup_a")
-    conn.execute(delete(event_attendees).where(
-        ea.member_id == member_id, ea.person_id == drop,
-        exists().where(and_(dup_a.c.event_id == ea.event_id, dup_a.c.person_id == keep)),
-    ))
-    conn.execute(update(event_attendees).where(ea.member_id == member_id, ea.person_id == drop)
-                 .values(person_id=keep))
-    conn.execute(update(messages).where(messages.c.member_id == member_id,
-                                        messages.c.sender_id == drop).values(sender_id=keep))
-    conn.execute(update(events).where(events.c.member_id == member_id,
-                                      events.c.organizer_id == drop).values(organizer_id=keep))
-    if drop_is_self:
-        conn.execute(update(persons).where(persons.c.id == keep).values(is_self=True))
-    conn.execute(delete(persons).where(persons.c.id == drop))
+def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _apply(conn: Connection, member_id: int, mapping: dict[str, str], selves: set[str]) -> None:
+    drops = list(mapping)
+    for table in (message_parties, event_attendees):
+        for part in _chunks(drops):
+            cond = (table.c.member_id == member_id) & table.c.person_id.in_(part)
+            rows = [dict(r._mapping) for r in conn.execute(select(table).where(cond))]
+            conn.execute(delete(table).where(cond))
+            for r in rows:
+                r["person_id"] = mapping[r["person_id"]]
+            insert_ignoring_duplicates(conn, table, rows)
+    pairs = [{"b_drop": d, "b_keep": k} for d, k in mapping.items()]
+    conn.execute(
+        update(messages)
+        .where(messages.c.member_id == member_id, messages.c.sender_id == bindparam("b_drop"))
+        .values(sender_id=bindparam("b_keep")),
+        pairs,
+    )
+    conn.execute(
+        update(events)
+        .where(events.c.member_id == member_id, events.c.organizer_id == bindparam("b_drop"))
+        .values(organizer_id=bindparam("b_keep")),
+        pairs,
+    )
+    if selves:
+        conn.execute(update(persons).where(persons.c.id.in_(list(selves))).values(is_self=True))
+    for part in _chunks(drops):
+        conn.execute(delete(persons).where(persons.c.id.in_(part)))
 
 
 def mark_self(conn: Connection, member_id: int, person_ids: list[str]) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from upwell.model import Address, Event, Message, Record
-from upwell.normalize.address import fold_name
+from upwell.normalize.address import fold_name, handle_rank, person_name_key
 from upwell.normalize.mime import is_sent_folder
 from upwell.normalize.threads import (
     LinkRow,
@@ -51,33 +51,61 @@ class RecordWriter:
     export lists their email address is the person known by that address).
     """
 
-    conn_factory: Any
     member_id: int
     cipher: MemberCipher
     import_id: int | None = None
     aliases: dict[str, str] = field(default_factory=dict)
     _known_persons: set[str] = field(default_factory=set)
-    _pids: dict[str, str] = field(default_factory=dict)
-    _pending: list[Record] = field(default_factory=list)
+    _canon: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    _by_name: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def preload(self, conn: Connection) -> None:
+        """Learn the member's stored persons, so names seen before resolve to the same person."""
+        for r in conn.execute(
+            select(persons.c.id, persons.c.name_enc, persons.c.handle_enc)
+            .where(persons.c.member_id == self.member_id)
+        ):
+            handle = self.cipher.open("persons", r.id, "handle", r.handle_enc)
+            name = self.cipher.open("persons", r.id, "name", r.name_enc) if r.name_enc else ""
+            self._known_persons.add(r.id)
+            self._learn_name(handle, name)
+
+    def _learn_name(self, handle: str, name: str) -> str:
+        """The canonical handle for ``handle`` known by ``name``: the best-ranked handle seen
+        with the same full name (an email address beats an X.500 path beats a bare name)."""
+        folded = person_name_key(handle, name)
+        if folded is None:
+            return handle
+        rank = handle_rank(handle)
+        known = self._by_name.get(folded)
+        if known is not None and known[0] <= rank:
+            return known[1]
+        # New, or better than what was seen: earlier rows are merged after the import.
+        self._by_name[folded] = (rank, handle)
+        return handle
+
+    def canonical(self, address: Address) -> tuple[str, str]:
+        """(person id, canonical handle) of the person behind ``address``."""
+        key = (address.handle, address.name)
+        hit = self._canon.get(key)
+        if hit is None:
+            handle = self.aliases.get(address.handle, address.handle)
+            handle = self._learn_name(handle, address.name)
+            hit = self._canon[key] = (self.cipher.index("person|" + handle), handle)
+        return hit
 
     def person_id(self, address: Address) -> str:
         """The member's pseudonymous id for the person behind ``address``."""
-        handle = self.aliases.get(address.handle, address.handle)
-        pid = self._pids.get(handle)
-        if pid is None:
-            pid = self._pids[handle] = self.cipher.index("person|" + handle)
-        return pid
+        return self.canonical(address)[0]
 
-    def _person_row(self, address: Address, rows: dict[str, dict[str, Any]], is_self: bool = False
-                    ) -> str:
-        pid = self.person_id(address)
+    def _person_row(self, address: Address, rows: dict[str, dict[str, Any]]) -> str:
+        pid, handle = self.canonical(address)
         if pid not in self._known_persons and pid not in rows:
-            handle = self.aliases.get(address.handle, address.handle)
             seal = self.cipher.seal
             rows[pid] = {
                 "id": pid,
                 "member_id": self.member_id,
-                "is_self": is_self,
+                "is_self": False,
                 "name_enc": seal("persons", pid, "name", address.name) if address.name else None,
                 "handle_enc": seal("persons", pid, "handle", handle),
             }

@@ -93,6 +93,7 @@ messages = Table(
     Index("ix_messages_member_sent", "member_id", "sent_at"),
     Index("ix_messages_member_msgid", "member_id", "msgid_key"),
     Index("ix_messages_member_subject", "member_id", "subject_key"),
+    Index("ix_messages_member_sender", "member_id", "sender_id"),
 )
 
 message_parties = Table(

@@ -158,7 +158,9 @@ def import_archive(
         ).inserted_primary_key
     assert pk is not None
     import_id = int(pk[0])
-    writer = RecordWriter(store.engine, member.id, member.cipher, import_id)
+    writer = RecordWriter(member.id, member.cipher, import_id)
+    with store.engine.connect() as conn:
+        writer.preload(conn)
     pending: list[tuple[tuple[str, ...], tuple[Record, ...]]] = []
 
     def flush() -> None:
