@@ -126,3 +126,40 @@ def test_colleague_seen_by_email_and_on_slack_is_one_person(store: Store, tmp_pa
     senders = {m["sender_id"] for m in data["messages"] if m["channel"] == "chat"}
     assert dana[0]["id"] in senders
     assert not any(p["handle"] == "slack:u1" for p in data["persons"])
+
+
+def test_takeout_mail_and_calendar_end_to_end(store: Store, tmp_path: Path) -> None:
+    from upwell.testing import write_mbox
+
+    root = tmp_path / "export"
+    (root / "Takeout" / "Mail").mkdir(parents=True)
+    (root / "Takeout" / "Calendar").mkdir(parents=True)
+    write_mbox(root / "Takeout" / "Mail" / "All mail Including Spam and Trash.mbox", [
+        make_email(sender="Ann Example <ann@example.org>", subject="Agenda",
+                   extra={"X-Gmail-Labels": "Sent,Opened"}),
+        make_email(sender="Dana Lee <dana@example.org>", to="ann@example.org",
+                   subject="Re: Agenda", extra={"X-Gmail-Labels": "Inbox"},
+                   date=T0 + timedelta(hours=3)),
+    ])
+    (root / "Takeout" / "Calendar" / "ann@example.org.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:oneonone@example.org\r\nDTSTAMP:20240301T000000Z\r\n"
+        "DTSTART:20240304T150000Z\r\nDTEND:20240304T153000Z\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Ann / Dana 1:1\r\n"
+        "ORGANIZER;CN=Ann Example:mailto:ann@example.org\r\n"
+        "ATTENDEE;CN=Dana Lee;PARTSTAT=ACCEPTED:mailto:dana@example.org\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    member = store.open_member("ann")
+    report = import_archive(store, member, root)
+    assert report.reader == "takeout"
+    assert report.seen == 3
+    assert report.imported == 3
+    assert dict(report.records) == {"messages": 2, "events": 3}
+    assert report.self_identities == 1
+    data = export_member(store, member)
+    assert [e["title"] for e in data["events"]] == ["Ann / Dana 1:1"] * 3
+    dana = next(p["id"] for p in data["persons"] if p["handle"] == "dana@example.org")
+    assert all(e["attendees"] == [{"person": dana, "response": "accepted"}]
+               for e in data["events"])
+    assert report.linked == {"subject": 1}
