@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from upwell.errors import UnknownFormat
 from upwell.model import RawItem, Skipped
@@ -120,3 +124,34 @@ def test_unknown_format_says_how_to_fix(tmp_path: Path) -> None:
     assert "--format" in str(info.value)
     with pytest.raises(UnknownFormat):
         detect(f, "nope")
+
+
+bodies = st.lists(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=300).map(
+        lambda t: t.replace("\r", "")
+    ),
+    min_size=1, max_size=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(bodies, st.sampled_from([7, 64, 1 << 20]))
+def test_mbox_round_trips_any_bodies_across_block_sizes(texts: list[str], block: int) -> None:
+    msgs = [make_email(body="x\n" + t + "\n", subject=f"m{i}") for i, t in enumerate(texts)]
+    buf = io.BytesIO()
+    for m in msgs:
+        buf.write(b"From someone Mon Jan  1 00:00:00 2024\n")
+        buf.write(re.sub(rb"(?m)^(>*From )", rb">\1", m))
+        buf.write(b"\n")
+    with patch("upwell.sources.mbox._BLOCK", block):
+        got = list(iter_mbox(io.BytesIO(buf.getvalue()), source="mbox", origin="t"))
+    datas = [g.data for g in got if isinstance(g, RawItem)]
+    assert [bytes(d).rstrip(b"\n") for d in datas] == [m.rstrip(b"\n") for m in msgs]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=3000))
+def test_mbox_never_crashes_on_garbage(data: bytes) -> None:
+    with patch("upwell.sources.mbox._BLOCK", 100):
+        got = list(iter_mbox(io.BytesIO(data), source="mbox", origin="t"))
+    assert all(isinstance(g, RawItem | Skipped) for g in got)

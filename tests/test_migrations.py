@@ -18,4 +18,4 @@ def test_migrated_schema_matches_models(store: Store) -> None:
 def test_migrate_is_idempotent(store: Store) -> None:
     migrate(store.engine)
     with store.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0001"

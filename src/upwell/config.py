@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         "one archive). The CLI's --member overrides it.",
     )
     batch_size: int = Field(
-        default=500,
+        default=2000,
         ge=1,
         le=50_000,
         description="Records written per database transaction during an import.",

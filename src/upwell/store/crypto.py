@@ -30,12 +30,30 @@ def _derive(dek: bytes, info: bytes) -> bytes:
 class MemberCipher:
     """Seal and open one member's values; compute their blind index keys."""
 
-    __slots__ = ("_aead", "_index_key", "member_id")
+    __slots__ = ("_aead", "_enc_key", "_index_key", "member_id")
 
     def __init__(self, member_id: int, dek: bytes) -> None:
+        self._setup(member_id, _derive(dek, b"upwell/enc/v1"), _derive(dek, b"upwell/index/v1"))
+
+    def _setup(self, member_id: int, enc_key: bytes, index_key: bytes) -> None:
         self.member_id = member_id
-        self._aead = AESGCM(_derive(dek, b"upwell/enc/v1"))
-        self._index_key = _derive(dek, b"upwell/index/v1")
+        self._enc_key = enc_key
+        self._aead = AESGCM(enc_key)
+        self._index_key = index_key
+
+    @classmethod
+    def _from_keys(cls, member_id: int, enc_key: bytes, index_key: bytes) -> MemberCipher:
+        cipher = cls.__new__(cls)
+        cipher._setup(member_id, enc_key, index_key)
+        return cipher
+
+    def __reduce__(self) -> tuple[object, tuple[int, bytes, bytes]]:
+        # Pickled only to hand the member's own import worker processes their keys over a
+        # private pipe; the data key itself never leaves the process that unwrapped it.
+        return (MemberCipher._from_keys, (self.member_id, self._enc_key, self._index_key))
+
+    def __repr__(self) -> str:
+        return f"MemberCipher(member_id={self.member_id})"
 
     def _aad(self, table: str, record_id: str, column: str) -> bytes:
         return f"{self.member_id}|{table}|{record_id}|{column}".encode()

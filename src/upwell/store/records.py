@@ -1,6 +1,6 @@
 """Writing normalized records for one member: pseudonymous ids, encrypted values, no bodies.
 
-Reads: :class:`Message` / :class:`Event` records. Writes: ``persons``, ``messages``,
+Reads: :class:`~upwell.store.rows.Prepared` records. Writes: ``persons``, ``messages``,
 ``message_parties``, ``events``, ``event_attendees``. Everything that names a person or repeats
 what someone wrote (handles, display names, subjects, titles) is sealed with the member's key;
 what stays in clear is shape (times, counts, flags) and blind index keys. Writes are idempotent:
@@ -9,8 +9,9 @@ a record whose id already exists is counted as a duplicate and left alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -18,29 +19,63 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from upwell.model import Address, Event, Message, Record
-from upwell.normalize.address import fold_name, handle_rank, person_name_key
-from upwell.normalize.mime import is_sent_folder
-from upwell.normalize.threads import (
-    LinkRow,
-    is_forward_subject,
-    is_reply_subject,
-    link_replies,
-    normalize_subject,
-    thread_roots,
-)
+from upwell.model import Address
+from upwell.normalize.address import handle_rank, person_name_key
+from upwell.normalize.threads import LinkRow, link_replies, thread_roots
 from upwell.store.crypto import MemberCipher
+from upwell.store.rows import Prepared
 from upwell.store.schema import event_attendees, events, message_parties, messages, persons
+
+_ParamMaker = Callable[[dict[str, Any]], Any]
+_INSERT_SQL: dict[tuple[str, str, tuple[str, ...]], tuple[str, _ParamMaker]] = {}
+
+
+def _param_maker(
+    table: Table, order: list[str], dialect: Any, positional: bool
+) -> _ParamMaker:
+    procs = {c: p for c in order if (p := table.c[c].type.bind_processor(dialect)) is not None}
+    if positional:
+        get = itemgetter(*order)
+        if not procs:
+            return (lambda r: (get(r),)) if len(order) == 1 else get
+        idx = [(i, procs[c]) for i, c in enumerate(order) if c in procs]
+
+        def make(r: dict[str, Any]) -> tuple[Any, ...]:
+            values = list(get(r))
+            for i, proc in idx:
+                values[i] = proc(values[i])
+            return tuple(values)
+
+        return make
+    return lambda r: {c: (procs[c](v) if c in procs else v) for c, v in r.items()}
 
 
 def insert_ignoring_duplicates(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING on either dialect."""
+    """INSERT ... ON CONFLICT DO NOTHING on either dialect, for many rows at once.
+
+    The hot path of an import: the statement is compiled once per table and column set and
+    handed to the driver's executemany, with only the columns whose type needs it (timestamps
+    on SQLite) converted, instead of SQLAlchemy building parameters row by row.
+    """
     if not rows:
         return
-    ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(ins(table).on_conflict_do_nothing(), list(rows))
+    cols = tuple(rows[0])
+    key = (conn.dialect.name, table.name, cols)
+    cached = _INSERT_SQL.get(key)
+    if cached is None:
+        ins = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        compiled = ins(table).on_conflict_do_nothing().compile(
+            dialect=conn.dialect, column_keys=list(cols)
+        )
+        positional = conn.dialect.paramstyle in {"qmark", "numeric", "format"}
+        order = list(compiled.positiontup or cols)
+        cached = _INSERT_SQL[key] = (
+            str(compiled), _param_maker(table, order, conn.dialect, positional)
+        )
+    sql, make = cached
+    conn.exec_driver_sql(sql, [make(r) for r in rows])
 
 
 @dataclass
@@ -111,121 +146,57 @@ class RecordWriter:
             }
         return pid
 
-    def _name_key(self, name: str | None) -> str | None:
-        folded = fold_name(name) if name else ""
-        return self.cipher.index("name|" + folded) if folded else None
-
-    def record_id(self, record: Record) -> str:
-        prefix = "msg|" if isinstance(record, Message) else "evt|"
-        return self.cipher.index(prefix + record.source_item_id)
-
-    def write(self, conn: Connection, records: Iterable[Record],
-              ids: Sequence[str] | None = None) -> set[str]:
-        """Write ``records`` (with their :meth:`record_id` if already known); returns the ids
-        of those that were new."""
-        recs = list(records)
-        ids = list(ids) if ids is not None else [self.record_id(r) for r in recs]
+    def write(self, conn: Connection, prepared: Sequence[Prepared]) -> set[str]:
+        """Write prepared records; returns the ids of those that were new (a record whose id is
+        already stored is a duplicate and is left alone)."""
         existing: set[str] = set()
-        msg_ids = [i for i, r in zip(ids, recs, strict=True) if isinstance(r, Message)]
-        evt_ids = [i for i, r in zip(ids, recs, strict=True) if isinstance(r, Event)]
-        for table, chunk in ((messages, msg_ids), (events, evt_ids)):
-            for start in range(0, len(chunk), 500):
-                part = chunk[start : start + 500]
+        for table in (messages, events):
+            ids = [p.id for p in prepared if p.table == table.name]
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
                 existing.update(conn.scalars(select(table.c.id).where(table.c.id.in_(part))))
         person_rows: dict[str, dict[str, Any]] = {}
-        msg_rows: list[dict[str, Any]] = []
-        party_rows: list[dict[str, Any]] = []
-        evt_rows: list[dict[str, Any]] = []
-        att_rows: list[dict[str, Any]] = []
+        rows: dict[str, list[dict[str, Any]]] = {
+            "messages": [], "message_parties": [], "events": [], "event_attendees": []}
         new: set[str] = set()
-        for rid, rec in zip(ids, recs, strict=True):
-            if rid in existing:
+        member = self.member_id
+        for p in prepared:
+            if p.id in existing:
                 continue
-            existing.add(rid)
-            new.add(rid)
-            if isinstance(rec, Message):
-                msg_rows.append(self._message_row(rid, rec, person_rows, party_rows))
+            existing.add(p.id)
+            new.add(p.id)
+            row = dict(p.row, member_id=member, import_id=self.import_id)
+            if p.table == "messages":
+                seen: set[tuple[str, str]] = set()
+                for role, address, _response in p.parties:
+                    pid = self._person_row(address, person_rows)
+                    if role == "sender":
+                        row["sender_id"] = pid
+                    elif (pid, role) not in seen:
+                        seen.add((pid, role))
+                        rows["message_parties"].append(
+                            {"message_id": p.id, "person_id": pid, "role": role,
+                             "member_id": member})
+                rows["messages"].append(row)
             else:
-                evt_rows.append(self._event_row(rid, rec, person_rows, att_rows))
+                attendees: set[str] = set()
+                row["organizer_id"] = None
+                for role, address, response in p.parties:
+                    pid = self._person_row(address, person_rows)
+                    if role == "organizer":
+                        row["organizer_id"] = pid
+                    elif pid not in attendees:
+                        attendees.add(pid)
+                        rows["event_attendees"].append(
+                            {"event_id": p.id, "person_id": pid, "member_id": member,
+                             "response": response})
+                row["n_attendees"] = len(attendees)
+                rows["events"].append(row)
         insert_ignoring_duplicates(conn, persons, list(person_rows.values()))
         self._known_persons.update(person_rows)
-        insert_ignoring_duplicates(conn, messages, msg_rows)
-        insert_ignoring_duplicates(conn, message_parties, party_rows)
-        insert_ignoring_duplicates(conn, events, evt_rows)
-        insert_ignoring_duplicates(conn, event_attendees, att_rows)
+        for table in (messages, message_parties, events, event_attendees):
+            insert_ignoring_duplicates(conn, table, rows[table.name])
         return new
-
-    def _message_row(self, rid: str, m: Message, prows: dict[str, dict[str, Any]],
-                     parties: list[dict[str, Any]]) -> dict[str, Any]:
-        idx = self.cipher.index
-        sender = self._person_row(m.sender, prows)
-        seen_roles: set[tuple[str, str]] = set()
-        for role, group in (("to", m.to), ("cc", m.cc), ("bcc", m.bcc), ("mention", m.mentions)):
-            for a in group:
-                pid = self._person_row(a, prows)
-                if (pid, role) not in seen_roles:
-                    seen_roles.add((pid, role))
-                    parties.append({"message_id": rid, "person_id": pid, "role": role,
-                                    "member_id": self.member_id})
-        norm_subject = normalize_subject(m.subject)
-        return {
-            "id": rid,
-            "member_id": self.member_id,
-            "import_id": self.import_id,
-            "source": m.source,
-            "channel": m.channel,
-            "sent_at": m.sent_at,
-            "utc_offset": m.utc_offset_minutes,
-            "sender_id": sender,
-            "in_sent_folder": is_sent_folder(m.folder),
-            "n_to": len(m.to),
-            "n_cc": len(m.cc),
-            "subject_enc": self.cipher.seal("messages", rid, "subject", m.subject)
-            if m.subject else None,
-            "subject_key": idx("subj|" + norm_subject) if norm_subject else None,
-            "is_reply": bool(m.in_reply_to) or is_reply_subject(m.subject),
-            "is_forward": bool(m.forwarded) or is_forward_subject(m.subject),
-            "msgid_key": idx("mid|" + m.message_id) if m.message_id else None,
-            "in_reply_to_key": idx("mid|" + m.in_reply_to) if m.in_reply_to else None,
-            "quoted_from_key": self._name_key(m.quoted_from),
-            "sender_name_key": self._name_key(m.sender.name or m.sender.handle.split("@")[0]),
-            "conversation_key": idx("conv|" + m.conversation) if m.conversation else None,
-            "parent_id": None,
-            "thread_key": None,
-            "link_method": None,
-            "word_count": len(m.body.split()),
-            "quoted_chars": len(m.quoted),
-            "attachments": m.attachments,
-            "notes": ",".join(sorted(set(m.notes)))[:200],
-        }
-
-    def _event_row(self, rid: str, e: Event, prows: dict[str, dict[str, Any]],
-                   atts: list[dict[str, Any]]) -> dict[str, Any]:
-        organizer = self._person_row(e.organizer, prows) if e.organizer else None
-        seen: set[str] = set()
-        for a in e.attendees:
-            pid = self._person_row(a.address, prows)
-            if pid not in seen:
-                seen.add(pid)
-                atts.append({"event_id": rid, "person_id": pid, "member_id": self.member_id,
-                             "response": a.response})
-        return {
-            "id": rid,
-            "member_id": self.member_id,
-            "import_id": self.import_id,
-            "source": e.source,
-            "uid_key": self.cipher.index("uid|" + e.uid),
-            "title_enc": self.cipher.seal("events", rid, "title", e.title) if e.title else None,
-            "start_at": e.start,
-            "end_at": e.end,
-            "utc_offset": e.utc_offset_minutes,
-            "all_day": e.all_day,
-            "cancelled": e.cancelled,
-            "recurring": e.recurring,
-            "organizer_id": organizer,
-            "n_attendees": len(seen),
-            "notes": ",".join(sorted(set(e.notes)))[:200],
-        }
 
 
 def relink(conn: Connection, member_id: int) -> dict[str, int]:

@@ -96,15 +96,18 @@ messages = Table(
     Index("ix_messages_member_sender", "member_id", "sender_id"),
 )
 
+# Party and attendee rows are many (several per message) and written in bulk: a WITHOUT ROWID
+# table keyed by member first is one B-tree, which halves insert cost against a rowid table plus
+# a secondary index, and still serves every per-member scan. Rows go with their message or event
+# (deleted together by member), so no foreign key to the message is checked per insert.
 message_parties = Table(
     "message_parties",
     metadata,
-    Column("message_id", String(32), ForeignKey("messages.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", String(32), primary_key=True),
     Column("person_id", String(32), primary_key=True),
     Column("role", String(8), primary_key=True),
-    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
-    Index("ix_parties_member_person", "member_id", "person_id"),
+    sqlite_with_rowid=False,
 )
 
 events = Table(
@@ -131,10 +134,11 @@ events = Table(
 event_attendees = Table(
     "event_attendees",
     metadata,
-    Column("event_id", String(32), ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", String(32), primary_key=True),
     Column("person_id", String(32), primary_key=True),
-    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("response", String(12), nullable=False),
+    sqlite_with_rowid=False,
 )
 
 imports = Table(

@@ -24,12 +24,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from upwell.errors import BadItem
-from upwell.model import Address, RawItem, Record, Skipped
+from upwell.model import Address, RawItem, Skipped
 from upwell.normalize import to_records
 from upwell.sources import detect
+from upwell.store.crypto import MemberCipher
 from upwell.store.db import Member, Store
 from upwell.store.identities import infer_self, mark_self, merge_same_name
 from upwell.store.records import RecordWriter, relink
+from upwell.store.rows import Prepared, prepare
 from upwell.store.schema import events, imports, messages
 
 log = logging.getLogger(__name__)
@@ -82,13 +84,13 @@ def _aliases(item: RawItem, aliases: dict[str, str]) -> None:
     aliases["__slack_directory_done__"] = "1"
 
 
-Outcome = list[Record] | str
+Outcome = list[Prepared] | str
 
 
-def normalize_item(item: RawItem) -> Outcome:
-    """The records of one raw item, or the content-free reason it is skipped."""
+def prepare_item(item: RawItem, cipher: MemberCipher) -> Outcome:
+    """The stored form of one raw item's records, or the content-free reason it is skipped."""
     try:
-        return to_records(item)
+        return [prepare(cipher, r) for r in to_records(item)]
     except BadItem as bad:
         return bad.reason
     except RecursionError:
@@ -97,35 +99,46 @@ def normalize_item(item: RawItem) -> Outcome:
         return "internal_error:" + type(exc).__name__
 
 
-def _normalize_chunk(items: list[RawItem | Skipped]) -> list[Outcome | Skipped]:
-    return [i if isinstance(i, Skipped) else normalize_item(i) for i in items]
+_worker_cipher: MemberCipher | None = None
 
 
-def normalized(
-    stream: Iterator[RawItem | Skipped], workers: int
+def _init_worker(cipher: MemberCipher) -> None:
+    global _worker_cipher  # noqa: PLW0603 (one cipher per worker process, set once)
+    _worker_cipher = cipher
+
+
+def _prepare_chunk(items: list[RawItem | Skipped]) -> list[Outcome | Skipped]:
+    assert _worker_cipher is not None
+    return [i if isinstance(i, Skipped) else prepare_item(i, _worker_cipher) for i in items]
+
+
+def prepared(
+    stream: Iterator[RawItem | Skipped], cipher: MemberCipher, workers: int
 ) -> Iterator[tuple[RawItem | Skipped, Outcome | Skipped]]:
     """Each item with its outcome, in source order.
 
-    The first ``INLINE_ITEMS`` are normalized in this process (small imports never pay for
-    starting workers); the rest go to ``workers`` processes in chunks, with a bounded number of
-    chunks in flight so memory stays flat however large the archive.
+    The first ``INLINE_ITEMS`` are prepared in this process (small imports never pay for
+    starting workers); the rest go to ``workers`` processes of this member's own import, in
+    chunks, with a bounded number of chunks in flight so memory stays flat however large the
+    archive. Only prepared rows come back: bodies never cross a process boundary twice.
     """
     for _ in range(INLINE_ITEMS):
         item = next(stream, None)
         if item is None:
             return
-        yield item, (item if isinstance(item, Skipped) else normalize_item(item))
+        yield item, (item if isinstance(item, Skipped) else prepare_item(item, cipher))
     if workers <= 0:
         for item in stream:
-            yield item, (item if isinstance(item, Skipped) else normalize_item(item))
+            yield item, (item if isinstance(item, Skipped) else prepare_item(item, cipher))
         return
     ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(cipher,)) as pool:
         window: deque[tuple[list[RawItem | Skipped], Future[list[Outcome | Skipped]]]] = deque()
         while True:
             chunk = list(islice(stream, CHUNK_ITEMS))
             if chunk:
-                window.append((chunk, pool.submit(_normalize_chunk, chunk)))
+                window.append((chunk, pool.submit(_prepare_chunk, chunk)))
             if window and (not chunk or len(window) > 2 * workers):
                 items, fut = window.popleft()
                 yield from zip(items, fut.result(), strict=True)
@@ -140,13 +153,13 @@ def import_archive(
     *,
     fmt: str | None = None,
     me: Iterable[Address] = (),
-    batch_size: int = 500,
+    batch_size: int = 2000,
     workers: int = 0,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``path`` for ``member``; ``me`` names the member's own addresses if known.
 
-    ``workers`` > 0 normalizes in that many extra processes once an archive proves large.
+    ``workers`` > 0 prepares items in that many extra processes once an archive proves large.
     """
     spec = detect(path, fmt)
     report = ImportReport(reader=spec.id)
@@ -161,21 +174,19 @@ def import_archive(
     writer = RecordWriter(member.id, member.cipher, import_id)
     with store.engine.connect() as conn:
         writer.preload(conn)
-    pending: list[tuple[tuple[str, ...], tuple[Record, ...]]] = []
+    pending: list[list[Prepared]] = []
 
     def flush() -> None:
         if not pending:
             return
-        flat = [r for _ids, group in pending for r in group]
-        flat_ids = [i for ids, _group in pending for i in ids]
         with store.engine.begin() as conn:
-            new = writer.write(conn, flat, flat_ids)
+            new = writer.write(conn, [p for group in pending for p in group])
         # An item is imported if any of its records is new; else an earlier import has it.
-        for ids, group in pending:
-            if any(i in new for i in ids):
+        for group in pending:
+            if any(p.id in new for p in group):
                 report.imported += 1
-                for r in group:
-                    report.notes.update(r.notes)
+                for p in group:
+                    report.notes.update(p.notes)
             else:
                 report.skipped["duplicate"] += 1
         pending.clear()
@@ -187,7 +198,7 @@ def import_archive(
             yield item
 
     seen_ids: set[str] = set()
-    for item, outcome in normalized(with_aliases(), workers):
+    for item, outcome in prepared(with_aliases(), member.cipher, workers):
         if isinstance(item, Skipped):
             report.seen += item.count
             report.skipped[item.reason] += item.count
@@ -199,22 +210,15 @@ def import_archive(
             report.skipped[outcome] += 1
             continue
         assert not isinstance(outcome, Skipped)
-        recs = outcome
-        fresh: list[Record] = []
-        fresh_ids: list[str] = []
-        for r in recs:
-            rid = writer.record_id(r)
-            if rid not in seen_ids:
-                seen_ids.add(rid)
-                fresh.append(r)
-                fresh_ids.append(rid)
-        if not recs:
+        if not outcome:
             report.skipped["no_records"] += 1
             continue
+        fresh = [p for p in outcome if p.id not in seen_ids]
         if not fresh:
             report.skipped["duplicate"] += 1
             continue
-        pending.append((tuple(fresh_ids), tuple(fresh)))
+        seen_ids.update(p.id for p in fresh)
+        pending.append(fresh)
         if len(pending) >= batch_size:
             flush()
             if progress:

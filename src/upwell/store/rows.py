@@ -1,0 +1,113 @@
+"""Turning a normalized record into the row the store keeps: sealed, keyed, body-free.
+
+Reads: a :class:`Message` or :class:`Event` and the member's cipher. Writes: a :class:`Prepared`
+row. This is pure (no database, no shared state), so it runs wherever normalizing runs,
+including the member's own import worker processes; only the people on a record are left for
+the writer, which resolves them to the member's persons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from upwell.model import Address, Event, Message, Record
+from upwell.normalize.address import fold_name
+from upwell.normalize.mime import is_sent_folder
+from upwell.normalize.threads import is_forward_subject, is_reply_subject, normalize_subject
+from upwell.store.crypto import MemberCipher
+
+#: (role, address, response): roles are sender, to, cc, bcc, mention, organizer, attendee.
+Party = tuple[str, Address, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A record ready to store: its table, id, columns (all but the person columns), the people
+    on it, and its normalizing notes."""
+
+    table: str
+    id: str
+    row: dict[str, Any]
+    parties: tuple[Party, ...]
+    notes: tuple[str, ...]
+
+
+@lru_cache(maxsize=65536)
+def _folded(name: str) -> str:
+    return fold_name(name)
+
+
+def record_id(cipher: MemberCipher, record: Record) -> str:
+    """The member's id for a record: a blind index of its source item id."""
+    prefix = "msg|" if isinstance(record, Message) else "evt|"
+    return cipher.index(prefix + record.source_item_id)
+
+
+def _name_key(cipher: MemberCipher, name: str | None) -> str | None:
+    folded = _folded(name) if name else ""
+    return cipher.index("name|" + folded) if folded else None
+
+
+def prepare(cipher: MemberCipher, record: Record) -> Prepared:
+    """The stored form of ``record``; message bodies are read here for counts, then dropped."""
+    if isinstance(record, Message):
+        return _message(cipher, record)
+    return _event(cipher, record)
+
+
+def _message(cipher: MemberCipher, m: Message) -> Prepared:
+    idx = cipher.index
+    rid = record_id(cipher, m)
+    norm_subject = normalize_subject(m.subject)
+    parties: list[Party] = [("sender", m.sender, "")]
+    for role, group in (("to", m.to), ("cc", m.cc), ("bcc", m.bcc), ("mention", m.mentions)):
+        parties.extend((role, a, "") for a in group)
+    row = {
+        "id": rid,
+        "source": m.source,
+        "channel": m.channel,
+        "sent_at": m.sent_at,
+        "utc_offset": m.utc_offset_minutes,
+        "in_sent_folder": is_sent_folder(m.folder),
+        "n_to": len(m.to),
+        "n_cc": len(m.cc),
+        "subject_enc": cipher.seal("messages", rid, "subject", m.subject) if m.subject else None,
+        "subject_key": idx("subj|" + norm_subject) if norm_subject else None,
+        "is_reply": bool(m.in_reply_to) or is_reply_subject(m.subject),
+        "is_forward": bool(m.forwarded) or is_forward_subject(m.subject),
+        "msgid_key": idx("mid|" + m.message_id) if m.message_id else None,
+        "in_reply_to_key": idx("mid|" + m.in_reply_to) if m.in_reply_to else None,
+        "quoted_from_key": _name_key(cipher, m.quoted_from),
+        "sender_name_key": _name_key(cipher, m.sender.name or m.sender.handle.split("@")[0]),
+        "conversation_key": idx("conv|" + m.conversation) if m.conversation else None,
+        "parent_id": None,
+        "thread_key": None,
+        "link_method": None,
+        "word_count": len(m.body.split()),
+        "quoted_chars": len(m.quoted),
+        "attachments": m.attachments,
+        "notes": ",".join(sorted(set(m.notes)))[:200],
+    }
+    return Prepared("messages", rid, row, tuple(parties), m.notes)
+
+
+def _event(cipher: MemberCipher, e: Event) -> Prepared:
+    rid = record_id(cipher, e)
+    parties: list[Party] = [("organizer", e.organizer, "")] if e.organizer else []
+    parties.extend(("attendee", a.address, a.response) for a in e.attendees)
+    row = {
+        "id": rid,
+        "source": e.source,
+        "uid_key": cipher.index("uid|" + e.uid),
+        "title_enc": cipher.seal("events", rid, "title", e.title) if e.title else None,
+        "start_at": e.start,
+        "end_at": e.end,
+        "utc_offset": e.utc_offset_minutes,
+        "all_day": e.all_day,
+        "cancelled": e.cancelled,
+        "recurring": e.recurring,
+        "notes": ",".join(sorted(set(e.notes)))[:200],
+    }
+    return Prepared("events", rid, row, tuple(parties), e.notes)
