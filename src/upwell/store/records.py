@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from upwell.model import Address
 from upwell.normalize.address import handle_rank, person_name_key
-from upwell.normalize.threads import LinkRow, link_replies, thread_roots
 from upwell.store.crypto import MemberCipher
 from upwell.store.rows import Prepared
 from upwell.store.schema import event_attendees, events, message_parties, messages, persons
@@ -197,35 +196,3 @@ class RecordWriter:
         for table in (messages, message_parties, events, event_attendees):
             insert_ignoring_duplicates(conn, table, rows[table.name])
         return new
-
-
-def relink(conn: Connection, member_id: int) -> dict[str, int]:
-    """Recompute reply links and thread roots for the member; returns counts by method."""
-    cols = messages.c
-    rows = [
-        LinkRow(r.id, r.sent_at, r.is_reply, r.subject_key, r.msgid_key, r.in_reply_to_key,
-                r.quoted_from_key, r.sender_name_key)
-        for r in conn.execute(
-            select(cols.id, cols.sent_at, cols.is_reply, cols.subject_key, cols.msgid_key,
-                   cols.in_reply_to_key, cols.quoted_from_key, cols.sender_name_key)
-            .where(cols.member_id == member_id)
-        )
-    ]
-    links = link_replies(rows)
-    roots = thread_roots({k: v[0] for k, v in links.items()})
-    counts: dict[str, int] = {}
-    updates: list[dict[str, str | None]] = []
-    for mid, (parent, method) in links.items():
-        counts[method] = counts.get(method, 0) + 1
-        updates.append({"b_id": mid, "b_parent": parent, "b_method": method,
-                        "b_thread": roots[mid]})
-    for root in set(roots.values()) - links.keys():
-        updates.append({"b_id": root, "b_parent": None, "b_method": None, "b_thread": root})
-    if updates:
-        stmt = (
-            update(messages).where(messages.c.id == bindparam("b_id"))
-            .values(parent_id=bindparam("b_parent"), link_method=bindparam("b_method"),
-                    thread_key=bindparam("b_thread"))
-        )
-        conn.execute(stmt, updates)
-    return counts

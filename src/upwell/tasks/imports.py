@@ -30,9 +30,10 @@ from upwell.sources import detect
 from upwell.store.crypto import MemberCipher
 from upwell.store.db import Member, Store
 from upwell.store.identities import infer_self, mark_self, merge_same_name
-from upwell.store.records import RecordWriter, relink
+from upwell.store.records import RecordWriter
 from upwell.store.rows import Prepared, prepare
 from upwell.store.schema import events, imports, messages
+from upwell.store.threads import relink
 
 log = logging.getLogger(__name__)
 

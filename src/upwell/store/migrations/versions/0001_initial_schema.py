@@ -124,9 +124,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index('ix_messages_member_msgid', ['member_id', 'msgid_key'], unique=False)
+        batch_op.create_index('ix_messages_member_parent', ['member_id', 'parent_id'], unique=False)
         batch_op.create_index('ix_messages_member_sender', ['member_id', 'sender_id'], unique=False)
         batch_op.create_index('ix_messages_member_sent', ['member_id', 'sent_at'], unique=False)
-        batch_op.create_index('ix_messages_member_subject', ['member_id', 'subject_key'], unique=False)
+        batch_op.create_index('ix_messages_member_subject', ['member_id', 'subject_key', 'sent_at'], unique=False)
 
     op.create_table('persons',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -153,6 +154,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_messages_member_subject')
         batch_op.drop_index('ix_messages_member_sent')
         batch_op.drop_index('ix_messages_member_sender')
+        batch_op.drop_index('ix_messages_member_parent')
         batch_op.drop_index('ix_messages_member_msgid')
 
     op.drop_table('messages')
