@@ -118,30 +118,30 @@ class RecordWriter:
         self._by_name[folded] = (rank, handle)
         return handle
 
-    def canonical(self, address: Address) -> tuple[str, str]:
-        """(person id, canonical handle) of the person behind ``address``."""
-        key = (address.handle, address.name)
+    def canonical(self, handle: str, name: str) -> tuple[str, str]:
+        """(person id, canonical handle) of the person behind ``handle`` known by ``name``."""
+        key = (handle, name)
         hit = self._canon.get(key)
         if hit is None:
-            handle = self.aliases.get(address.handle, address.handle)
-            handle = self._learn_name(handle, address.name)
-            hit = self._canon[key] = (self.cipher.index("person|" + handle), handle)
+            canon = self._learn_name(self.aliases.get(handle, handle), name)
+            hit = self._canon[key] = (self.cipher.index("person|" + canon), canon)
         return hit
 
     def person_id(self, address: Address) -> str:
         """The member's pseudonymous id for the person behind ``address``."""
-        return self.canonical(address)[0]
+        return self.canonical(address.handle, address.name)[0]
 
-    def _person_row(self, address: Address, rows: dict[str, dict[str, Any]]) -> str:
-        pid, handle = self.canonical(address)
+    def _person(self, handle: str, name: str, rows: dict[str, dict[str, Any]]) -> str:
+        hit = self._canon.get((handle, name)) or self.canonical(handle, name)
+        pid = hit[0]
         if pid not in self._known_persons and pid not in rows:
             seal = self.cipher.seal
             rows[pid] = {
                 "id": pid,
                 "member_id": self.member_id,
                 "is_self": False,
-                "name_enc": seal("persons", pid, "name", address.name) if address.name else None,
-                "handle_enc": seal("persons", pid, "handle", handle),
+                "name_enc": seal("persons", pid, "name", name) if name else None,
+                "handle_enc": seal("persons", pid, "handle", hit[1]),
             }
         return pid
 
@@ -159,6 +159,7 @@ class RecordWriter:
             "messages": [], "message_parties": [], "events": [], "event_attendees": []}
         new: set[str] = set()
         member = self.member_id
+        person = self._person
         for p in prepared:
             if p.id in existing:
                 continue
@@ -167,8 +168,8 @@ class RecordWriter:
             row = dict(p.row, member_id=member, import_id=self.import_id)
             if p.table == "messages":
                 seen: set[tuple[str, str]] = set()
-                for role, address, _response in p.parties:
-                    pid = self._person_row(address, person_rows)
+                for role, handle, name, _response in p.parties:
+                    pid = person(handle, name, person_rows)
                     if role == "sender":
                         row["sender_id"] = pid
                     elif (pid, role) not in seen:
@@ -180,8 +181,8 @@ class RecordWriter:
             else:
                 attendees: set[str] = set()
                 row["organizer_id"] = None
-                for role, address, response in p.parties:
-                    pid = self._person_row(address, person_rows)
+                for role, handle, name, response in p.parties:
+                    pid = person(handle, name, person_rows)
                     if role == "organizer":
                         row["organizer_id"] = pid
                     elif pid not in attendees:

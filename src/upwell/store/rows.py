@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from upwell.model import Address, Event, Message, Record
+from upwell.model import Event, Message, Record
 from upwell.normalize.address import fold_name
 from upwell.normalize.mime import is_sent_folder
 from upwell.normalize.threads import is_forward_subject, is_reply_subject, normalize_subject
 from upwell.store.crypto import MemberCipher
 
-#: (role, address, response): roles are sender, to, cc, bcc, mention, organizer, attendee.
-Party = tuple[str, Address, str]
+#: (role, handle, display name, response): roles are sender, to, cc, bcc, mention, organizer,
+#: attendee. Plain strings, so that a worker process hands them over cheaply.
+Party = tuple[str, str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,9 @@ def _message(cipher: MemberCipher, m: Message) -> Prepared:
     idx = cipher.index
     rid = record_id(cipher, m)
     norm_subject = normalize_subject(m.subject)
-    parties: list[Party] = [("sender", m.sender, "")]
+    parties: list[Party] = [("sender", m.sender.handle, m.sender.name, "")]
     for role, group in (("to", m.to), ("cc", m.cc), ("bcc", m.bcc), ("mention", m.mentions)):
-        parties.extend((role, a, "") for a in group)
+        parties.extend((role, a.handle, a.name, "") for a in group)
     row = {
         "id": rid,
         "source": m.source,
@@ -95,8 +96,11 @@ def _message(cipher: MemberCipher, m: Message) -> Prepared:
 
 def _event(cipher: MemberCipher, e: Event) -> Prepared:
     rid = record_id(cipher, e)
-    parties: list[Party] = [("organizer", e.organizer, "")] if e.organizer else []
-    parties.extend(("attendee", a.address, a.response) for a in e.attendees)
+    parties: list[Party] = []
+    if e.organizer:
+        parties.append(("organizer", e.organizer.handle, e.organizer.name, ""))
+    parties.extend(("attendee", a.address.handle, a.address.name, a.response)
+                   for a in e.attendees)
     row = {
         "id": rid,
         "source": e.source,
