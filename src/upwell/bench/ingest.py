@@ -87,6 +87,8 @@ def _upwell(kind: str, path: str) -> dict[str, Any]:
 def _child(fn: Callable[[str, str], dict[str, Any]], kind: str, path: str, q: Any) -> None:
     out = fn(kind, path)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The import's own worker processes (Linux reports the largest one that has ended).
+    out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     q.put(out)
 
 
@@ -100,6 +102,7 @@ def _measure(fn: Callable[[str, str], dict[str, Any]], kind: str, path: Path) ->
     out["msgs_per_s"] = round(out["messages"] / out["seconds"], 1) if out["seconds"] else 0.0
     out["seconds"] = round(out["seconds"], 3)
     out["peak_rss_mb"] = round(out["peak_rss_mb"], 1)
+    out["worker_peak_rss_mb"] = round(out["worker_peak_rss_mb"], 1)
     return out
 
 
@@ -187,8 +190,13 @@ def render(result: dict[str, Any]) -> str:
             f"{r['ratio']:>8}{r['floor']['peak_rss_mb']:>10}{r['upwell']['peak_rss_mb']:>11}"
         )
     small = result["mbox_small"]["upwell"]
+    big = result["mbox"]["upwell"]
     lines.append(
         f"mbox ({small['messages']}) upwell {small['msgs_per_s']} msg/s, "
         f"peak {small['peak_rss_mb']} MB; growth to full size {result['memory_growth_mb']} MB"
+    )
+    lines.append(
+        f"worker processes: largest peak {small['worker_peak_rss_mb']} MB at "
+        f"{small['messages']}, {big['worker_peak_rss_mb']} MB at {big['messages']}"
     )
     return "\n".join(lines)

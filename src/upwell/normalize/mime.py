@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import time
 from datetime import UTC
 from email import message_from_bytes
@@ -77,6 +78,16 @@ def decode_bytes(payload: bytes, declared: str | None, notes: list[str]) -> str:
     return text
 
 
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+
+
+def _charset(part: MimeMessage) -> str | None:
+    # A regular expression over the one header: the same answer as get_content_charset() for
+    # real mail, at a fraction of its cost (it re-parses every parameter each call).
+    m = _CHARSET.search(str(part.get("Content-Type", "")))
+    return m.group(1).lower() if m else None
+
+
 def _part_text(part: MimeMessage, notes: list[str]) -> str:
     raw = part.get_payload(decode=True)
     if not isinstance(raw, bytes):
@@ -84,11 +95,17 @@ def _part_text(part: MimeMessage, notes: list[str]) -> str:
     if len(raw) > MAX_PART_BYTES:
         notes.append("part_too_large")
         return ""
-    return decode_bytes(raw, part.get_content_charset(), notes)
+    return decode_bytes(raw, _charset(part), notes)
 
 
 def _bodies(msg: MimeMessage, notes: list[str], deadline: float) -> tuple[str, str, int]:
     """(own text, forwarded text, attachment count) from the MIME tree."""
+    if not msg.is_multipart():  # most mail: one part, no tree to walk
+        ctype = msg.get_content_type()
+        if ctype == "text/plain":
+            return _part_text(msg, notes), "", 0
+        if ctype == "text/html":
+            return html_to_text(_part_text(msg, notes)), "", 0
     plain: str | None = None
     html: str | None = None
     forwarded: list[str] = []
@@ -153,11 +170,20 @@ def from_mime(raw: RawItem) -> Message:
     deadline = time.monotonic() + TIME_BUDGET_S
     notes: list[str] = []
     msg = message_from_bytes(bytes(data), policy=compat32)
-    from_values = msg.get_all("From") or msg.get_all("Sender") or []
-    senders = parse_header([str(v) for v in from_values])
+    # One pass over the headers instead of a linear search per field.
+    headers: dict[str, list[str]] = {}
+    for name, value in msg.items():
+        headers.setdefault(name.lower(), []).append(str(value))
+
+    def first(name: str) -> str | None:
+        values = headers.get(name)
+        return values[0] if values else None
+
+    from_values = headers.get("from") or headers.get("sender") or []
+    senders = parse_header(from_values)
     if not senders:
         raise BadItem("missing_sender")
-    date_raw = msg.get("Date")
+    date_raw = first("date")
     if not date_raw:
         raise BadItem("missing_date")
     try:
@@ -169,25 +195,25 @@ def from_mime(raw: RawItem) -> Message:
         notes.append("unknown_zone")
     sent_at = check_instant(when)
 
-    subject = decode_words(msg.get("Subject"))
+    subject = decode_words(first("subject"))
     sender = _decode_address(senders[0])
-    to, cc, bcc = (_parties(msg, name) for name in ("To", "Cc", "Bcc"))
+    to, cc, bcc = (_parties(headers.get(name)) for name in ("to", "cc", "bcc"))
 
     text, forwarded_parts, attachments = _bodies(msg, notes, deadline)
     parts = split_body(text)
     forwarded = "\n".join(x for x in (parts.forwarded, forwarded_parts) if x)
 
-    msg_ids = _ids(msg.get("Message-ID"))
-    reply_ids = _ids(msg.get("In-Reply-To"))
-    refs = tuple(_ids(msg.get("References")))
+    msg_ids = _ids(first("message-id"))
+    reply_ids = _ids(first("in-reply-to"))
+    refs = tuple(_ids(first("references")))
     folder = raw.context.get("folder")
-    labels = msg.get("X-Gmail-Labels")
+    labels = first("x-gmail-labels")
     if labels and not folder:
         folder = "Sent" if "Sent" in str(labels).split(",") else "Inbox"
     return Message(
         source=raw.source,
         source_item_id=_source_item_id(
-            msg_ids[0] if msg_ids else None, str(from_values[0]), str(date_raw), subject, text
+            msg_ids[0] if msg_ids else None, from_values[0], date_raw, subject, text
         ),
         channel="email",
         sent_at=sent_at,
@@ -210,8 +236,7 @@ def from_mime(raw: RawItem) -> Message:
     )
 
 
-def _parties(msg: MimeMessage, header: str) -> tuple[Address, ...]:
-    values = [str(v) for v in msg.get_all(header) or []]
+def _parties(values: list[str] | None) -> tuple[Address, ...]:
     return tuple(_decode_address(a) for a in parse_header(values)) if values else ()
 
 
