@@ -163,3 +163,33 @@ def test_takeout_mail_and_calendar_end_to_end(store: Store, tmp_path: Path) -> N
     assert all(e["attendees"] == [{"person": dana, "response": "accepted"}]
                for e in data["events"])
     assert report.linked == {"subject": 1}
+
+
+def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path) -> None:
+    from upwell.tasks.prepare import INLINE_ITEMS
+    from upwell.testing import open_store, write_mbox
+
+    n = INLINE_ITEMS + 600
+    items = [
+        make_email(sender=f"Person {i % 37} <p{i % 37}@example.org>", subject=f"Topic {i % 50}",
+                   date=T0 + timedelta(minutes=i), message_id=f"<w{i}@example.org>",
+                   in_reply_to=f"<w{i - 1}@example.org>" if i % 3 else None)
+        for i in range(n)
+    ]
+    items[1200] = b"From: broken\r\n\r\nno date"
+    box = write_mbox(tmp_path / "big.mbox", items + items[:5])  # five repeats at the end
+    results = []
+    for workers in (0, 2):
+        store = open_store(tmp_path / f"home{workers}")
+        member = store.open_member("ann")
+        report = import_archive(store, member, box, workers=workers, batch_size=300)
+        data = export_member(store, member)
+        store.close()
+        results.append((report.as_dict(), sorted((m["subject"], m["sent_at"], m["link_method"])
+                                                  for m in data["messages"])))
+    (one, rows_one), (two, rows_two) = results
+    for key in ("seen", "imported", "skipped", "records", "linked"):
+        assert one[key] == two[key], key
+    assert one["seen"] == n + 5
+    assert one["skipped"] == {"duplicate": 5, "missing_date": 1}
+    assert rows_one == rows_two

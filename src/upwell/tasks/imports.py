@@ -10,39 +10,31 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing as mp
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from upwell.errors import BadItem
 from upwell.model import Address, RawItem, Skipped
-from upwell.normalize import to_records
 from upwell.sources import detect
-from upwell.store.crypto import MemberCipher
 from upwell.store.db import Member, Store
 from upwell.store.identities import infer_self, mark_self, merge_same_name
 from upwell.store.records import RecordWriter
-from upwell.store.rows import Prepared, prepare
+from upwell.store.rows import Prepared
 from upwell.store.schema import events, imports, messages
 from upwell.store.threads import relink
+from upwell.tasks.prepare import prepared
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[["ImportReport"], None]
 
-#: Items normalized in-process before worker processes are worth starting.
-INLINE_ITEMS = 1000
-#: Items per chunk sent to a worker process.
-CHUNK_ITEMS = 250
+
 
 
 @dataclass
@@ -83,68 +75,6 @@ def _aliases(item: RawItem, aliases: dict[str, str]) -> None:
 
     aliases.update(directory_emails(item.context))
     aliases["__slack_directory_done__"] = "1"
-
-
-Outcome = list[Prepared] | str
-
-
-def prepare_item(item: RawItem, cipher: MemberCipher) -> Outcome:
-    """The stored form of one raw item's records, or the content-free reason it is skipped."""
-    try:
-        return [prepare(cipher, r) for r in to_records(item)]
-    except BadItem as bad:
-        return bad.reason
-    except RecursionError:
-        return "too_deeply_nested"
-    except Exception as exc:  # a parser bug must not end the import; the type is content-free
-        return "internal_error:" + type(exc).__name__
-
-
-_worker_cipher: MemberCipher | None = None
-
-
-def _init_worker(cipher: MemberCipher) -> None:
-    global _worker_cipher  # noqa: PLW0603 (one cipher per worker process, set once)
-    _worker_cipher = cipher
-
-
-def _prepare_chunk(items: list[RawItem | Skipped]) -> list[Outcome | Skipped]:
-    assert _worker_cipher is not None
-    return [i if isinstance(i, Skipped) else prepare_item(i, _worker_cipher) for i in items]
-
-
-def prepared(
-    stream: Iterator[RawItem | Skipped], cipher: MemberCipher, workers: int
-) -> Iterator[tuple[RawItem | Skipped, Outcome | Skipped]]:
-    """Each item with its outcome, in source order.
-
-    The first ``INLINE_ITEMS`` are prepared in this process (small imports never pay for
-    starting workers); the rest go to ``workers`` processes of this member's own import, in
-    chunks, with a bounded number of chunks in flight so memory stays flat however large the
-    archive. Only prepared rows come back: bodies never cross a process boundary twice.
-    """
-    for _ in range(INLINE_ITEMS):
-        item = next(stream, None)
-        if item is None:
-            return
-        yield item, (item if isinstance(item, Skipped) else prepare_item(item, cipher))
-    if workers <= 0:
-        for item in stream:
-            yield item, (item if isinstance(item, Skipped) else prepare_item(item, cipher))
-        return
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(cipher,)) as pool:
-        window: deque[tuple[list[RawItem | Skipped], Future[list[Outcome | Skipped]]]] = deque()
-        while True:
-            chunk = list(islice(stream, CHUNK_ITEMS))
-            if chunk:
-                window.append((chunk, pool.submit(_prepare_chunk, chunk)))
-            if window and (not chunk or len(window) > 2 * workers):
-                items, fut = window.popleft()
-                yield from zip(items, fut.result(), strict=True)
-            if not chunk and not window:
-                return
 
 
 def import_archive(
