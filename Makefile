@@ -24,6 +24,7 @@ corpora: $(CORPORA)/enron-maildir/.done
 
 $(CORPORA)/enron-maildir/.done: tools/enron_to_maildir.py | setup
 	@test -d $(SHARED)/enron-edrm-10-mailboxes || { echo "missing $(SHARED)/enron-edrm-10-mailboxes (set SHARED=...)"; exit 1; }
+	@mkdir -p $(CORPORA)
 	$(PY) tools/enron_to_maildir.py --src $(SHARED)/enron-edrm-10-mailboxes --out $(CORPORA)/enron-maildir --force > $(CORPORA)/enron-maildir.summary.json
 	@touch $@
 
