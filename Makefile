@@ -29,12 +29,16 @@ $(CORPORA)/enron-maildir/.done: tools/enron_to_maildir.py | setup
 	@touch $@
 
 # The main job on the embedded default (SQLite file, in-process jobs, local key file):
-# every Enron mailbox imported by its own member, each import run twice to show idempotence.
+# every Enron mailbox (and its calendar) imported by its own member, then one import repeated to
+# show it adds nothing.
 demo: setup corpora
 	@rm -rf $(DEMO_HOME)
 	@for box in $(ENRON_MAILBOXES); do \
 	  echo "== $$box"; \
 	  $(UPWELL) --home $(DEMO_HOME) --member $$box import $(CORPORA)/enron-maildir/$$box || exit 1; \
+	  if grep -q BEGIN:VEVENT $(CORPORA)/enron-maildir/$$box/calendar.ics 2>/dev/null; then \
+	    $(UPWELL) --home $(DEMO_HOME) --member $$box import $(CORPORA)/enron-maildir/$$box/calendar.ics || exit 1; \
+	  fi; \
 	done
 	@echo "== again (idempotent: nothing new)"
 	@$(UPWELL) --home $(DEMO_HOME) --member pereira-s import $(CORPORA)/enron-maildir/pereira-s

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
-from upwell.store.db import Store, migrate
+from upwell.store.db import SCHEMA_HEAD, Store, _alembic_config, migrate, schema_revision
 from upwell.store.schema import metadata
 
 
@@ -15,7 +16,10 @@ def test_migrated_schema_matches_models(store: Store) -> None:
     assert diff == []
 
 
-def test_migrate_is_idempotent(store: Store) -> None:
+def test_migrate_is_idempotent_and_head_constant_is_alembics(store: Store) -> None:
     migrate(store.engine)
     with store.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        cfg = _alembic_config(conn)
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        assert MigrationContext.configure(conn).get_current_revision() == head
+        assert schema_revision(conn) == SCHEMA_HEAD == head
