@@ -39,6 +39,16 @@ class ReaderSpec:
 _READERS: dict[str, ReaderSpec] = {}
 
 
+def read_limited(path: Path) -> bytes | Skipped:
+    """A file's bytes, or the skip for a file over ``MAX_ITEM_BYTES`` or one that cannot be read."""
+    try:
+        if path.stat().st_size > MAX_ITEM_BYTES:
+            return Skipped("item_too_large")
+        return path.read_bytes()
+    except OSError:
+        return Skipped("unreadable_file")
+
+
 def reader(
     id: str, *, title: str, provides: tuple[str, ...], detect: DetectFn, priority: int = 0
 ) -> Callable[[ReadFn], ReadFn]:

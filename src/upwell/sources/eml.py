@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from upwell.model import RawItem, Skipped
-from upwell.sources.base import MAX_ITEM_BYTES, reader
+from upwell.sources.base import read_limited, reader
 
 
 def _files(path: Path) -> Iterator[Path]:
@@ -27,13 +27,9 @@ def read_eml(path: Path) -> Iterator[RawItem | Skipped]:
     """One item per .eml file."""
     root = path if path.is_dir() else path.parent
     for f in _files(path):
-        try:
-            if f.stat().st_size > MAX_ITEM_BYTES:
-                yield Skipped("item_too_large")
-                continue
-            data = f.read_bytes()
-        except OSError:
-            yield Skipped("unreadable_file")
+        data = read_limited(f)
+        if isinstance(data, Skipped):
+            yield data
             continue
         rel = f.relative_to(root)
         folder = rel.parent.as_posix()

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from upwell.model import RawItem, Skipped
-from upwell.sources.base import MAX_ITEM_BYTES, reader
+from upwell.sources.base import MAX_ITEM_BYTES, read_limited, reader
 
 __all__ = ["read_ics", "read_ics_bytes"]
 
@@ -257,12 +257,8 @@ def read_ics(path: Path) -> Iterator[RawItem | Skipped]:
     files = [path] if path.is_file() else list(_ics_files(path))
     for file in files:
         origin = file.name if file == path else file.relative_to(path).as_posix()
-        try:
-            if file.stat().st_size > MAX_ITEM_BYTES:
-                yield Skipped("item_too_large")
-                continue
-            data = file.read_bytes()
-        except OSError:
-            yield Skipped("unreadable_file")
+        data = read_limited(file)
+        if isinstance(data, Skipped):
+            yield data
             continue
         yield from read_ics_bytes(data, origin)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from upwell.model import RawItem, Skipped
-from upwell.sources.base import MAX_ITEM_BYTES, reader
+from upwell.sources.base import MAX_ITEM_BYTES, read_limited, reader
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: olefile reads a shorter ``bytes`` argument as a *file name*: never hand it one.
@@ -234,13 +234,9 @@ def read_msg(path: Path) -> Iterator[RawItem | Skipped]:
     """One ``outlook`` item per mail ``.msg`` file under ``path``, in sorted path order."""
     root = path if path.is_dir() else path.parent
     for f in _files(path):
-        try:
-            if f.stat().st_size > MAX_ITEM_BYTES:
-                yield Skipped("item_too_large")
-                continue
-            blob = f.read_bytes()
-        except OSError:
-            yield Skipped("unreadable_file")
+        blob = read_limited(f)
+        if isinstance(blob, Skipped):
+            yield blob
             continue
         fields = read_msg_bytes(blob)
         if isinstance(fields, Skipped):
