@@ -92,7 +92,7 @@ messages = Table(
     Column("notes", String(200), nullable=False, default=""),
     Index("ix_messages_member_sent", "member_id", "sent_at"),
     Index("ix_messages_member_msgid", "member_id", "msgid_key"),
-    Index("ix_messages_member_subject", "member_id", "subject_key", "sent_at"),
+    Index("ix_messages_member_subject", "member_id", "subject_key", "sent_at", "id"),
     Index("ix_messages_member_parent", "member_id", "parent_id"),
     Index("ix_messages_member_sender", "member_id", "sender_id"),
 )

@@ -22,7 +22,7 @@ UPDATE messages SET link_method = 'header', parent_id = (
     SELECT p.id FROM messages p
     WHERE p.member_id = messages.member_id AND p.msgid_key = messages.in_reply_to_key
       AND p.id <> messages.id
-    ORDER BY p.sent_at LIMIT 1)
+    LIMIT 1)
 WHERE member_id = :m AND in_reply_to_key IS NOT NULL
   AND (parent_id IS NULL OR link_method <> 'header')
   AND EXISTS (SELECT 1 FROM messages p

@@ -127,7 +127,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_messages_member_parent', ['member_id', 'parent_id'], unique=False)
         batch_op.create_index('ix_messages_member_sender', ['member_id', 'sender_id'], unique=False)
         batch_op.create_index('ix_messages_member_sent', ['member_id', 'sent_at'], unique=False)
-        batch_op.create_index('ix_messages_member_subject', ['member_id', 'subject_key', 'sent_at'], unique=False)
+        batch_op.create_index('ix_messages_member_subject', ['member_id', 'subject_key', 'sent_at', 'id'], unique=False)
 
     op.create_table('persons',
     sa.Column('id', sa.String(length=32), nullable=False),
