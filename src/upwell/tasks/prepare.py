@@ -28,6 +28,9 @@ WARM_ITEMS = 1000
 INLINE_ITEMS = 1400
 #: Items per chunk sent to a worker process.
 CHUNK_ITEMS = 250
+#: Chunks in flight at most: enough for the workers to keep going while this process writes a
+#: batch (``batch_size`` items), few enough that memory stays flat.
+MAX_IN_FLIGHT = 16
 
 
 def prepare_item(item: RawItem, cipher: MemberCipher) -> Outcome:
@@ -98,7 +101,7 @@ def prepared(
             chunk = list(islice(stream, CHUNK_ITEMS))
             if chunk:
                 window.append((chunk, pool.submit(_prepare_chunk, chunk)))
-            if window and (not chunk or len(window) > 2 * workers):
+            if window and (not chunk or len(window) >= max(MAX_IN_FLIGHT, 2 * workers)):
                 items, fut = window.popleft()
                 yield from zip(items, fut.result(), strict=True)
             if not chunk and not window:
