@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[["ImportReport"], None]
 
+#: Items between two progress reports.
+PROGRESS_EVERY = 250
+
 
 
 
@@ -152,8 +155,8 @@ def import_archive(
         pending.append(fresh)
         if len(pending) >= batch_size:
             flush()
-            if progress:
-                progress(report)
+        if progress and report.seen % PROGRESS_EVERY == 0:
+            progress(report)
     flush()
     _finish(store, member, writer, report, me=list(me), import_id=import_id)
     report.seconds = time.monotonic() - started
