@@ -26,7 +26,10 @@ def test_generated_mbox_has_distinct_messages(tmp_path: Path) -> None:
     out = tmp_path / "g.mbox"
     assert generate_mbox(_maildir(tmp_path), out, 40) == 40
     box = mailbox.mbox(out, create=False)
-    ids = {box.get_message(k)["Message-ID"] for k in box.iterkeys()}
+    try:
+        ids = {box.get_message(k)["Message-ID"] for k in box.iterkeys()}
+    finally:
+        box.close()
     assert len(ids) == 40
 
 

@@ -89,9 +89,12 @@ def _floor(kind: str, path: str, variant: str) -> dict[str, Any]:
             n += 1
     else:
         box = mailbox.mbox(path, create=False)
-        for key in box.iterkeys():
-            one(box.get_bytes(key))
-            n += 1
+        try:
+            for key in box.iterkeys():
+                one(box.get_bytes(key))
+                n += 1
+        finally:
+            box.close()
     return {"messages": n, "seconds": time.perf_counter() - start}
 
 
