@@ -1,0 +1,108 @@
+"""gratitude.v1: thanks and recognition, and whether they name what was done.
+
+Reads: ``body``. Writes:
+
+- ``thanks_kind``: ``none``; ``signoff`` (a formulaic closing line such as "Thanks," that carries
+  no recognition); ``in_advance`` ("thanks in advance": a request marker, not gratitude);
+  ``bare`` ("thanks!", "thanks for your help"); ``specific`` (thanks that name a concrete thing
+  done: "thanks for pulling the Q3 numbers together before the board call").
+- ``gratitude``: thanks given for something (bare or specific; not sign-offs or in advance).
+- ``recognition``: praise of someone's work ("great job", "well done", "nice work", ...).
+- ``recognition_specific``: that praise names what was good ("great job on the migration plan").
+
+Research basis: Algoe's find-remind-bind theory (specific thanks build relationships); the
+GoEmotions "gratitude" and "admiration" labels (Demszky et al. 2020) are the evaluation anchor.
+"""
+
+from __future__ import annotations
+
+import re
+
+from upwell.analyze.registry import Features, analyzer
+from upwell.analyze.text import sentences, words
+from upwell.model import Message
+
+_THANKS = re.compile(
+    r"\b(thanks|thank\s+you|thank\s+u|thx|thnx|tnx|many\s+thanks|much\s+appreciated"
+    r"|i\s+(?:really\s+|truly\s+)?appreciate|we\s+(?:really\s+)?appreciate|grateful|gratitude)\b",
+    re.IGNORECASE,
+)
+_IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\bTIA\b",
+                         re.IGNORECASE)
+_SIGNOFF_LINE = re.compile(
+    r"^(?:(?:many|much|big)\s+)?(?:thanks|thank\s+you|thx|cheers|ty)(?:\s+(?:again|all|everyone))?"
+    r"[\s!,.:-]*$",
+    re.IGNORECASE,
+)
+_FOR = re.compile(r"\b(?:for|on)\s+(?P<object>.+)$", re.IGNORECASE)
+_PRAISE = re.compile(
+    r"\b(great|good|nice|excellent|amazing|awesome|fantastic|outstanding|terrific|superb|stellar)"
+    r"\s+(?:job|work|catch|call|effort|stuff|presentation|writeup|write-up|analysis)\b"
+    r"|\bwell\s+done\b|\bkudos\b|\bnailed\s+it\b|\bshout[\s-]?out\b|\bprops\s+to\b"
+    r"|\bimpressive\b|\bcouldn'?t\s+have\s+done\s+(?:it|this)\s+without\b",
+    re.IGNORECASE,
+)
+_GENERIC = {
+    "it", "this", "that", "everything", "all", "help", "your", "the", "a", "an", "info",
+    "information", "update", "time", "note", "email", "message", "reply", "response", "quick",
+    "so", "much", "very", "again", "you", "me", "us", "input", "support", "assistance", "heads",
+    "up", "of", "coming", "sending", "getting", "back", "to", "letting", "know", "checking",
+}
+_STOP_AFTER = re.compile(r"[,;:()\n]|\s-\s")
+
+
+def _names_object(rest: str) -> bool:
+    """Whether ``rest`` (what follows "thanks" or a praise phrase) names a concrete thing with
+    "for"/"on": two or more content words, or a number or a capitalized term among them."""
+    m = _FOR.search(rest)
+    if m is None:
+        return False
+    obj = _STOP_AFTER.split(m.group("object"), maxsplit=1)[0]
+    content = [w for w in words(obj) if w.lower() not in _GENERIC]
+    if any(ch.isdigit() for ch in obj) or any(w[:1].isupper() and w != "I" for w in content):
+        return bool(content)
+    return len(content) >= 2
+
+
+def _lines(text: str) -> list[str]:
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def _is_signoff(text: str, sentence: str) -> bool:
+    lines = _lines(text)
+    tail = lines[-3:]
+    return _SIGNOFF_LINE.match(sentence.strip()) is not None and any(
+        _SIGNOFF_LINE.match(ln) for ln in tail
+    ) and len(lines) > 1
+
+
+@analyzer("gratitude.v1", reads=("body",),
+          writes=("thanks_kind", "gratitude", "recognition", "recognition_specific"))
+def gratitude(message: Message) -> Features:
+    text = message.body
+    kind = "none"
+    recognition = recognition_specific = False
+    for s in sentences(text):
+        praise = _PRAISE.search(s)
+        if praise is not None:
+            recognition = True
+            recognition_specific = recognition_specific or _names_object(s[praise.end():])
+        if _IN_ADVANCE.search(s):
+            kind = kind if kind in {"bare", "specific"} else "in_advance"
+            continue
+        if _is_signoff(text, s):
+            kind = kind if kind != "none" else "signoff"
+            continue
+        thanks = _THANKS.search(s)
+        if thanks is None:
+            continue
+        if _names_object(s[thanks.end():]):
+            kind = "specific"
+        elif kind != "specific":
+            kind = "bare"
+    return {
+        "thanks_kind": kind,
+        "gratitude": kind in {"bare", "specific"},
+        "recognition": recognition,
+        "recognition_specific": recognition_specific,
+    }

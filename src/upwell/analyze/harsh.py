@@ -1,0 +1,68 @@
+"""harsh.v1: harsh language and non-inclusive terms, with a suggested alternative.
+
+Reads: ``body``. Writes: ``shouting`` (words in capitals beyond acronyms), ``exclaim_runs``
+("!!", "?!?"), ``absolutes`` ("always", "never", "nobody", ...), ``profanity``, ``harsh`` (any
+two of those signals, or profanity), ``noninclusive`` (count) and ``noninclusive_terms``
+(``term→alternative``, comma separated). The suggestions follow common inclusive-language guides
+(e.g. the Google developer documentation style guide and the IETF's terminology draft).
+"""
+
+from __future__ import annotations
+
+import re
+
+from upwell.analyze.registry import Features, analyzer
+from upwell.analyze.text import words
+from upwell.model import Message
+
+_I = re.IGNORECASE
+_ABSOLUTES = re.compile(
+    r"\b(always|never|nobody|no\s+one|everyone\s+knows|constantly|every\s+single\s+time|"
+    r"completely\s+useless|totally\s+unacceptable)\b", _I)
+_EXCLAIM = re.compile(r"[!?]*![!?]*!+[!?]*|\?\?+")
+_PROFANITY = re.compile(
+    r"\b(damn(?:it)?|hell|crap|shit\w*|bullshit|fuck\w*|wtf|bastard\w*|asshole\w*|idiot\w*|"
+    r"stupid|moron\w*|dumbass|piss(?:ed)?)\b", _I)
+_NONINCLUSIVE: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(p, _I), term, alt)
+    for p, term, alt in (
+        (r"\bguys\b", "guys",
+         "everyone / folks / team"),
+        (r"\bwhite[- ]?list(?:ed|ing|s)?\b", "whitelist", "allowlist"),
+        (r"\bblack[- ]?list(?:ed|ing|s)?\b", "blacklist", "denylist / blocklist"),
+        (r"\bmaster\s*/\s*slave\b|\bslave\b", "master/slave", "primary/replica"),
+        (r"\bmanpower\b", "manpower", "staff / workforce"),
+        (r"\bman[- ]?hours?\b", "man-hours", "person-hours"),
+        (r"\bchairman\b", "chairman", "chair / chairperson"),
+        (r"\bsanity[- ]check\b", "sanity check", "quick check"),
+        (r"\bgrandfather(?:ed|ing)?\b", "grandfathered", "legacy / exempt"),
+        (r"\b(?:crazy|insane|lame)\b", "crazy/insane/lame", "surprising / wild / weak"),
+        (r"\bspirit\s+animal\b", "spirit animal", "favorite / role model"),
+    )
+)
+
+
+def _shouting(text: str) -> int:
+    return sum(1 for w in words(text) if len(w) >= 5 and w.isupper())
+
+
+@analyzer("harsh.v1", reads=("body",),
+          writes=("shouting", "exclaim_runs", "absolutes", "profanity", "harsh",
+                  "noninclusive", "noninclusive_terms"))
+def harsh(message: Message) -> Features:
+    text = message.body
+    shouting = _shouting(text)
+    exclaim = len(_EXCLAIM.findall(text))
+    absolutes = len(_ABSOLUTES.findall(text))
+    profanity = len(_PROFANITY.findall(text))
+    found = [(term, alt) for pattern, term, alt in _NONINCLUSIVE if pattern.search(text)]
+    signals = sum((shouting >= 2, exclaim >= 1, absolutes >= 1))
+    return {
+        "shouting": shouting,
+        "exclaim_runs": exclaim,
+        "absolutes": absolutes,
+        "profanity": profanity,
+        "harsh": profanity > 0 or signals >= 2,
+        "noninclusive": len(found),
+        "noninclusive_terms": ",".join(f"{t}→{a}" for t, a in found),
+    }

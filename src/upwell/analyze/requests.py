@@ -1,0 +1,82 @@
+"""requests.v1: asks, questions, FYIs and commitments in the author's own words.
+
+Reads: ``body``. Writes: ``questions`` (sentences that ask), ``requests`` (sentences that ask
+someone to do something: "can you send", "please review", "let me know", "I need you to"),
+``thanks_in_advance`` (a request marker), ``fyi`` (informational only), ``commitments``
+("I'll send it Friday", "we will follow up"), ``commitment_due`` (a commitment with a time).
+Research basis: speech-act classification of email (Cohen, Carvalho & Mitchell 2004: request,
+commit, deliver); Parakweet's email intent data is the evaluation anchor.
+"""
+
+from __future__ import annotations
+
+import re
+
+from upwell.analyze.registry import Features, analyzer
+from upwell.analyze.text import sentences
+from upwell.model import Message
+
+_I = re.IGNORECASE
+_WH_START = re.compile(
+    r"^(?:so\s+|and\s+|but\s+)?(what|why|who|whom|whose|when|where|which|how|is|are|was|were|do|"
+    r"does|did|can|could|would|will|should|shall|may|might|have|has|any)\b", _I)
+_REQUEST = re.compile(
+    r"\b(?:can|could|would|will)\s+(?:you|u|someone|somebody|anyone|we)\b"
+    r"|\bwould\s+you\s+mind\b|\bplease\b|\bpls\b|\bplz\b"
+    r"|\blet\s+me\s+know\b|\bi\s+(?:need|want|would\s+like)\s+(?:you|u)\s+to\b"
+    r"|\b(?:need|want)\s+(?:your|ur)\s+(?:input|help|feedback|review|approval|sign[- ]off)\b"
+    r"|\bkindly\b|\basap\b|\bby\s+(?:eod|cob|tomorrow|today|monday|tuesday|wednesday|thursday"
+    r"|friday)\b(?=.*\b(?:send|get|review|finish|reply|confirm)\b)",
+    _I,
+)
+_IMPERATIVE = re.compile(
+    r"^(?:please\s+)?(send|review|check|call|forward|confirm|update|approve|sign|fill|submit|"
+    r"schedule|book|add|remove|fix|look|read|reply|respond|share|make|get|give|prepare|draft|"
+    r"finish|complete)\b", _I)
+_IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\bTIA\b", _I)
+_FYI = re.compile(
+    r"\bfyi\b|\bfor\s+your\s+(?:information|reference|records)\b|\bno\s+action\s+(?:needed|"
+    r"required)\b|\bjust\s+(?:a\s+)?heads[- ]up\b", _I)
+_COMMIT = re.compile(
+    r"\b(?:i|we)(?:'ll|\s+will|\s+shall|\s+am\s+going\s+to|'m\s+going\s+to|\s+are\s+going\s+to|"
+    r"'re\s+going\s+to|\s+can|'d\s+be\s+happy\s+to)\s+(?!not\b|never\b|be\s+out\b)"
+    r"(send|get|have|do|follow|call|take|look|review|check|finish|make|prepare|share|update|"
+    r"circle|reach|set|schedule|write|draft|fix|handle|cover|confirm|forward|put|give|bring|"
+    r"loop|ping|email|reply|respond|deliver)\b",
+    _I,
+)
+_DUE = re.compile(
+    r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"eod|cob|end\s+of\s+(?:the\s+)?(?:day|week|month)|next\s+week|this\s+week|this\s+afternoon|"
+    r"this\s+morning|by\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?|in\s+\d+\s+(?:minutes|hours|days)|"
+    r"\d{1,2}/\d{1,2})\b",
+    _I,
+)
+
+
+def is_question(sentence: str) -> bool:
+    """A sentence that asks: ends with "?" or opens like a question."""
+    s = sentence.strip()
+    return s.endswith("?") or (bool(_WH_START.match(s)) and not s.endswith((".", "!")))
+
+
+def is_request(sentence: str) -> bool:
+    """A sentence asking someone to act."""
+    s = sentence.strip()
+    return bool(_REQUEST.search(s) or _IMPERATIVE.match(s) or _IN_ADVANCE.search(s))
+
+
+@analyzer("requests.v1", reads=("body",),
+          writes=("questions", "requests", "thanks_in_advance", "fyi", "commitments",
+                  "commitment_due"))
+def requests(message: Message) -> Features:
+    parts = sentences(message.body)
+    commits = [s for s in parts if _COMMIT.search(s)]
+    return {
+        "questions": sum(is_question(s) for s in parts),
+        "requests": sum(is_request(s) for s in parts),
+        "thanks_in_advance": bool(_IN_ADVANCE.search(message.body)),
+        "fyi": bool(_FYI.search(message.body)),
+        "commitments": len(commits),
+        "commitment_due": any(_DUE.search(s) for s in commits),
+    }

@@ -1,0 +1,178 @@
+"""Per-item analyzers: hand-written positive, negative and tricky cases for each one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from upwell.analyze import analyze_message, analyzer, analyzers
+from upwell.analyze.registry import run
+from upwell.model import Address, Message, RawItem
+from upwell.normalize.mime import from_mime
+from upwell.testing import make_email
+
+
+def msg(body: str) -> Message:
+    return Message(source="t", source_item_id="x", channel="email",
+                   sent_at=datetime(2024, 1, 1, tzinfo=UTC), utc_offset_minutes=0,
+                   sender=Address("ann@example.org"), body=body)
+
+
+def feat(name: str, body: str) -> dict[str, object]:
+    return dict(run(analyzers()[name], msg(body)))
+
+
+# tone.v1 -------------------------------------------------------------------------------------
+
+def test_tone_negation_reads_right() -> None:
+    assert feat("tone.v1", "Not bad at all.")["valence"] > 0.2
+    assert feat("tone.v1", "This is not good.")["valence"] < -0.2
+
+
+def test_tone_negativity_aimed_at_the_addressee() -> None:
+    aimed = feat("tone.v1", "Thanks for coming. You ruined the demo.")
+    assert aimed["addressee_negativity"] > 0.3
+    impersonal = feat("tone.v1", "The demo was ruined by the outage.")
+    assert impersonal["addressee_negativity"] == 0.0
+    assert impersonal["most_negative"] < -0.3
+
+
+def test_tone_sarcasm_marker_caps_valence() -> None:
+    out = feat("tone.v1", "Oh great, another status meeting at 7am. Just what I needed.")
+    assert out["sarcasm_marker"] is True
+    assert out["valence"] <= 0.0
+    assert feat("tone.v1", "Great news: the launch went well!")["sarcasm_marker"] is False
+
+
+def test_tone_empty_body() -> None:
+    assert feat("tone.v1", "")["valence"] == 0.0
+
+
+# gratitude.v1 --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("Thanks for pulling the Q3 numbers together before the board call!", "specific"),
+        ("Thank you for the detailed review of the vendor contract.", "specific"),
+        ("Thanks for your help.", "bare"),
+        ("Thanks!", "bare"),
+        ("Here is the file.\n\nThanks,\nAnn", "signoff"),
+        ("See attached.\n\nCheers", "signoff"),
+        ("Can you send the deck? Thanks in advance.", "in_advance"),
+        ("Please review by noon. TIA", "in_advance"),
+        ("The thanksgiving schedule is attached.", "none"),
+        ("", "none"),
+    ],
+)
+def test_thanks_kinds(body: str, kind: str) -> None:
+    out = feat("gratitude.v1", body)
+    assert out["thanks_kind"] == kind
+    assert out["gratitude"] is (kind in {"bare", "specific"})
+
+
+def test_recognition_and_its_specificity() -> None:
+    specific = feat("gratitude.v1", "Great job on the migration plan for Friday's cutover.")
+    assert specific["recognition"] is True
+    assert specific["recognition_specific"] is True
+    bare = feat("gratitude.v1", "Great job!")
+    assert bare["recognition"] is True
+    assert bare["recognition_specific"] is False
+    assert feat("gratitude.v1", "The job queue is great at retries.")["recognition"] is False
+
+
+def test_quoted_thanks_are_not_the_authors_words() -> None:
+    body = ("Ok.\n\n-----Original Message-----\nFrom: Dana Lee\nSent: Monday, March 04, 2024 "
+            "10:00 AM\nTo: Ann\nSubject: x\n\nThanks for the great analysis of the Q3 numbers!\n")
+    m = from_mime(RawItem("mime", "t", "x", make_email(body=body)))
+    out = analyze_message(m)
+    assert out["gratitude.v1"]["gratitude"] is False
+    assert out["gratitude.v1"]["recognition"] is False
+
+
+# requests.v1 ---------------------------------------------------------------------------------
+
+def test_requests_questions_and_fyi() -> None:
+    ask = feat("requests.v1", "Can you send the deck by Friday?")
+    assert ask["requests"] == 1
+    assert ask["questions"] == 1
+    fyi = feat("requests.v1", "FYI, the office is closed on Monday.")
+    assert fyi["fyi"] is True
+    assert fyi["requests"] == 0
+    assert feat("requests.v1", "The report is attached.")["requests"] == 0
+    assert feat("requests.v1", "Please review the attached draft.")["requests"] == 1
+    assert feat("requests.v1", "Thanks in advance!")["thanks_in_advance"] is True
+
+
+def test_commitments_with_and_without_time() -> None:
+    due = feat("requests.v1", "I'll send it Friday.")
+    assert due["commitments"] == 1
+    assert due["commitment_due"] is True
+    undated = feat("requests.v1", "We will follow up with legal.")
+    assert undated["commitments"] == 1
+    assert undated["commitment_due"] is False
+    assert feat("requests.v1", "I will not be able to attend.")["commitments"] == 0
+    assert feat("requests.v1", "I'll be out of office.")["commitments"] == 0
+
+
+# harsh.v1 ------------------------------------------------------------------------------------
+
+def test_harsh_signals() -> None:
+    out = feat("harsh.v1", "You ALWAYS miss the deadline!!! This is UNACCEPTABLE.")
+    assert out["shouting"] == 2
+    assert out["exclaim_runs"] == 1
+    assert out["absolutes"] == 1
+    assert out["harsh"] is True
+    calm = feat("harsh.v1", "The NASA team sent the API spec. Thanks!")
+    assert calm["harsh"] is False
+    assert calm["shouting"] == 0
+    assert feat("harsh.v1", "This is bullshit.")["harsh"] is True
+
+
+def test_noninclusive_terms_get_an_alternative() -> None:
+    out = feat("harsh.v1", "Hi guys, please add the host to the whitelist.")
+    assert out["noninclusive"] == 2
+    assert "guys→" in str(out["noninclusive_terms"])
+    assert "whitelist→allowlist" in str(out["noninclusive_terms"])
+    clean = feat("harsh.v1", "Hi everyone, please add the host to the allowlist.")
+    assert clean["noninclusive"] == 0
+
+
+# politeness.v1 -------------------------------------------------------------------------------
+
+def test_politeness_strategies() -> None:
+    soft = feat("politeness.v1", "Could you please take a look? I think it might help.")
+    assert soft["counterfactual_modal"] == 1
+    assert soft["please"] == 1
+    assert soft["please_start"] == 0
+    assert soft["hedges"] >= 2
+    blunt = feat("politeness.v1", "Please fix this. Why did you change the config?")
+    assert blunt["please_start"] == 1
+    assert blunt["please"] == 0
+    assert blunt["direct_question"] == 1
+    other = feat("politeness.v1",
+                 "Sorry to bother you. By the way, nice work on the rewrite. In fact it works.")
+    assert other["apologizing"] == 1
+    assert other["indirect_btw"] == 1
+    assert other["factuality"] == 1
+    assert feat("politeness.v1", "Nice work on the rewrite.")["deference"] == 1
+
+
+# registry ------------------------------------------------------------------------------------
+
+def test_registry_rules() -> None:
+    assert {"tone.v1", "gratitude.v1", "politeness.v1", "requests.v1", "harsh.v1"} <= set(
+        analyzers())
+    with pytest.raises(ValueError, match=r"name\.v1"):
+        analyzer("tone", reads=("body",), writes=("x",))
+    with pytest.raises(ValueError, match="unknown fields"):
+        analyzer("oops.v1", reads=("html",), writes=("x",))
+    with pytest.raises(ValueError, match="registered twice"):
+        analyzer("tone.v1", reads=("body",), writes=("x",))(lambda m: {"x": 1})
+
+
+def test_every_analyzer_writes_what_it_declares() -> None:
+    for spec in analyzers().values():
+        for body in ("", "Thanks!", "CAN YOU FIX THIS NOW!!!"):
+            assert set(run(spec, msg(body))) == set(spec.writes)
