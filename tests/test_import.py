@@ -182,11 +182,13 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path) ->
     for workers in (0, 2):
         store = open_store(tmp_path / f"home{workers}")
         member = store.open_member("ann")
-        report = import_archive(store, member, box, workers=workers, batch_size=300)
+        report = import_archive(store, member, box, workers=workers, batch_size=300,
+                                analyzers=("gratitude.v1", "tone.v1"))
         data = export_member(store, member)
         store.close()
-        results.append((report.as_dict(), sorted((m["subject"], m["sent_at"], m["link_method"])
-                                                  for m in data["messages"])))
+        results.append((report.as_dict(), sorted(
+            (m["subject"], m["sent_at"], m["link_method"], str(m["features"]))
+            for m in data["messages"])))
     (one, rows_one), (two, rows_two) = results
     for key in ("seen", "imported", "skipped", "records", "linked"):
         assert one[key] == two[key], key

@@ -58,6 +58,28 @@ class Settings(BaseSettings):
         "(0: all in the importing process). Small imports never start them.",
     )
 
+    analyzers: tuple[str, ...] | None = Field(
+        default=None,
+        description="Analyzers (name.vN) run on every imported message, whose features are "
+        "kept. Unset: every registered analyzer. An empty list keeps no features.",
+    )
+
+    def resolved_analyzers(self) -> tuple[str, ...]:
+        """The analyzer names to run: the setting, or every registered analyzer."""
+        from upwell.analyze import analyzers as registered
+
+        known = registered()
+        if self.analyzers is None:
+            return tuple(sorted(known))
+        unknown = [a for a in self.analyzers if a not in known]
+        if unknown:
+            from upwell.errors import ConfigError
+
+            raise ConfigError(
+                f"unknown analyzers {unknown} in UPWELL_ANALYZERS: choose from {sorted(known)}"
+            )
+        return tuple(self.analyzers)
+
     def resolved_database_url(self) -> str:
         """The store URL, defaulting to the SQLite file in ``home``."""
         if self.database_url:

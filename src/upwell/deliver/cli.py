@@ -87,6 +87,8 @@ def _render_import(report: ImportReport) -> None:
         click.echo("replies linked: " + ", ".join(f"{k} {v}" for k, v in report.linked.items()))
     if report.notes:
         click.echo("notes: " + ", ".join(f"{k} {v}" for k, v in sorted(report.notes.items())))
+    if report.reanalyzed:
+        click.echo(f"features recomputed: {report.reanalyzed} messages")
 
 
 def _progress_callback(progress: Progress | None) -> Callable[[ImportReport], None] | None:
@@ -104,6 +106,29 @@ def _progress_callback(progress: Progress | None) -> Callable[[ImportReport], No
     return update
 
 
+def _run_import(ctx: click.Context, path: Path, fmt: str | None, me: tuple[str, ...],
+                as_json: bool, *, refresh: bool) -> None:
+    mine = [a for a in (make_address(x) for x in me) if a is not None]
+    with _store(ctx) as (store, settings):
+        member = store.open_member(settings.member, create=not refresh)
+        options: dict[str, Any] = {
+            "fmt": fmt, "me": mine, "batch_size": settings.batch_size,
+            "workers": settings.import_workers, "analyzers": settings.resolved_analyzers(),
+            "refresh": refresh,
+        }
+        if sys.stderr.isatty() and not as_json:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                          console=err, transient=True) as progress:
+                report = import_archive(store, member, path, progress=_progress_callback(progress),
+                                        **options)
+        else:
+            report = import_archive(store, member, path, **options)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), sort_keys=True))
+    else:
+        _render_import(report)
+
+
 @cli.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", help="Reader to use instead of detecting the format.")
@@ -114,25 +139,18 @@ def _progress_callback(progress: Progress | None) -> Callable[[ImportReport], No
 def import_cmd(ctx: click.Context, path: Path, fmt: str | None, me: tuple[str, ...],
                as_json: bool) -> None:
     """Import one of your own archives (mbox, maildir, .eml, .msg, .pst, Takeout, Slack, .ics)."""
-    mine = [a for a in (make_address(x) for x in me) if a is not None]
-    with _store(ctx) as (store, settings):
-        member = store.open_member(settings.member)
-        show = sys.stderr.isatty() and not as_json
-        if show:
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                          console=err, transient=True) as progress:
-                report = import_archive(store, member, path, fmt=fmt, me=mine,
-                                        batch_size=settings.batch_size,
-                                        workers=settings.import_workers,
-                                        progress=_progress_callback(progress))
-        else:
-            report = import_archive(store, member, path, fmt=fmt, me=mine,
-                                    batch_size=settings.batch_size,
-                                    workers=settings.import_workers)
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), sort_keys=True))
-    else:
-        _render_import(report)
+    _run_import(ctx, path, fmt, me, as_json, refresh=False)
+
+
+@cli.command("reanalyze")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", help="Reader to use instead of detecting the format.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def reanalyze_cmd(ctx: click.Context, path: Path, fmt: str | None, as_json: bool) -> None:
+    """Recompute stale features by re-reading an archive (bodies are never kept, so the
+    source is read again); messages new to the store are imported as usual."""
+    _run_import(ctx, path, fmt, (), as_json, refresh=True)
 
 
 @cli.command("export")

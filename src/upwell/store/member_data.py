@@ -8,6 +8,7 @@ a later import from recreating the member until they opt in again.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from upwell.store.schema import (
     MEMBER_TABLES,
     event_attendees,
     events,
+    features,
     imports,
     member_keys,
     members,
@@ -58,6 +60,10 @@ def export_member(store: Store, member: Member) -> dict[str, Any]:
             select(message_parties).where(message_parties.c.member_id == member.id)
         ):
             parties.setdefault(p.message_id, []).append({"person": p.person_id, "role": p.role})
+        feats: dict[str, Any] = {}
+        for f in conn.execute(select(features).where(features.c.member_id == member.id)):
+            feats[f.message_id] = json.loads(c.open("features", f.message_id, "values",
+                                                     f.values_enc))
         msgs = []
         for r in conn.execute(
             select(messages).where(messages.c.member_id == member.id).order_by(messages.c.sent_at)
@@ -67,6 +73,7 @@ def export_member(store: Store, member: Member) -> dict[str, Any]:
                 c.open("messages", r.id, "subject", r.subject_enc) if r.subject_enc else ""
             )
             row["parties"] = parties.get(r.id, [])
+            row["features"] = feats.get(r.id, {})
             msgs.append(row)
         out["messages"] = msgs
         atts: dict[str, list[dict[str, str]]] = {}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -23,7 +23,14 @@ from upwell.model import Address
 from upwell.normalize.address import handle_rank, person_name_key
 from upwell.store.crypto import MemberCipher
 from upwell.store.rows import Prepared
-from upwell.store.schema import event_attendees, events, message_parties, messages, persons
+from upwell.store.schema import (
+    event_attendees,
+    events,
+    features,
+    message_parties,
+    messages,
+    persons,
+)
 
 _ParamMaker = Callable[[dict[str, Any]], Any]
 _INSERT_SQL: dict[tuple[str, str, tuple[str, ...]], tuple[str, _ParamMaker]] = {}
@@ -92,6 +99,7 @@ class RecordWriter:
     _known_persons: set[str] = field(default_factory=set)
     _canon: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     _by_name: dict[str, tuple[int, str]] = field(default_factory=dict)
+    refreshed: int = 0
 
     def preload(self, conn: Connection) -> None:
         """Learn the member's stored persons, so names seen before resolve to the same person."""
@@ -145,18 +153,23 @@ class RecordWriter:
             }
         return pid
 
-    def write(self, conn: Connection, prepared: Sequence[Prepared]) -> set[str]:
+    def write(self, conn: Connection, prepared: Sequence[Prepared], *, refresh: bool = False
+              ) -> set[str]:
         """Write prepared records; returns the ids of those that were new (a record whose id is
-        already stored is a duplicate and is left alone)."""
+        already stored is a duplicate and is left alone). With ``refresh``, the features of
+        records already stored are replaced where the analyzer versions differ."""
         existing: set[str] = set()
         for table in (messages, events):
             ids = [p.id for p in prepared if p.table == table.name]
             for start in range(0, len(ids), 500):
                 part = ids[start : start + 500]
                 existing.update(conn.scalars(select(table.c.id).where(table.c.id.in_(part))))
+        if refresh:
+            self._refresh_features(conn, [p for p in prepared if p.id in existing])
         person_rows: dict[str, dict[str, Any]] = {}
         rows: dict[str, list[dict[str, Any]]] = {
-            "messages": [], "message_parties": [], "events": [], "event_attendees": []}
+            "messages": [], "message_parties": [], "events": [], "event_attendees": [],
+            "features": []}
         new: set[str] = set()
         member = self.member_id
         person = self._person
@@ -178,6 +191,8 @@ class RecordWriter:
                             {"message_id": p.id, "person_id": pid, "role": role,
                              "member_id": member})
                 rows["messages"].append(row)
+                if p.features is not None:
+                    rows["features"].append(dict(p.features, member_id=member))
             else:
                 attendees: set[str] = set()
                 row["organizer_id"] = None
@@ -194,6 +209,28 @@ class RecordWriter:
                 rows["events"].append(row)
         insert_ignoring_duplicates(conn, persons, list(person_rows.values()))
         self._known_persons.update(person_rows)
-        for table in (messages, message_parties, events, event_attendees):
+        for table in (messages, message_parties, events, event_attendees, features):
             insert_ignoring_duplicates(conn, table, rows[table.name])
         return new
+
+    def _refresh_features(self, conn: Connection, stored: Sequence[Prepared]) -> None:
+        fresh = {p.id: p.features for p in stored if p.features is not None}
+        if not fresh:
+            return
+        current: dict[str, str] = {}
+        ids = list(fresh)
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            for r in conn.execute(
+                select(features.c.message_id, features.c.versions).where(
+                    features.c.member_id == self.member_id, features.c.message_id.in_(part))
+            ):
+                current[r.message_id] = r.versions
+        stale = [mid for mid, f in fresh.items() if current.get(mid) != f["versions"]]
+        for start in range(0, len(stale), 500):
+            conn.execute(delete(features).where(
+                features.c.member_id == self.member_id,
+                features.c.message_id.in_(stale[start : start + 500])))
+        insert_ignoring_duplicates(
+            conn, features, [dict(fresh[mid], member_id=self.member_id) for mid in stale])
+        self.refreshed += len(stale)

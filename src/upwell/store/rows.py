@@ -8,6 +8,7 @@ the writer, which resolves them to the member's persons.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,6 +34,7 @@ class Prepared:
     row: dict[str, Any]
     parties: tuple[Party, ...]
     notes: tuple[str, ...]
+    features: dict[str, Any] | None = None
 
 
 @lru_cache(maxsize=65536)
@@ -51,14 +53,27 @@ def _name_key(cipher: MemberCipher, name: str | None) -> str | None:
     return cipher.index("name|" + folded) if folded else None
 
 
-def prepare(cipher: MemberCipher, record: Record) -> Prepared:
-    """The stored form of ``record``; message bodies are read here for counts, then dropped."""
+def prepare(cipher: MemberCipher, record: Record, analyzers: tuple[str, ...] = ()) -> Prepared:
+    """The stored form of ``record``: message bodies are read here, by the named analyzers and
+    for counts, and then dropped."""
     if isinstance(record, Message):
-        return _message(cipher, record)
+        return _message(cipher, record, analyzers)
     return _event(cipher, record)
 
 
-def _message(cipher: MemberCipher, m: Message) -> Prepared:
+def feature_row(cipher: MemberCipher, message: Message, rid: str, analyzers: tuple[str, ...]
+                ) -> dict[str, Any]:
+    """The sealed features of one message from the named analyzers, with their versions."""
+    from upwell.analyze import analyze_message
+
+    values = analyze_message(message, analyzers)
+    versions = ",".join(sorted(values))
+    blob = json.dumps(values, sort_keys=True, separators=(",", ":"))
+    return {"message_id": rid, "versions": versions,
+            "values_enc": cipher.seal("features", rid, "values", blob)}
+
+
+def _message(cipher: MemberCipher, m: Message, analyzers: tuple[str, ...]) -> Prepared:
     idx = cipher.index
     rid = record_id(cipher, m)
     norm_subject = normalize_subject(m.subject)
@@ -91,7 +106,8 @@ def _message(cipher: MemberCipher, m: Message) -> Prepared:
         "attachments": m.attachments,
         "notes": ",".join(sorted(set(m.notes)))[:200],
     }
-    return Prepared("messages", rid, row, tuple(parties), m.notes)
+    feats = feature_row(cipher, m, rid, analyzers) if analyzers else None
+    return Prepared("messages", rid, row, tuple(parties), m.notes, feats)
 
 
 def _event(cipher: MemberCipher, e: Event) -> Prepared:

@@ -142,6 +142,19 @@ event_attendees = Table(
     sqlite_with_rowid=False,
 )
 
+# What the analyzers derived from a message's words, sealed as one JSON object per message
+# ({analyzer: {feature: value}}), with the analyzer versions that made it kept in clear so that
+# stale rows can be found without decrypting anything.
+features = Table(
+    "features",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", String(32), primary_key=True),
+    Column("versions", String(400), nullable=False),
+    Column("values_enc", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 imports = Table(
     "imports",
     metadata,
@@ -158,6 +171,7 @@ imports = Table(
 
 #: Tables holding one member's rows, children first (the order deletion uses).
 MEMBER_TABLES = (
+    features,
     message_parties,
     event_attendees,
     messages,

@@ -53,6 +53,7 @@ class ImportReport:
     linked: dict[str, int] = field(default_factory=dict)
     self_identities: int = 0
     persons_merged: int = 0
+    reanalyzed: int = 0
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
@@ -67,6 +68,7 @@ class ImportReport:
             "linked": self.linked,
             "self_identities": self.self_identities,
             "persons_merged": self.persons_merged,
+            "reanalyzed": self.reanalyzed,
             "seconds": round(self.seconds, 3),
         }
 
@@ -89,11 +91,16 @@ def import_archive(
     me: Iterable[Address] = (),
     batch_size: int = 2000,
     workers: int = 0,
+    analyzers: tuple[str, ...] = (),
+    refresh: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``path`` for ``member``; ``me`` names the member's own addresses if known.
 
     ``workers`` > 0 prepares items in that many extra processes once an archive proves large.
+    ``analyzers`` names the analyzers whose features are kept for each new message (bodies are
+    read by them and dropped); with ``refresh``, messages already stored get their features
+    recomputed where the analyzer versions changed (``upwell reanalyze``).
     """
     spec = detect(path, fmt)
     report = ImportReport(reader=spec.id)
@@ -114,7 +121,7 @@ def import_archive(
         if not pending:
             return
         with store.engine.begin() as conn:
-            new = writer.write(conn, [p for group in pending for p in group])
+            new = writer.write(conn, [p for group in pending for p in group], refresh=refresh)
         # An item is imported if any of its records is new; else an earlier import has it.
         for group in pending:
             if any(p.id in new for p in group):
@@ -132,7 +139,7 @@ def import_archive(
             yield item
 
     seen_ids: set[str] = set()
-    for item, outcome in prepared(with_aliases(), member.cipher, workers):
+    for item, outcome in prepared(with_aliases(), member.cipher, workers, analyzers):
         if isinstance(item, Skipped):
             report.seen += item.count
             report.skipped[item.reason] += item.count
@@ -159,6 +166,7 @@ def import_archive(
             progress(report)
     flush()
     _finish(store, member, writer, report, me=list(me), import_id=import_id)
+    report.reanalyzed = writer.refreshed
     report.seconds = time.monotonic() - started
     if progress:
         progress(report)

@@ -33,10 +33,12 @@ CHUNK_ITEMS = 250
 MAX_IN_FLIGHT = 16
 
 
-def prepare_item(item: RawItem, cipher: MemberCipher) -> Outcome:
-    """The stored form of one raw item's records, or the content-free reason it is skipped."""
+def prepare_item(item: RawItem, cipher: MemberCipher, analyzers: tuple[str, ...] = ()
+                 ) -> Outcome:
+    """The stored form of one raw item's records (with the named analyzers' features), or the
+    content-free reason it is skipped."""
     try:
-        return [prepare(cipher, r) for r in to_records(item)]
+        return [prepare(cipher, r, analyzers) for r in to_records(item)]
     except BadItem as bad:
         return bad.reason
     except RecursionError:
@@ -46,11 +48,13 @@ def prepare_item(item: RawItem, cipher: MemberCipher) -> Outcome:
 
 
 _worker_cipher: MemberCipher | None = None
+_worker_analyzers: tuple[str, ...] = ()
 
 
-def _init_worker(cipher: MemberCipher) -> None:
-    global _worker_cipher  # noqa: PLW0603 (one cipher per worker process, set once)
+def _init_worker(cipher: MemberCipher, analyzers: tuple[str, ...]) -> None:
+    global _worker_cipher, _worker_analyzers  # noqa: PLW0603 (set once per worker process)
     _worker_cipher = cipher
+    _worker_analyzers = analyzers
 
 
 def _ready() -> bool:
@@ -59,15 +63,13 @@ def _ready() -> bool:
 
 def _prepare_chunk(items: list[RawItem | Skipped]) -> list[Outcome | Skipped]:
     assert _worker_cipher is not None
-    return [i if isinstance(i, Skipped) else prepare_item(i, _worker_cipher) for i in items]
-
-
-def _inline(item: RawItem | Skipped, cipher: MemberCipher) -> Outcome | Skipped:
-    return item if isinstance(item, Skipped) else prepare_item(item, cipher)
+    return [i if isinstance(i, Skipped) else prepare_item(i, _worker_cipher, _worker_analyzers)
+            for i in items]
 
 
 def prepared(
-    stream: Iterator[RawItem | Skipped], cipher: MemberCipher, workers: int
+    stream: Iterator[RawItem | Skipped], cipher: MemberCipher, workers: int,
+    analyzers: tuple[str, ...] = (),
 ) -> Iterator[tuple[RawItem | Skipped, Outcome | Skipped]]:
     """Each item with its outcome, in source order.
 
@@ -77,25 +79,28 @@ def prepared(
     bounded number of chunks in flight so memory stays flat however large the archive. Only
     prepared rows come back: bodies never cross a process boundary twice.
     """
+    def _inline(item: RawItem | Skipped) -> Outcome | Skipped:
+        return item if isinstance(item, Skipped) else prepare_item(item, cipher, analyzers)
+
     for _ in range(WARM_ITEMS):
         item = next(stream, None)
         if item is None:
             return
-        yield item, _inline(item, cipher)
+        yield item, _inline(item)
     if workers <= 0:
         for item in stream:
-            yield item, _inline(item, cipher)
+            yield item, _inline(item)
         return
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(cipher,)) as pool:
+                             initargs=(cipher, analyzers)) as pool:
         for _ in range(workers):
             pool.submit(_ready)  # start the processes now; they boot while we go on inline
         for _ in range(INLINE_ITEMS - WARM_ITEMS):
             item = next(stream, None)
             if item is None:
                 return
-            yield item, _inline(item, cipher)
+            yield item, _inline(item)
         window: deque[tuple[list[RawItem | Skipped], Future[list[Outcome | Skipped]]]] = deque()
         while True:
             chunk = list(islice(stream, CHUNK_ITEMS))
