@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import sentences, words
+from upwell.analyze.text import sentences_matching, words
 from upwell.model import Message
 
 _THANKS = re.compile(
@@ -64,16 +64,14 @@ def _names_object(rest: str) -> bool:
     return len(content) >= 2
 
 
-def _lines(text: str) -> list[str]:
-    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+def _closing_lines(text: str) -> tuple[list[str], int]:
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[-3:], len(lines)
 
 
-def _is_signoff(text: str, sentence: str) -> bool:
-    lines = _lines(text)
-    tail = lines[-3:]
-    return _SIGNOFF_LINE.match(sentence.strip()) is not None and any(
-        _SIGNOFF_LINE.match(ln) for ln in tail
-    ) and len(lines) > 1
+def _is_signoff(sentence: str, tail: list[str], n_lines: int) -> bool:
+    return (n_lines > 1 and _SIGNOFF_LINE.match(sentence.strip()) is not None
+            and any(_SIGNOFF_LINE.match(ln) for ln in tail))
 
 
 @analyzer("gratitude.v1", reads=("body",),
@@ -82,7 +80,11 @@ def gratitude(message: Message) -> Features:
     text = message.body
     kind = "none"
     recognition = recognition_specific = False
-    for s in sentences(text):
+    tail, n_lines = _closing_lines(text)
+    # Only sentences with thanks, praise or a closing line need a closer look.
+    candidates = sentences_matching(text, _THANKS, _PRAISE, _IN_ADVANCE)
+    candidates += [ln for ln in tail if _SIGNOFF_LINE.match(ln) and ln not in candidates]
+    for s in candidates:
         praise = _PRAISE.search(s)
         if praise is not None:
             recognition = True
@@ -90,7 +92,7 @@ def gratitude(message: Message) -> Features:
         if _IN_ADVANCE.search(s):
             kind = kind if kind in {"bare", "specific"} else "in_advance"
             continue
-        if _is_signoff(text, s):
+        if _is_signoff(s, tail, n_lines):
             kind = kind if kind != "none" else "signoff"
             continue
         thanks = _THANKS.search(s)

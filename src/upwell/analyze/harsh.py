@@ -42,6 +42,10 @@ _NONINCLUSIVE: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 )
 
 
+_ANY_NONINCLUSIVE = re.compile(
+    "|".join(f"(?:{p.pattern})" for p, _t, _a in _NONINCLUSIVE), _I)
+
+
 def _shouting(text: str) -> int:
     return sum(1 for w in words(text) if len(w) >= 5 and w.isupper())
 
@@ -55,7 +59,8 @@ def harsh(message: Message) -> Features:
     exclaim = len(_EXCLAIM.findall(text))
     absolutes = len(_ABSOLUTES.findall(text))
     profanity = len(_PROFANITY.findall(text))
-    found = [(term, alt) for pattern, term, alt in _NONINCLUSIVE if pattern.search(text)]
+    found = ([(term, alt) for pattern, term, alt in _NONINCLUSIVE if pattern.search(text)]
+             if _ANY_NONINCLUSIVE.search(text) else [])
     signals = sum((shouting >= 2, exclaim >= 1, absolutes >= 1))
     return {
         "shouting": shouting,

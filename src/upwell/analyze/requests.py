@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import sentences
+from upwell.analyze.text import sentences, sentences_matching
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -70,11 +70,14 @@ def is_request(sentence: str) -> bool:
           writes=("questions", "requests", "thanks_in_advance", "fyi", "commitments",
                   "commitment_due"))
 def requests(message: Message) -> Features:
-    parts = sentences(message.body)
-    commits = [s for s in parts if _COMMIT.search(s)]
+    text = message.body
+    parts = sentences(text)
+    commits = sentences_matching(text, _COMMIT)
+    asks = sentences_matching(text, _REQUEST, _IN_ADVANCE)
+    imperative = sum(1 for s in parts if _IMPERATIVE.match(s) and s not in asks)
     return {
         "questions": sum(is_question(s) for s in parts),
-        "requests": sum(is_request(s) for s in parts),
+        "requests": len(asks) + imperative,
         "thanks_in_advance": bool(_IN_ADVANCE.search(message.body)),
         "fyi": bool(_FYI.search(message.body)),
         "commitments": len(commits),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -10,7 +12,41 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 def sentences(text: str) -> list[str]:
     """Sentences (and lines without end punctuation), stripped, in order."""
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=16)
+def _sentences(text: str) -> tuple[str, ...]:
+    # Every analyzer of a message asks for the same text in turn: split it once.
+    return tuple(text[a:b].strip() for a, b in _spans(text))
+
+
+@lru_cache(maxsize=16)
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _SENTENCE.finditer(text) if m.group().strip())
+
+
+def sentences_matching(text: str, *patterns: re.Pattern[str]) -> list[str]:
+    """The sentences of ``text`` in which any of ``patterns`` matches, found by scanning the
+    whole text once per pattern instead of every sentence with every pattern."""
+    spans = _spans(text)
+    if not spans:
+        return []
+    starts = [a for a, _b in spans]
+    hit: set[int] = set()
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            i = bisect_right(starts, m.start()) - 1
+            if i >= 0:
+                hit.add(i)
+    return [text[spans[i][0] : spans[i][1]].strip() for i in sorted(hit)]
+
+
+@lru_cache(maxsize=16)
+def sentence_lines(text: str) -> str:
+    """The sentences of ``text`` one per line, for patterns anchored at a sentence start
+    (``(?m)^``) to run over the whole text at once."""
+    return "\n".join(_sentences(text))
 
 
 def words(text: str) -> list[str]:

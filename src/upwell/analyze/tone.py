@@ -25,7 +25,9 @@ _SARCASM = re.compile(
     r"|sure,? because|as if)\b|(?:^|\s)/s\b",
     re.IGNORECASE,
 )
-MAX_SENTENCES = 200
+#: Tone is read from a message's first sentences: long announcements and pasted reports say
+#: nothing more about how the author treats people, and VADER's cost grows with length.
+MAX_SENTENCES = 40
 
 
 @lru_cache(maxsize=1)
