@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import words
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -46,8 +45,11 @@ _ANY_NONINCLUSIVE = re.compile(
     "|".join(f"(?:{p.pattern})" for p, _t, _a in _NONINCLUSIVE), _I)
 
 
+_SHOUT = re.compile(r"\b[A-Z][A-Z'’-]{4,}\b")
+
+
 def _shouting(text: str) -> int:
-    return sum(1 for w in words(text) if len(w) >= 5 and w.isupper())
+    return len(_SHOUT.findall(text))
 
 
 @analyzer("harsh.v1", reads=("body",),

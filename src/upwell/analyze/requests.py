@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import sentences, sentences_matching
+from upwell.analyze.text import sentence_lines, sentences_matching
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -54,6 +54,15 @@ _DUE = re.compile(
 )
 
 
+# The same rules over one sentence per line, so one scan of the text counts them all.
+_QUESTION_LINE = re.compile(
+    r"^(?:[^\n]*\?|(?:so\s+|and\s+|but\s+)?(?:what|why|who|whom|whose|when|where|which|how|is|"
+    r"are|was|were|do|does|did|can|could|would|will|should|shall|may|might|have|has|any)\b"
+    r"(?:[^\n]*[^.!\n])?)$", re.IGNORECASE | re.MULTILINE)
+_IMPERATIVE_LINE = re.compile(r"^(?:" + _IMPERATIVE.pattern[1:] + r")[^\n]*",
+                              re.IGNORECASE | re.MULTILINE)
+
+
 def is_question(sentence: str) -> bool:
     """A sentence that asks: ends with "?" or opens like a question."""
     s = sentence.strip()
@@ -71,13 +80,14 @@ def is_request(sentence: str) -> bool:
                   "commitment_due"))
 def requests(message: Message) -> Features:
     text = message.body
-    parts = sentences(text)
     commits = sentences_matching(text, _COMMIT)
     asks = sentences_matching(text, _REQUEST, _IN_ADVANCE)
-    imperative = sum(1 for s in parts if _IMPERATIVE.match(s) and s not in asks)
+    lines = sentence_lines(text)
+    imperative = [m.group(0) for m in _IMPERATIVE_LINE.finditer(lines)
+                  if m.group(0).strip() not in asks]
     return {
-        "questions": sum(is_question(s) for s in parts),
-        "requests": len(asks) + imperative,
+        "questions": len(_QUESTION_LINE.findall(lines)),
+        "requests": len(asks) + len(imperative),
         "thanks_in_advance": bool(_IN_ADVANCE.search(message.body)),
         "fyi": bool(_FYI.search(message.body)),
         "commitments": len(commits),

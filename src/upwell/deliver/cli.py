@@ -215,5 +215,17 @@ def bench_ingest(maildir: Path | None, n_messages: int, as_json: bool) -> None:
     click.echo(json.dumps(result, indent=2) if as_json else render(result))
 
 
+@bench.command("analyze")
+@click.option("--maildir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Converted Enron maildir root (default: var/corpora/enron-maildir).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench_analyze(maildir: Path | None, as_json: bool) -> None:
+    """Full pipeline (all analyzers) against the parse floor and a VADER-only pass."""
+    from upwell.bench.analyze import render, run_analyze_bench
+
+    result = run_analyze_bench(maildir=maildir)
+    click.echo(json.dumps(result, indent=2) if as_json else render(result))
+
+
 def main() -> None:
     cli(prog_name="upwell")
