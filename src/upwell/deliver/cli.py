@@ -153,6 +153,72 @@ def reanalyze_cmd(ctx: click.Context, path: Path, fmt: str | None, as_json: bool
     _run_import(ctx, path, fmt, (), as_json, refresh=True)
 
 
+def _hours(value: str) -> tuple[int, int]:
+    try:
+        start, end = (int(x) for x in value.split("-", 1))
+    except ValueError:
+        raise click.BadParameter("use START-END in whole hours, e.g. 9-17") from None
+    if not 0 <= start < end <= 24:
+        raise click.BadParameter("hours must satisfy 0 <= START < END <= 24")
+    return start, end
+
+
+@cli.command("coach")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--me", "me", multiple=True, help="One of your own addresses (repeatable).")
+@click.option("--tz", default="UTC", show_default=True, help="Your time zone (IANA name).")
+@click.option("--hours", default="9-17", show_default=True, help="Your working hours.")
+@click.option("--format", "fmt", help="Reader to use instead of detecting the format.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # noqa: PLR0917
+              hours: str, fmt: str | None, as_json: bool) -> None:
+    """Import your archive and show this week's coaching cards, for you alone."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from upwell.analyze.stream import WorkProfile
+    from upwell.insights import coached_week, weekly_cards
+    from upwell.store.member_view import load_member
+
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
+    start, end = _hours(hours)
+    mine = [a for a in (make_address(x) for x in me) if a is not None]
+    with _store(ctx) as (store, settings):
+        member = store.open_member(settings.member)
+        report = import_archive(store, member, path, fmt=fmt, me=mine,
+                                batch_size=settings.batch_size, workers=settings.import_workers,
+                                analyzers=settings.resolved_analyzers())
+        view = load_member(store, member)
+    profile = WorkProfile(zone, start, end)
+    cards = weekly_cards(view, profile)
+    week = coached_week(view, profile) if view.messages or view.events else None
+    if as_json:
+        click.echo(json.dumps({"import": report.as_dict(),
+                               "week": week.start.date().isoformat() if week else None,
+                               "cards": [
+            {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
+             "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,
+             "evidence": [{"message_id": e.message_id, "sent_at": e.sent_at.isoformat(),
+                           "subject": e.subject} for e in c.evidence]}
+            for c in cards]}, indent=2, ensure_ascii=False))
+        return
+    _render_import(report)
+    out = Console()
+    if week is not None:
+        out.print(f"\nCoaching the week of {week.start.date().isoformat()} against your "
+                  f"{week.baseline_weeks} weeks before it.")
+    if not cards:
+        out.print("No coaching cards this week: nothing stood out against your own usual.")
+    for c in cards:
+        out.print(f"\n[bold]{c.title}[/bold]  (priority {c.priority:.2f}, "
+                  f"{c.evidence_count} behind it)")
+        out.print(f"  {c.summary}")
+        out.print(f"  [green]Try:[/green] {c.action}")
+
+
 @cli.command("export")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")

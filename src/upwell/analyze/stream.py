@@ -1,0 +1,192 @@
+"""Per-member stream analyzers: rhythm, responsiveness, relationships and meetings.
+
+Reads: a :class:`~upwell.store.member_view.MemberView` (the member's own decrypted data) and
+their :class:`WorkProfile`. Writes nothing: each function returns measures for a time window,
+so the insights can compare a week with the member's own past weeks (never with other people).
+Times are judged in the member's local time, and each recipient's in theirs (estimated from the
+UTC offsets of the messages that recipient sent).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from upwell.store.member_view import EventView, MemberView, MessageView
+
+
+@dataclass(frozen=True, slots=True)
+class WorkProfile:
+    """When the member works: a time zone, working hours and working days (Mon=0)."""
+
+    tz: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    start_hour: int = 9
+    end_hour: int = 17
+    workdays: frozenset[int] = frozenset(range(5))
+
+    def is_working_time(self, when: datetime, zone: tzinfo | None = None) -> bool:
+        local = when.astimezone(zone or self.tz)
+        return (local.weekday() in self.workdays
+                and self.start_hour <= local.hour + local.minute / 60 < self.end_hour)
+
+    def add_working_days(self, when: datetime, days: int) -> datetime:
+        """``when`` plus ``days`` working days (weekends skipped) in the member's time zone."""
+        local = when.astimezone(self.tz)
+        added = 0
+        while added < days:
+            local += timedelta(days=1)
+            if local.weekday() in self.workdays:
+                added += 1
+        return local.astimezone(UTC)
+
+
+def mine(view: MemberView, m: MessageView) -> bool:
+    return m.sender in view.me
+
+
+def in_window(items: Iterable[MessageView], start: datetime, end: datetime) -> list[MessageView]:
+    return [m for m in items if start <= m.sent_at < end]
+
+
+def person_zones(view: MemberView) -> dict[str, tzinfo]:
+    """Each colleague's local zone, estimated from the offsets of the messages they sent."""
+    offsets: dict[str, list[int]] = defaultdict(list)
+    for m in view.messages:
+        if m.utc_offset is not None and not mine(view, m):
+            offsets[m.sender].append(m.utc_offset)
+    return {p: timezone(timedelta(minutes=int(statistics.median(v)))) for p, v in offsets.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class AfterHours:
+    sent: int
+    after_hours: list[MessageView]
+    landed_off_hours: Counter[str]  # recipient -> pings landing outside their working hours
+
+
+def after_hours(view: MemberView, profile: WorkProfile, start: datetime, end: datetime
+                ) -> AfterHours:
+    """The member's messages sent outside their working time, and those landing outside each
+    recipient's working time (in the recipient's zone where known, else the member's)."""
+    zones = person_zones(view)
+    sent = [m for m in in_window(view.messages, start, end) if mine(view, m)]
+    late = [m for m in sent if not profile.is_working_time(m.sent_at)]
+    landed: Counter[str] = Counter()
+    for m in sent:
+        for r in set(m.to) - view.me:
+            if not profile.is_working_time(m.sent_at, zones.get(r)):
+                landed[r] += 1
+    return AfterHours(len(sent), late, landed)
+
+
+def replies_to(view: MemberView) -> dict[str, list[MessageView]]:
+    """Messages by parent id."""
+    out: dict[str, list[MessageView]] = defaultdict(list)
+    for m in view.messages:
+        if m.parent_id:
+            out[m.parent_id].append(m)
+    return out
+
+
+def reply_latencies(view: MemberView, start: datetime, end: datetime, *, by_member: bool
+                    ) -> list[float]:
+    """Hours from a message to the first reply in the window: the member's replies to others
+    (``by_member``) or others' replies to the member."""
+    out = []
+    for m in in_window(view.messages, start, end):
+        parent = view.by_id.get(m.parent_id) if m.parent_id else None
+        if parent is None or mine(view, m) != by_member or mine(view, parent) == by_member:
+            continue
+        out.append(max(0.0, (m.sent_at - parent.sent_at).total_seconds() / 3600))
+    return out
+
+
+def is_ask(m: MessageView) -> bool:
+    feats = m.features.get("requests.v1", {})
+    return bool(feats.get("requests", 0)) or bool(feats.get("questions", 0))
+
+
+def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
+                    *, grace_days: int = 2) -> list[MessageView]:
+    """Asks addressed to the member (in To) in the window with no reply from the member within
+    ``grace_days`` working days."""
+    children = replies_to(view)
+    last = max((m.sent_at for m in view.messages), default=end)
+    out = []
+    for m in in_window(view.messages, start, end):
+        if mine(view, m) or not (set(m.to) & view.me) or not is_ask(m):
+            continue
+        due = profile.add_working_days(m.sent_at, grace_days)
+        if due > last:
+            continue  # too recent to judge
+        answered = any(mine(view, c) and c.sent_at <= due for c in children.get(m.id, ()))
+        if not answered:
+            out.append(m)
+    return out
+
+
+def to_each(view: MemberView, msgs: Iterable[MessageView]) -> dict[str, list[MessageView]]:
+    """The member's messages by recipient (To and Cc, the member excluded)."""
+    out: dict[str, list[MessageView]] = defaultdict(list)
+    for m in msgs:
+        if mine(view, m):
+            for r in set(m.to) | set(m.cc):
+                if r not in view.me:
+                    out[r].append(m)
+    return out
+
+
+def exchanges(view: MemberView, start: datetime, end: datetime) -> Counter[str]:
+    """Messages between the member and each colleague in the window, both directions."""
+    out: Counter[str] = Counter()
+    for m in in_window(view.messages, start, end):
+        if mine(view, m):
+            out.update(set(m.to) - view.me)
+        elif set(m.to) & view.me:
+            out[m.sender] += 1
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingLoad:
+    hours: float
+    meetings: int
+    back_to_back: int
+    focus_blocks: int
+    cost_person_hours: float
+
+
+def meeting_load(events: list[EventView], profile: WorkProfile, start: datetime, end: datetime
+                 ) -> MeetingLoad:
+    """Meeting hours, back-to-back runs, free blocks of two hours or more inside working hours,
+    and cost (hours x attendees) for timed, not cancelled events in the window."""
+    timed = sorted((e for e in events if not e.all_day and not e.cancelled
+                    and start <= e.start < end and e.end > e.start), key=lambda e: e.start)
+    hours = sum((e.end - e.start).total_seconds() for e in timed) / 3600
+    cost = sum((e.end - e.start).total_seconds() / 3600 * max(1, len(e.attendees))
+               for e in timed)
+    b2b = sum(1 for a, b in pairwise(timed)
+              if timedelta(0) <= b.start - a.end <= timedelta(minutes=5))
+    focus = 0
+    day = start.astimezone(profile.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < end.astimezone(profile.tz):
+        if day.weekday() in profile.workdays:
+            open_at = day.replace(hour=profile.start_hour)
+            close = day.replace(hour=profile.end_hour)
+            cursor = open_at
+            for e in timed:
+                s, t = e.start.astimezone(profile.tz), e.end.astimezone(profile.tz)
+                if t <= open_at or s >= close:
+                    continue
+                if s - cursor >= timedelta(hours=2):
+                    focus += 1
+                cursor = max(cursor, t)
+            if close - cursor >= timedelta(hours=2):
+                focus += 1
+        day += timedelta(days=1)
+    return MeetingLoad(round(hours, 2), len(timed), b2b, focus, round(cost, 2))

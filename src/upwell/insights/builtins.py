@@ -1,0 +1,316 @@
+"""The built-in insight types. Each compares the coached week with the member's own baseline.
+
+Thresholds are deliberately plain so a member can see why a card appeared; the quality issue
+measures them against planted behaviours of the synthetic organization.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+
+from upwell.analyze.stream import (
+    after_hours,
+    exchanges,
+    in_window,
+    meeting_load,
+    mine,
+    reply_latencies,
+    to_each,
+    unanswered_asks,
+)
+from upwell.insights.catalog import Card, Context, card, insight
+from upwell.store.member_view import MessageView
+
+
+def _sent(ctx: Context, baseline: bool = False) -> list[MessageView]:
+    w = ctx.week
+    start, end = (w.baseline_start, w.start) if baseline else (w.start, w.end)
+    return [m for m in in_window(ctx.view.messages, start, end) if mine(ctx.view, m)]
+
+
+def _feature(m: MessageView, analyzer: str, name: str) -> object:
+    return m.features.get(analyzer, {}).get(name)
+
+
+def _number(m: MessageView, analyzer: str, name: str) -> float:
+    value = m.features.get(analyzer, {}).get(name)
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _per_week(count: int, ctx: Context) -> float:
+    return count / max(1, ctx.week.baseline_weeks)
+
+
+@insight("after_hours_sent", title="Messages sent after hours",
+         definition="Share of your messages sent outside your working hours or on days off.",
+         threshold="3 or more after-hours messages and a share 15 points above your own usual "
+                   "(or 30% with no history)",
+         action="Schedule-send non-urgent messages for the start of the working day.",
+         basis="Always-on norms and after-hours email predict exhaustion (Barber & Santuzzi "
+               "2015; Becker et al. 2021).", impact=1.0)
+def after_hours_sent(ctx: Context) -> Card | None:
+    now = after_hours(ctx.view, ctx.profile, ctx.week.start, ctx.week.end)
+    base = after_hours(ctx.view, ctx.profile, ctx.week.baseline_start, ctx.week.start)
+    if now.sent == 0 or len(now.after_hours) < 3:
+        return None
+    share = len(now.after_hours) / now.sent
+    usual = len(base.after_hours) / base.sent if base.sent else None
+    if (usual is not None and share < usual + 0.15) or (usual is None and share < 0.30):
+        return None
+    return card("after_hours_sent",
+                f"{len(now.after_hours)} of your {now.sent} messages this week went out after "
+                f"hours ({share:.0%}; usually {usual:.0%})." if usual is not None else
+                f"{len(now.after_hours)} of your {now.sent} messages this week went out after "
+                f"hours ({share:.0%}).",
+                severity=share / max(0.15, usual or 0.15), n=len(now.after_hours),
+                msgs=now.after_hours, metrics={"share": round(share, 3)})
+
+
+@insight("after_hours_landing", title="Pings landing in others' off-hours",
+         definition="Messages you sent that arrived outside the recipient's own working hours, "
+                    "in their time zone (estimated from the messages they send).",
+         threshold="3 or more this week",
+         action="Check the recipient's local time; schedule-send for their morning.",
+         basis="Receiving after-hours email raises strain even when no reply is expected "
+               "(Giurge & Woolley 2022).", impact=1.0)
+def after_hours_landing(ctx: Context) -> Card | None:
+    now = after_hours(ctx.view, ctx.profile, ctx.week.start, ctx.week.end)
+    total = sum(now.landed_off_hours.values())
+    if total < 3:
+        return None
+    worst = ", ".join(f"{ctx.view.name(p)} {n}" for p, n in now.landed_off_hours.most_common(3))
+    return card("after_hours_landing",
+                f"You created {total} pings outside recipients' working hours ({worst}).",
+                severity=total / 3, n=total, metrics={"pings": total})
+
+
+@insight("unanswered_asks", title="Asks left unanswered",
+         definition="Requests and questions addressed to you that got no reply from you within "
+                    "two working days.",
+         threshold="1 or more this week",
+         action="Reply, even briefly ('on it, by Thursday'), or hand the ask to someone else.",
+         basis="Responsiveness is the strongest driver of trust in distributed teams "
+               "(Jarvenpaa & Leidner 1999).", impact=1.2)
+def unanswered(ctx: Context) -> Card | None:
+    asks = unanswered_asks(ctx.view, ctx.profile, ctx.week.start, ctx.week.end)
+    if not asks:
+        return None
+    who = Counter(ctx.view.name(m.sender) for m in asks).most_common(3)
+    return card("unanswered_asks",
+                f"{len(asks)} asks to you got no reply within two working days "
+                f"({', '.join(f'{n} {c}' for n, c in who)}).",
+                severity=len(asks) / 2, n=len(asks), msgs=asks)
+
+
+@insight("slow_replies", title="Slower replies than usual",
+         definition="Median time you took to reply to others this week against your own usual.",
+         threshold="at least 8 hours and twice your usual median",
+         action="Block two short reply windows a day.",
+         basis="Reply latency signals relationship priority (Avrahami & Hudson 2006).",
+         impact=0.8)
+def slow_replies(ctx: Context) -> Card | None:
+    now = reply_latencies(ctx.view, ctx.week.start, ctx.week.end, by_member=True)
+    base = reply_latencies(ctx.view, ctx.week.baseline_start, ctx.week.start, by_member=True)
+    if len(now) < 3 or len(base) < 3:
+        return None
+    med, usual = statistics.median(now), statistics.median(base)
+    if med < 8 or med < 2 * usual:
+        return None
+    return card("slow_replies",
+                f"Your median reply took {med:.0f} h this week (usually {usual:.0f} h).",
+                severity=med / max(usual, 1), n=len(now),
+                metrics={"median_hours": round(med, 1), "usual_hours": round(usual, 1)})
+
+
+def _recognizing(m: MessageView) -> bool:
+    return (_feature(m, "gratitude.v1", "thanks_kind") == "specific"
+            or bool(_feature(m, "gratitude.v1", "recognition_specific")))
+
+
+@insight("recognition_drop", title="Less recognition than usual",
+         definition="Specific thanks and recognition you gave (naming what someone did).",
+         threshold="none this week while you usually give at least one a week",
+         action="Name one concrete thing a colleague did well this week, and tell them.",
+         basis="Specific gratitude builds relationships (Algoe 2012, find-remind-bind); "
+               "recognition is a top driver of engagement (Gallup Q12).", impact=0.9)
+def recognition_drop(ctx: Context) -> Card | None:
+    now = [m for m in _sent(ctx) if _recognizing(m)]
+    base = [m for m in _sent(ctx, baseline=True) if _recognizing(m)]
+    usual = _per_week(len(base), ctx)
+    if now or usual < 1:
+        return None
+    return card("recognition_drop",
+                f"No specific thanks or recognition from you this week (usually {usual:.1f} a "
+                f"week).", severity=usual, n=len(base), msgs=base[-5:],
+                metrics={"usual_per_week": round(usual, 2)})
+
+
+@insight("generic_thanks", title="Thanks without specifics",
+         definition="Your thanks this week that named nothing in particular ('thanks!').",
+         threshold="3 or more bare thanks and none specific",
+         action="Say what the thanks is for: 'thanks for catching the pricing error'.",
+         basis="Specific praise is perceived as more sincere and more useful "
+               "(Kluger & DeNisi 1996 on feedback specificity).", impact=0.5)
+def generic_thanks(ctx: Context) -> Card | None:
+    sent = _sent(ctx)
+    bare = [m for m in sent if _feature(m, "gratitude.v1", "thanks_kind") == "bare"]
+    if len(bare) < 3 or any(_recognizing(m) for m in sent):
+        return None
+    return card("generic_thanks", f"{len(bare)} of your thanks this week named nothing specific.",
+                severity=len(bare) / 3, n=len(bare), msgs=bare)
+
+
+@insight("tone_toward_colleague", title="Tone toward a colleague turned negative",
+         definition="Average tone of your messages to one colleague this week against your "
+                    "usual tone with them.",
+         threshold="3+ messages, average 0.3 below your usual with them, or negativity aimed "
+                   "at them in 2+ messages",
+         action="Re-read before sending; consider a call instead of another email.",
+         basis="Negative email tone is read as more negative than intended (Byron 2008).",
+         impact=1.1)
+def tone_toward(ctx: Context) -> Card | None:
+    now = to_each(ctx.view, _sent(ctx))
+    base = to_each(ctx.view, _sent(ctx, baseline=True))
+    worst: tuple[float, str, list[MessageView]] | None = None
+    for person, msgs in now.items():
+        vals = [_number(m, "tone.v1", "valence") for m in msgs]
+        aimed = [m for m in msgs if _number(m, "tone.v1", "addressee_negativity") >= 0.5]
+        usual_vals = [_number(m, "tone.v1", "valence") for m in base.get(person, [])]
+        drop = (statistics.fmean(usual_vals) - statistics.fmean(vals)) if usual_vals else 0.0
+        if (len(vals) >= 3 and len(usual_vals) >= 3 and drop >= 0.3) or len(aimed) >= 2:
+            score = drop + 0.5 * len(aimed)
+            if worst is None or score > worst[0]:
+                worst = (score, person, aimed or msgs)
+    if worst is None:
+        return None
+    score, person, msgs = worst
+    return card("tone_toward_colleague",
+                f"Your messages to {ctx.view.name(person)} read more negative than usual.",
+                severity=1 + score, n=len(msgs), msgs=msgs)
+
+
+@insight("fading_tie", title="A strong tie gone quiet",
+         definition="A colleague you exchanged messages with most weeks, with no exchange in "
+                    "the last three weeks.",
+         threshold="2+ messages a week on average over your baseline, none in three weeks",
+         action="Check in with them: a short note or a coffee.",
+         basis="Weak and dormant ties carry new information and support (Granovetter 1973; "
+               "Levin, Walter & Murnighan 2011 on reconnecting dormant ties).", impact=0.7)
+def fading_tie(ctx: Context) -> Card | None:
+    from datetime import timedelta
+
+    w = ctx.week
+    recent_start = w.end - timedelta(weeks=3)
+    before = exchanges(ctx.view, w.baseline_start, recent_start)
+    recent = exchanges(ctx.view, recent_start, w.end)
+    weeks = max(1, (recent_start - w.baseline_start).days // 7)
+    faded = [(p, n) for p, n in before.most_common() if n / weeks >= 2 and recent[p] == 0]
+    if not faded or weeks < 3:
+        return None
+    names = ", ".join(ctx.view.name(p) for p, _n in faded[:3])
+    return card("fading_tie", f"No exchange in three weeks with {names}, usually regular.",
+                severity=faded[0][1] / weeks / 2, n=len(faded))
+
+
+@insight("harsh_language", title="Harsh wording",
+         definition="Messages with profanity, or two of: shouting in capitals, '!!!', absolutes "
+                    "('always', 'never').",
+         threshold="1 or more this week",
+         action="Swap absolutes for specifics ('twice this month') and drop the capitals.",
+         basis="Absolutes and shouting escalate conflict in text (Friedman & Currall 2003).",
+         impact=1.0)
+def harsh_language(ctx: Context) -> Card | None:
+    harsh = [m for m in _sent(ctx) if _feature(m, "harsh.v1", "harsh")]
+    if not harsh:
+        return None
+    return card("harsh_language", f"{len(harsh)} of your messages this week read as harsh.",
+                severity=len(harsh), n=len(harsh), msgs=harsh)
+
+
+@insight("noninclusive_terms", title="Non-inclusive terms",
+         definition="Terms such as 'guys' for a group or 'whitelist', with an alternative.",
+         threshold="1 or more this week",
+         action="Use the suggested alternative next time.",
+         basis="Inclusive-language guides (Google developer style guide; IETF terminology "
+               "draft).", impact=0.4)
+def noninclusive(ctx: Context) -> Card | None:
+    found = [m for m in _sent(ctx) if _feature(m, "harsh.v1", "noninclusive")]
+    if not found:
+        return None
+    terms = sorted({t for m in found for t in str(_feature(m, "harsh.v1", "noninclusive_terms"))
+                    .split(",") if t})
+    return card("noninclusive_terms", "Suggested: " + "; ".join(terms[:4]) + ".",
+                severity=len(found), n=len(found), msgs=found)
+
+
+def _softened(m: MessageView) -> bool:
+    p = m.features.get("politeness.v1", {})
+    return any(p.get(k, 0) for k in ("please", "counterfactual_modal", "indicative_modal",
+                                     "gratitude", "hedges", "apologizing"))
+
+
+@insight("blunt_requests", title="Requests without softeners",
+         definition="Your requests with no please, thanks, 'could you' or hedge.",
+         threshold="3+ requests this week, 60% or more of them blunt",
+         action="Open with 'could you' and say why it matters.",
+         basis="Politeness strategies predict how requests are received (Danescu-Niculescu-"
+               "Mizil et al. 2013).", impact=0.6)
+def blunt_requests(ctx: Context) -> Card | None:
+    reqs = [m for m in _sent(ctx) if _feature(m, "requests.v1", "requests")]
+    blunt = [m for m in reqs if not _softened(m)]
+    if len(reqs) < 3 or len(blunt) / len(reqs) < 0.6:
+        return None
+    return card("blunt_requests", f"{len(blunt)} of your {len(reqs)} requests had no softener.",
+                severity=len(blunt) / len(reqs) * 2, n=len(blunt), msgs=blunt)
+
+
+@insight("thanks_in_advance", title="'Thanks in advance' pressure",
+         definition="Requests closed with 'thanks in advance', which presumes a yes.",
+         threshold="2 or more this week",
+         action="Ask, then thank when it is done.",
+         basis="Presumptive closings read as pressure in workplace email studies "
+               "(Boomerang analysis of 350k emails, 2017, as practice evidence).", impact=0.3)
+def thanks_in_advance(ctx: Context) -> Card | None:
+    tia = [m for m in _sent(ctx) if _feature(m, "requests.v1", "thanks_in_advance")]
+    if len(tia) < 2:
+        return None
+    return card("thanks_in_advance", f"{len(tia)} requests closed with 'thanks in advance'.",
+                severity=len(tia) / 2, n=len(tia), msgs=tia)
+
+
+@insight("meeting_overload", title="Meeting overload",
+         definition="Hours in meetings this week against your usual, and free blocks left.",
+         threshold="20+ hours, or 1.5x your usual with at least 10 hours",
+         action="Decline or shorten one recurring meeting; protect two focus blocks.",
+         basis="Meeting load reduces well-being and productivity (Rogelberg et al. 2006; "
+               "Perlow, Hadley & Eun 2017).", impact=0.9)
+def meeting_overload(ctx: Context) -> Card | None:
+    w = ctx.week
+    now = meeting_load(ctx.view.events, ctx.profile, w.start, w.end)
+    base = meeting_load(ctx.view.events, ctx.profile, w.baseline_start, w.start)
+    usual = base.hours / max(1, w.baseline_weeks)
+    if not (now.hours >= 20 or (now.hours >= 10 and usual and now.hours >= 1.5 * usual)):
+        return None
+    return card("meeting_overload",
+                f"{now.hours:.0f} h in {now.meetings} meetings this week (usually {usual:.0f} h); "
+                f"{now.back_to_back} back-to-back, {now.focus_blocks} focus blocks.",
+                severity=now.hours / 20, n=now.meetings,
+                metrics={"hours": now.hours, "focus_blocks": now.focus_blocks,
+                         "cost_person_hours": now.cost_person_hours})
+
+
+@insight("no_focus_time", title="Little focus time",
+         definition="Free blocks of two hours or more inside your working hours this week.",
+         threshold="fewer than 3 blocks in a week with meetings",
+         action="Book two 2-hour blocks for deep work next week.",
+         basis="Uninterrupted time is needed for complex work (Newport 2016; Mark et al. 2008 "
+               "on the cost of interruption).", impact=0.8)
+def no_focus_time(ctx: Context) -> Card | None:
+    w = ctx.week
+    now = meeting_load(ctx.view.events, ctx.profile, w.start, w.end)
+    if now.meetings == 0 or now.focus_blocks >= 3:
+        return None
+    return card("no_focus_time", f"Only {now.focus_blocks} free 2-hour blocks this week.",
+                severity=(3 - now.focus_blocks), n=now.meetings,
+                metrics={"focus_blocks": now.focus_blocks})

@@ -1,0 +1,119 @@
+"""A member's own data, decrypted in memory for their own coaching run.
+
+Reads: the member's ``persons``, ``messages``, ``message_parties``, ``features``, ``events`` and
+``event_attendees`` with the member's key. Writes nothing. Only the member's own jobs call this;
+what it returns never leaves the member's views.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from upwell.store.db import Member, Store
+from upwell.store.schema import (
+    event_attendees,
+    events,
+    features,
+    message_parties,
+    messages,
+    persons,
+)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    id: str
+    sent_at: datetime
+    utc_offset: int | None
+    channel: str
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    parent_id: str | None
+    subject: str
+    features: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    id: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    cancelled: bool
+    organizer: str | None
+    attendees: tuple[tuple[str, str], ...]
+    title: str
+
+
+@dataclass
+class MemberView:
+    """Everything the coach reads about one member, in memory."""
+
+    me: set[str]
+    names: dict[str, str]
+    messages: list[MessageView]
+    events: list[EventView]
+    by_id: dict[str, MessageView] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {m.id: m for m in self.messages}
+
+    def name(self, person: str) -> str:
+        """A display name for the member's own views."""
+        return self.names.get(person) or "someone"
+
+
+def load_member(store: Store, member: Member) -> MemberView:
+    """Decrypt the member's data for their own coaching run."""
+    c = member.cipher
+    mid = member.id
+    with store.engine.connect() as conn:
+        me: set[str] = set()
+        names: dict[str, str] = {}
+        for r in conn.execute(select(persons).where(persons.c.member_id == mid)):
+            name = c.open("persons", r.id, "name", r.name_enc) if r.name_enc else ""
+            handle = c.open("persons", r.id, "handle", r.handle_enc)
+            names[r.id] = name or handle.removeprefix("name:")
+            if r.is_self:
+                me.add(r.id)
+        roles: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for p in conn.execute(select(message_parties).where(message_parties.c.member_id == mid)):
+            roles[p.message_id][p.role].append(p.person_id)
+        feats = {
+            f.message_id: json.loads(c.open("features", f.message_id, "values", f.values_enc))
+            for f in conn.execute(select(features).where(features.c.member_id == mid))
+        }
+        msgs = []
+        for r in conn.execute(select(messages).where(messages.c.member_id == mid)
+                              .order_by(messages.c.sent_at, messages.c.id)):
+            parties = roles.get(r.id, {})
+            msgs.append(MessageView(
+                id=r.id, sent_at=_aware(r.sent_at), utc_offset=r.utc_offset, channel=r.channel,
+                sender=r.sender_id, to=tuple(parties.get("to", ())),
+                cc=tuple(parties.get("cc", ())), parent_id=r.parent_id,
+                subject=c.open("messages", r.id, "subject", r.subject_enc) if r.subject_enc else "",
+                features=feats.get(r.id, {}),
+            ))
+        atts: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for a in conn.execute(select(event_attendees).where(event_attendees.c.member_id == mid)):
+            atts[a.event_id].append((a.person_id, a.response))
+        evts = [
+            EventView(id=r.id, start=_aware(r.start_at), end=_aware(r.end_at), all_day=r.all_day,
+                      cancelled=r.cancelled, organizer=r.organizer_id,
+                      attendees=tuple(atts.get(r.id, ())),
+                      title=c.open("events", r.id, "title", r.title_enc) if r.title_enc else "")
+            for r in conn.execute(select(events).where(events.c.member_id == mid)
+                                  .order_by(events.c.start_at))
+        ]
+    return MemberView(me=me, names=names, messages=msgs, events=evts)

@@ -1,0 +1,182 @@
+"""Insight types on hand-built weeks of one member's data: each fires on its behaviour and stays
+quiet on a healthy control. Features come from the real analyzers run on real sentences."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from upwell.analyze import analyze_message
+from upwell.analyze.stream import WorkProfile, after_hours, person_zones
+from upwell.insights import catalog, weekly_cards
+from upwell.model import Address, Message
+from upwell.store.member_view import EventView, MemberView, MessageView
+
+NY = ZoneInfo("America/New_York")
+PROFILE = WorkProfile(NY, 9, 17)
+ME, DANA, RAVI = "me", "dana", "ravi"
+MON = datetime(2024, 3, 4, tzinfo=NY)  # a Monday; the coached week is the last one built
+_ids = itertools.count()
+
+
+def m(when: datetime, body: str = "Noted.", *, sender: str = ME, to: tuple[str, ...] = (DANA,),
+      parent: MessageView | None = None, offset: int | None = None) -> MessageView:
+    msg = Message(source="t", source_item_id="x", channel="email", sent_at=when.astimezone(UTC),
+                  utc_offset_minutes=offset, sender=Address(sender), body=body)
+    off = offset if offset is not None else int(when.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    return MessageView(id=f"m{next(_ids)}", sent_at=when.astimezone(UTC), utc_offset=off,
+                       channel="email", sender=sender, to=to, cc=(),
+                       parent_id=parent.id if parent else None, subject="s",
+                       features=dict(analyze_message(msg)))
+
+
+def view(msgs: list[MessageView], events: list[EventView] | None = None) -> MemberView:
+    return MemberView(me={ME}, names={DANA: "Dana", RAVI: "Ravi", ME: "Me"},
+                      messages=sorted(msgs, key=lambda x: x.sent_at), events=events or [])
+
+
+def at(week: int, day: int, hour: float) -> datetime:
+    return MON + timedelta(weeks=week, days=day, hours=hour)
+
+
+def routine(weeks: int = 8) -> list[MessageView]:
+    """A healthy baseline: daily working-hours exchanges with Dana, specific thanks weekly."""
+    out = []
+    for w in range(weeks):
+        for d in range(5):
+            ask = m(at(w, d, 10), "Could you please review the budget draft?", sender=DANA,
+                    to=(ME,))
+            out += [ask, m(at(w, d, 11), "Sure, I'll review it today.", parent=ask)]
+        out.append(m(at(w, 4, 15), "Thanks for catching the pricing error in the Q3 deck!"))
+    return out
+
+
+def ids(v: MemberView) -> set[str]:
+    return {c.insight for c in weekly_cards(v, PROFILE, cap=20)}
+
+
+def test_healthy_member_gets_no_cards() -> None:
+    assert ids(view(routine(9))) == set()
+
+
+def test_after_hours_sent_in_local_time_across_dst() -> None:
+    late = [m(at(8, d, 22), "Quick note on the plan.") for d in range(4)]
+    assert "after_hours_sent" in ids(view(routine(8) + late))
+    # 2024-03-10 02:00 US DST starts: 13:30 UTC is 09:30 EDT (working) but would be 08:30 EST.
+    after = datetime(2024, 3, 11, 13, 30, tzinfo=UTC)
+    before = datetime(2024, 3, 8, 13, 30, tzinfo=UTC)
+    assert PROFILE.is_working_time(after)
+    assert not PROFILE.is_working_time(before)
+
+
+def test_pings_land_in_night_of_a_recipient_on_another_continent() -> None:
+    india = m(at(0, 0, 0), "Morning!", sender=RAVI, to=(ME,), offset=330)
+    mine = [m(at(8, d, 10), "Can you check the numbers?", to=(RAVI, DANA)) for d in range(4)]
+    v = view([*routine(8), india, *mine])
+    assert person_zones(v)[RAVI].utcoffset(None) == timedelta(minutes=330)
+    landed = after_hours(v, PROFILE, at(8, 0, 0), at(9, 0, 0)).landed_off_hours
+    assert landed[RAVI] == 4  # 10:00 New York is 19:30 or 20:30 in India
+    assert landed[DANA] == 0
+    cards = {c.insight: c for c in weekly_cards(v, PROFILE, cap=20)}
+    assert "Ravi 4" in cards["after_hours_landing"].summary
+
+
+def test_unanswered_asks_from_one_colleague() -> None:
+    base = routine(8)
+    asks = [m(at(8, d, 10), "Can you send me the contract?", sender=DANA, to=(ME,))
+            for d in range(3)]
+    later = [m(at(9, 3, 10), "Status update: all good.", sender=DANA, to=(ME,))]
+    cards = {c.insight: c for c in weekly_cards(view(base + asks + later), PROFILE, cap=20,
+                                                at=at(8, 2, 0))}
+    assert cards["unanswered_asks"].evidence_count == 3
+    answered = [m(at(8, d, 15), "Sent, see attached.", parent=a) for d, a in enumerate(asks)]
+    assert "unanswered_asks" not in ids(view(base + asks + answered + later))
+
+
+def test_slow_replies_against_own_usual() -> None:
+    base = routine(8)
+    slow = []
+    for d in range(4):
+        ask = m(at(8, d, 9), "Could you please confirm the venue?", sender=DANA, to=(ME,))
+        slow += [ask, m(at(8, d, 9) + timedelta(hours=30), "Confirmed.", parent=ask)]
+    assert "slow_replies" in ids(view(base + slow + [m(at(8, 4, 15), "Thanks for the great "
+                                                   "venue research on Friday!")]))
+
+
+def test_recognition_drop_and_generic_thanks() -> None:
+    base = routine(8)
+    bare = [m(at(8, d, 11), "Thanks!") for d in range(4)]
+    got = ids(view(base + bare))
+    assert "recognition_drop" in got
+    assert "generic_thanks" in got
+
+
+def test_tone_toward_one_colleague_turns_negative() -> None:
+    base = routine(8) + [m(at(w, d, 12), "Great, that works well for me.", to=(RAVI,))
+                         for w in range(8) for d in range(2)]
+    sour = [m(at(8, d, 12), "You ruined the demo again. This is a terrible mess.", to=(RAVI,))
+            for d in range(3)]
+    cards = {c.insight: c for c in weekly_cards(view(base + sour), PROFILE, cap=20)}
+    assert "Ravi" in cards["tone_toward_colleague"].summary
+
+
+def test_fading_tie() -> None:
+    ravi = [m(at(w, d, 14), "Here is the weekly load forecast.", to=(RAVI,))
+            for w in range(6) for d in range(3)]
+    assert "fading_tie" in ids(view(routine(9) + ravi))
+    assert "fading_tie" not in ids(view(routine(9) + ravi + [
+        m(at(8, 1, 14), "Here is the load forecast.", to=(RAVI,))]))
+
+
+def test_harsh_noninclusive_blunt_and_thanks_in_advance() -> None:
+    week = [
+        m(at(8, 0, 10), "You ALWAYS miss the deadline!!! UNACCEPTABLE."),
+        m(at(8, 1, 10), "Hi guys, add the host to the whitelist."),
+        m(at(8, 2, 10), "Could you send the file? Thanks in advance."),
+        m(at(8, 2, 11), "Could you check the report? Thanks in advance."),
+        m(at(8, 3, 10), "Update the slides."),
+        m(at(8, 3, 11), "Send me the numbers now."),
+        m(at(8, 3, 12), "Fix the broken report."),
+    ]
+    cards = {c.insight: c for c in weekly_cards(view(routine(8) + week), PROFILE, cap=20)}
+    assert cards["harsh_language"].evidence_count == 1
+    assert "whitelist→allowlist" in cards["noninclusive_terms"].summary
+    assert cards["blunt_requests"].evidence_count == 3
+    assert cards["thanks_in_advance"].evidence_count == 2
+
+
+def _meeting(start: datetime, hours: float) -> EventView:
+    return EventView(id=f"e{next(_ids)}", start=start.astimezone(UTC),
+                     end=(start + timedelta(hours=hours)).astimezone(UTC), all_day=False,
+                     cancelled=False, organizer=DANA, attendees=((ME, "accepted"),
+                                                                 (DANA, "accepted")), title="x")
+
+
+def test_meeting_overload_and_no_focus_time() -> None:
+    light = [_meeting(at(w, d, 10), 1) for w in range(8) for d in range(5)]
+    packed = [_meeting(at(8, d, h), 1) for d in range(5) for h in (9, 10, 11, 13, 14, 15)]
+    cards = {c.insight: c for c in weekly_cards(view(routine(9), light + packed), PROFILE,
+                                                cap=20)}
+    assert cards["meeting_overload"].metrics["hours"] == 30
+    assert cards["no_focus_time"].metrics["focus_blocks"] == 0
+    assert "meeting_overload" not in ids(view(routine(9), light))
+
+
+def test_cards_are_prioritized_and_capped() -> None:
+    week = [m(at(8, d, 22), "You ALWAYS miss the deadline!!! UNACCEPTABLE.") for d in range(5)]
+    cards = weekly_cards(view(routine(8) + week), PROFILE, cap=2)
+    assert len(cards) == 2
+    assert cards[0].priority >= cards[1].priority
+
+
+def test_every_insight_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "insights.md").read_text()
+    assert len(catalog()) >= 14
+    for spec in catalog().values():
+        section = re.search(rf"^## `{spec.id}`.*?(?=^## |\Z)", doc, re.M | re.S)
+        assert section, f"{spec.id} missing from docs/insights.md"
+        for value in (spec.definition, spec.threshold, spec.action, spec.basis):
+            assert value in section.group(0), f"{spec.id}: docs out of date"
