@@ -106,20 +106,32 @@ def reply_latencies(view: MemberView, start: datetime, end: datetime, *, by_memb
     return out
 
 
+#: An ask sent to more people than this is a broadcast: nobody in particular is expected to answer.
+MAX_ASK_RECIPIENTS = 3
+
+
 def is_ask(m: MessageView) -> bool:
+    """A request or question sent to a few people (not a broadcast)."""
     feats = m.features.get("requests.v1", {})
-    return bool(feats.get("requests", 0)) or bool(feats.get("questions", 0))
+    asks = bool(feats.get("requests", 0)) or bool(feats.get("questions", 0))
+    return asks and len(m.to) + len(m.cc) <= MAX_ASK_RECIPIENTS
+
+
+def correspondents(view: MemberView) -> set[str]:
+    """Everyone the member has written to: newsletters and alerts never are."""
+    return {r for m in view.messages if mine(view, m) for r in (*m.to, *m.cc)} - view.me
 
 
 def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
                     *, grace_days: int = 2) -> list[MessageView]:
-    """Asks addressed to the member (in To) in the window with no reply from the member within
-    ``grace_days`` working days."""
+    """Asks addressed to the member (in To) by someone they correspond with, in the window, with
+    no reply from the member within ``grace_days`` working days."""
     children = replies_to(view)
+    known = correspondents(view)
     last = max((m.sent_at for m in view.messages), default=end)
     out = []
     for m in in_window(view.messages, start, end):
-        if mine(view, m) or not (set(m.to) & view.me) or not is_ask(m):
+        if mine(view, m) or m.sender not in known or not (set(m.to) & view.me) or not is_ask(m):
             continue
         due = profile.add_working_days(m.sent_at, grace_days)
         if due > last:
