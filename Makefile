@@ -42,6 +42,10 @@ demo: setup corpora
 	done
 	@echo "== again (idempotent: nothing new)"
 	@$(UPWELL) --home $(DEMO_HOME) --member pereira-s import $(CORPORA)/enron-maildir/pereira-s
+	@echo "== coaching Scott Hendrickson (Dir Trading, ENA Gas East) on his own mailbox"
+	@$(UPWELL) --home $(DEMO_HOME) --member hendrickson-s coach $(CORPORA)/enron-maildir/hendrickson-s \
+	  --tz America/Chicago --hours 8-18 --html $(DEMO_HOME)/report-hendrickson-s.html
+	@echo "Open $(DEMO_HOME)/report-hendrickson-s.html (only the member's own data, no network)."
 	@echo "Data lives in $(DEMO_HOME) (SQLite + key file). Try: $(UPWELL) --home $(DEMO_HOME) --member pereira-s export | less"
 
 test: setup

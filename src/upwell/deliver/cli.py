@@ -169,10 +169,12 @@ def _hours(value: str) -> tuple[int, int]:
 @click.option("--tz", default="UTC", show_default=True, help="Your time zone (IANA name).")
 @click.option("--hours", default="9-17", show_default=True, help="Your working hours.")
 @click.option("--format", "fmt", help="Reader to use instead of detecting the format.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a self-contained HTML report here (for you alone).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # noqa: PLR0917
-              hours: str, fmt: str | None, as_json: bool) -> None:
+              hours: str, fmt: str | None, html_path: Path | None, as_json: bool) -> None:
     """Import your archive and show this week's coaching cards, for you alone."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -195,6 +197,10 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
     profile = WorkProfile(zone, start, end)
     cards = weekly_cards(view, profile)
     week = coached_week(view, profile) if view.messages or view.events else None
+    if html_path is not None and week is not None:
+        from upwell.deliver.report import render_report, write_report
+
+        write_report(html_path, render_report(view, profile, week, cards))
     if as_json:
         click.echo(json.dumps({"import": report.as_dict(),
                                "week": week.start.date().isoformat() if week else None,

@@ -1,0 +1,97 @@
+"""A self-contained HTML coaching report for the member alone.
+
+Reads: the member's cards and view. Writes: one HTML file with inline CSS and inline SVG charts
+(no script, no font, no CDN: it opens offline and can be mailed to oneself). Everything on it is
+the member's own data; it is written with mode 0600.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from html import escape
+from pathlib import Path
+
+from upwell.analyze.stream import WorkProfile, mine
+from upwell.insights.catalog import Card, Week
+from upwell.store.member_view import MemberView
+
+_CSS = """
+body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+max-width:860px;color:#1d2430;padding:0 1rem}h1{font-size:1.6rem;margin-bottom:.2rem}
+.sub{color:#5b6473;margin-top:0}.card{border:1px solid #d8dde6;border-radius:10px;
+padding:1rem 1.2rem;margin:1rem 0}.card h2{font-size:1.1rem;margin:0 0 .4rem}
+.try{color:#1f7a4d}.meta{color:#5b6473;font-size:.85rem}details{margin-top:.5rem}
+table{border-collapse:collapse;font-size:.85rem}td{padding:.15rem .6rem .15rem 0}
+svg text{font:11px system-ui,sans-serif;fill:#5b6473}
+"""
+
+
+def weekly_activity(view: MemberView, profile: WorkProfile, week: Week, weeks: int = 12
+                    ) -> list[tuple[datetime, int, int, int]]:
+    """(week start, sent, received, sent after hours) for the weeks up to the coached one."""
+    first = week.start - timedelta(weeks=weeks - 1)
+    sent: Counter[int] = Counter()
+    received: Counter[int] = Counter()
+    late: Counter[int] = Counter()
+    for m in view.messages:
+        if not first <= m.sent_at < week.end:
+            continue
+        i = int((m.sent_at - first) / timedelta(weeks=1))
+        if mine(view, m):
+            sent[i] += 1
+            late[i] += not profile.is_working_time(m.sent_at)
+        else:
+            received[i] += 1
+    return [(first + timedelta(weeks=i), sent[i], received[i], late[i]) for i in range(weeks)]
+
+
+def _chart(rows: list[tuple[datetime, int, int, int]]) -> str:
+    width, height, pad = 800, 180, 24
+    peak = max([max(s, r) for _w, s, r, _l in rows] + [1])
+    bar = (width - 2 * pad) / len(rows) / 3
+    parts = [f'<svg viewBox="0 0 {width} {height + 30}" width="100%" role="img" '
+             f'aria-label="Messages per week">']
+    for i, (start, sent, received, late) in enumerate(rows):
+        x = pad + i * 3 * bar
+        for j, (value, color) in enumerate(((received, "#c9d3e3"), (sent, "#4a7bd0"),
+                                            (late, "#d9822b"))):
+            h = value / peak * height
+            parts.append(f'<rect x="{x + j * bar:.1f}" y="{height - h:.1f}" width="{bar - 1:.1f}" '
+                         f'height="{h:.1f}" fill="{color}"><title>{value}</title></rect>')
+        parts.append(f'<text x="{x:.1f}" y="{height + 14}">{start:%d %b}</text>')
+    parts.append(f'<text x="{pad}" y="{height + 28}">received (grey), sent (blue), '
+                 f'sent after hours (orange); highest {peak}</text></svg>')
+    return "".join(parts)
+
+
+def render_report(view: MemberView, profile: WorkProfile, week: Week, cards: list[Card]) -> str:
+    """The report as one HTML document."""
+    out = ["<!doctype html><html lang='en'><meta charset='utf-8'>",
+           "<meta name='viewport' content='width=device-width,initial-scale=1'>",
+           "<title>Your Upwell week</title>", f"<style>{_CSS}</style><body>",
+           "<h1>Your week</h1>",
+           f"<p class='sub'>Week of {week.start:%d %B %Y}, against your own "
+           f"{week.baseline_weeks} weeks before it. Only you can see this.</p>",
+           _chart(weekly_activity(view, profile, week))]
+    if not cards:
+        out.append("<p>Nothing stood out against your own usual this week.</p>")
+    for c in cards:
+        out.append(f"<div class='card'><h2>{escape(c.title)}</h2><p>{escape(c.summary)}</p>"
+                   f"<p class='try'>Try: {escape(c.action)}</p>"
+                   f"<p class='meta'>priority {c.priority:.2f} · {c.evidence_count} behind it</p>")
+        if c.evidence:
+            rows = "".join(f"<tr><td>{e.sent_at:%a %d %b %H:%M}</td>"
+                           f"<td>{escape(e.subject or '(no subject)')}</td></tr>"
+                           for e in c.evidence)
+            out.append(f"<details><summary>The messages behind it</summary>"
+                       f"<table>{rows}</table></details>")
+        out.append("</div>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def write_report(path: Path, html: str) -> None:
+    """Write the report readable by its owner only."""
+    path.write_text(html, encoding="utf-8")
+    path.chmod(0o600)

@@ -1,0 +1,74 @@
+"""`upwell coach`: import, analyze and cards in one command; JSON, terminal and HTML report."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from upwell.deliver.cli import cli
+from upwell.testing import make_email, write_maildir
+
+T0 = datetime(2024, 1, 1, 15, tzinfo=UTC)  # Monday 10:00 in New York
+
+
+def _archive(tmp_path: Path) -> Path:
+    inbox, sent = [], []
+    for week in range(9):
+        for day in range(5):
+            t = T0 + timedelta(weeks=week, days=day)
+            mid = f"<a{week}-{day}@example.org>"
+            inbox.append(make_email(sender="Dana Lee <dana@example.org>",
+                                    to="Ann Example <ann@example.org>", subject=f"Budget {week}",
+                                    body="Could you please review the <budget> draft?\n",
+                                    date=t, message_id=mid))
+            if week < 8:
+                sent.append(make_email(sender="Ann Example <ann@example.org>",
+                                       to="Dana Lee <dana@example.org>",
+                                       subject=f"Re: Budget {week}",
+                                       body="Sure, I'll review it today.\n",
+                                       date=t + timedelta(hours=1), in_reply_to=mid))
+    return write_maildir(tmp_path / "md", {"": inbox, "Sent Items": sent})
+
+
+def test_coach_json_terminal_and_html(tmp_path: Path) -> None:
+    archive = _archive(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--home", str(tmp_path / "h1"), "coach", str(archive),
+                                 "--tz", "America/New_York", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["week"] == "2024-02-26"
+    cards = {c["insight"]: c for c in data["cards"]}
+    assert set(cards) == {"unanswered_asks"}
+    card = cards["unanswered_asks"]
+    assert card["evidence_count"] == 3  # Thursday and Friday asks are too recent to judge
+    assert card["priority"] > 0
+    assert {"insight", "title", "evidence_count", "priority"} <= set(card)
+
+    html = tmp_path / "report.html"
+    result = runner.invoke(cli, ["--home", str(tmp_path / "h2"), "coach", str(archive),
+                                 "--tz", "America/New_York", "--html", str(html)])
+    assert result.exit_code == 0, result.output
+    assert "Asks left unanswered" in result.stdout
+    page = html.read_text()
+    assert (html.stat().st_mode & 0o777) == 0o600
+    assert "<svg" in page
+    assert "Budget 8" in page
+    assert "<script" not in page
+    assert "http" not in page  # nothing loads from anywhere
+    assert "<budget>" not in page
+
+
+def test_coach_rejects_bad_zone_and_hours(tmp_path: Path) -> None:
+    archive = _archive(tmp_path)
+    runner = CliRunner()
+    bad_tz = runner.invoke(cli, ["--home", str(tmp_path / "h"), "coach", str(archive),
+                                 "--tz", "Mars/Olympus"])
+    assert bad_tz.exit_code == 2
+    assert "unknown time zone" in bad_tz.output
+    bad_hours = runner.invoke(cli, ["--home", str(tmp_path / "h"), "coach", str(archive),
+                                    "--hours", "17-9"])
+    assert bad_hours.exit_code == 2
