@@ -72,3 +72,26 @@ def test_coach_rejects_bad_zone_and_hours(tmp_path: Path) -> None:
     bad_hours = runner.invoke(cli, ["--home", str(tmp_path / "h"), "coach", str(archive),
                                     "--hours", "17-9"])
     assert bad_hours.exit_code == 2
+
+
+def test_team_add_list_suggest_remove(tmp_path: Path) -> None:
+    archive = _archive(tmp_path)
+    home = str(tmp_path / "h")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--home", home, "import", str(archive)]).exit_code == 0
+    ics = tmp_path / "cal.ics"
+    ics.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        "UID:oo@example.org\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240102T160000Z\r\n"
+        "DTEND:20240102T163000Z\r\nRRULE:FREQ=WEEKLY;COUNT=6\r\nSUMMARY:Ann / Dana\r\n"
+        "ORGANIZER;CN=Ann Example:mailto:ann@example.org\r\n"
+        "ATTENDEE;CN=Dana Lee;PARTSTAT=ACCEPTED:mailto:dana@example.org\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    assert runner.invoke(cli, ["--home", home, "import", str(ics)]).exit_code == 0
+    listed = runner.invoke(cli, ["--home", home, "team", "list", "--suggest"])
+    assert "suggested Dana Lee (6 one-to-ones" in listed.stdout
+    added = runner.invoke(cli, ["--home", home, "team", "add", "dana@example.org"])
+    assert added.stdout.strip() == "added as report"
+    assert "report   Dana Lee" in runner.invoke(cli, ["--home", home, "team", "list"]).stdout
+    removed = runner.invoke(cli, ["--home", home, "team", "remove", "dana@example.org"])
+    assert removed.stdout.strip() == "removed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -180,3 +181,51 @@ def test_every_insight_is_documented() -> None:
         assert section, f"{spec.id} missing from docs/insights.md"
         for value in (spec.definition, spec.threshold, spec.action, spec.basis):
             assert value in section.group(0), f"{spec.id}: docs out of date"
+
+
+REPORTS = ("r1", "r2", "r3", "r4")
+
+
+def _one_on_one(person: str, start: datetime) -> EventView:
+    return EventView(id=f"e{next(_ids)}", start=start.astimezone(UTC),
+                     end=(start + timedelta(minutes=30)).astimezone(UTC), all_day=False,
+                     cancelled=False, organizer=ME, attendees=((person, "accepted"),), title="1:1")
+
+
+def team_view(msgs: list[MessageView], events: list[EventView]) -> MemberView:
+    v = view(msgs, events)
+    v.team = dict.fromkeys(REPORTS, "report")
+    v.names.update({r: r.upper() for r in REPORTS})
+    return v
+
+
+def test_one_on_one_lapse_with_one_report() -> None:
+    weekly = [_one_on_one(r, at(w, 1, 14)) for r in REPORTS for w in range(9)]
+    kept = weekly[: 9 * 3] + [_one_on_one("r4", at(w, 1, 14)) for w in range(5)]
+    cards = {c.insight: c for c in weekly_cards(team_view(routine(9), kept), PROFILE, cap=20)}
+    assert "R4" in cards["one_on_one_lapse"].summary
+    assert "one_on_one_lapse" not in ids(team_view(routine(9), weekly))
+
+
+def test_attention_spread_across_reports() -> None:
+    even = [m(at(w, d, 11), "Here is the plan for the week.", to=(r,))
+            for w in range(5, 9) for d in range(2) for r in REPORTS]
+    assert "attention_spread" not in ids(team_view(routine(9) + even, []))
+    skewed = [m(at(w, d, 11), "Great job on the Q3 model review!", to=("r1",))
+              for w in range(5, 9) for d in range(5)] + [m(at(8, 0, 11), "ok", to=("r2",))]
+    cards = {c.insight: c for c in weekly_cards(team_view(routine(9) + skewed, []), PROFILE,
+                                                cap=20)}
+    assert cards["attention_spread"].metrics["gini"] >= 0.4
+    assert "got the least" in cards["attention_spread"].summary
+
+
+def test_conversation_balance() -> None:
+    long = "I think we should restructure the whole plan, starting with the pricing model. " * 5
+    msgs = []
+    for t in range(2):
+        ask = m(at(8, t, 10), "What do you think of the plan?", sender=DANA, to=(ME,))
+        msgs.append(replace(ask, words=7, thread=f"t{t}"))
+        msgs += [replace(m(at(8, t, 11 + k), long), words=60, thread=f"t{t}") for k in range(3)]
+    assert "conversation_balance" in ids(view(routine(8) + msgs))
+    short = [replace(x, words=5) if x.sender == ME else x for x in msgs]
+    assert "conversation_balance" not in ids(view(routine(8) + short))

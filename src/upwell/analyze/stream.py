@@ -202,3 +202,62 @@ def meeting_load(events: list[EventView], profile: WorkProfile, start: datetime,
                 focus += 1
         day += timedelta(days=1)
     return MeetingLoad(round(hours, 2), len(timed), b2b, focus, round(cost, 2))
+
+
+def one_on_ones(view: MemberView, person: str) -> list[datetime]:
+    """Starts of the member's non-cancelled meetings with ``person`` and nobody else."""
+    out = []
+    for e in view.events:
+        people = {p for p, _r in e.attendees} | ({e.organizer} if e.organizer else set())
+        if not e.cancelled and people - view.me == {person} and people & view.me:
+            out.append(e.start)
+    return sorted(out)
+
+
+def gini(values: list[float]) -> float:
+    """The Gini coefficient of non-negative values: 0 even, towards 1 concentrated."""
+    xs = sorted(v for v in values if v >= 0)
+    n, total = len(xs), sum(xs)
+    if n < 2 or total == 0:
+        return 0.0
+    weighted = sum((i + 1) * x for i, x in enumerate(xs))
+    return (2 * weighted) / (n * total) - (n + 1) / n
+
+
+def attention(view: MemberView, people: list[str], start: datetime, end: datetime
+              ) -> dict[str, float]:
+    """Attention the member gave each person in the window: messages to them, replies to them,
+    one-to-one hours (x4) and specific recognition (x3)."""
+    out = dict.fromkeys(people, 0.0)
+    for m in in_window(view.messages, start, end):
+        if not mine(view, m):
+            continue
+        recognized = (m.features.get("gratitude.v1", {}).get("thanks_kind") == "specific"
+                      or m.features.get("gratitude.v1", {}).get("recognition_specific"))
+        for p in set(m.to) & set(people):
+            out[p] += 1 + (3 if recognized else 0)
+    for p in people:
+        for e in view.events:
+            if start <= e.start < end and e.start in one_on_ones(view, p):
+                out[p] += 4 * (e.end - e.start).total_seconds() / 3600
+    return out
+
+
+def talk_share(view: MemberView, start: datetime, end: datetime, min_messages: int = 4
+               ) -> list[tuple[str, float, int]]:
+    """(thread, member's share of words, messages) for threads in the window with at least
+    ``min_messages`` messages and at least one other author."""
+    words: dict[str, Counter[bool]] = defaultdict(Counter)
+    counts: Counter[str] = Counter()
+    authors: dict[str, set[str]] = defaultdict(set)
+    for m in in_window(view.messages, start, end):
+        if m.thread:
+            words[m.thread][mine(view, m)] += m.words
+            counts[m.thread] += 1
+            authors[m.thread].add(m.sender)
+    out = []
+    for t, c in words.items():
+        total = c[True] + c[False]
+        if counts[t] >= min_messages and total and len(authors[t] - view.me) >= 1 and c[True]:
+            out.append((t, c[True] / total, counts[t]))
+    return out

@@ -225,6 +225,79 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
         out.print(f"  [green]Try:[/green] {c.action}")
 
 
+@cli.command("insights")
+@click.option("--markdown", is_flag=True, help="Print the catalog as docs/insights.md.")
+def insights_cmd(markdown: bool) -> None:
+    """List the insight types Upwell can show you."""
+    from upwell.insights import catalog
+    from upwell.insights.catalog import markdown as as_markdown
+
+    if markdown:
+        click.echo(as_markdown())
+        return
+    for spec in catalog().values():
+        click.echo(f"{spec.id:24} {spec.title}")
+
+
+@cli.group("team")
+def team_group() -> None:
+    """Your direct reports and manager (used for 1:1 cadence and attention insights)."""
+
+
+def _address(value: str) -> Any:
+    address = make_address(value)
+    if address is None:
+        raise click.BadParameter("give an email address or a full name")
+    return address
+
+
+@team_group.command("add")
+@click.argument("address")
+@click.option("--as", "relation", type=click.Choice(["report", "manager"]), default="report",
+              show_default=True)
+@click.pass_context
+def team_add(ctx: click.Context, address: str, relation: str) -> None:
+    """Declare a direct report (or your manager)."""
+    from upwell.store.team import set_relation
+
+    with _store(ctx) as (store, settings):
+        set_relation(store, store.open_member(settings.member, create=False), _address(address),
+                     relation)
+    click.echo(f"added as {relation}")
+
+
+@team_group.command("remove")
+@click.argument("address")
+@click.pass_context
+def team_remove(ctx: click.Context, address: str) -> None:
+    """Remove someone from your team."""
+    from upwell.store.team import remove_relation
+
+    with _store(ctx) as (store, settings):
+        gone = remove_relation(store, store.open_member(settings.member, create=False),
+                               _address(address))
+    click.echo("removed" if gone else "not on your team")
+
+
+@team_group.command("list")
+@click.option("--suggest", is_flag=True, help="Also suggest reports from recurring 1:1s.")
+@click.pass_context
+def team_list(ctx: click.Context, suggest: bool) -> None:
+    """Show your team (names are shown to you only)."""
+    from upwell.store.member_view import load_member
+    from upwell.store.team import suggest_reports
+
+    with _store(ctx) as (store, settings):
+        view = load_member(store, store.open_member(settings.member, create=False))
+    for pid, relation in sorted(view.team.items(), key=lambda kv: (kv[1], view.name(kv[0]))):
+        click.echo(f"{relation:8} {view.name(pid)}")
+    if suggest:
+        for s in suggest_reports(view):
+            if s.person_id not in view.team:
+                click.echo(f"suggested {s.name} ({s.one_on_ones} one-to-ones, "
+                           f"{s.exchanges} messages)")
+
+
 @cli.command("export")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")

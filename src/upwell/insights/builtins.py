@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from datetime import timedelta
+from itertools import pairwise
 
 from upwell.analyze.stream import (
     after_hours,
+    attention,
     exchanges,
+    gini,
     in_window,
     meeting_load,
     mine,
+    one_on_ones,
     reply_latencies,
+    talk_share,
     to_each,
     unanswered_asks,
 )
@@ -198,8 +204,6 @@ def tone_toward(ctx: Context) -> Card | None:
          basis="Weak and dormant ties carry new information and support (Granovetter 1973; "
                "Levin, Walter & Murnighan 2011 on reconnecting dormant ties).", impact=0.7)
 def fading_tie(ctx: Context) -> Card | None:
-    from datetime import timedelta
-
     w = ctx.week
     recent_start = w.end - timedelta(weeks=3)
     before = exchanges(ctx.view, w.baseline_start, recent_start)
@@ -314,3 +318,73 @@ def no_focus_time(ctx: Context) -> Card | None:
     return card("no_focus_time", f"Only {now.focus_blocks} free 2-hour blocks this week.",
                 severity=(3 - now.focus_blocks), n=now.meetings,
                 metrics={"focus_blocks": now.focus_blocks})
+
+
+def _reports(ctx: Context) -> list[str]:
+    return sorted(p for p, rel in ctx.view.team.items() if rel == "report")
+
+
+@insight("one_on_one_lapse", title="A one-to-one has lapsed",
+         definition="Time since your last one-to-one with a direct report against your usual "
+                    "rhythm with them.",
+         threshold="more than twice your usual gap and at least 14 days",
+         action="Book the next one-to-one now; keep it even when short.",
+         basis="Regular one-to-ones drive engagement with one's manager (Rogelberg 2022, "
+               "'Glad We Met'; Gallup manager research).", impact=1.1)
+def one_on_one_lapse(ctx: Context) -> Card | None:
+    lapsed = []
+    for report in _reports(ctx):
+        starts = [s for s in one_on_ones(ctx.view, report) if s < ctx.week.end]
+        if len(starts) < 3:
+            continue
+        usual = timedelta(seconds=statistics.median(
+            (b - a).total_seconds() for a, b in pairwise(starts)))
+        since = ctx.week.end - starts[-1]
+        if since > 2 * usual and since >= timedelta(days=14):
+            lapsed.append((since / usual, report, since.days))
+    if not lapsed:
+        return None
+    lapsed.sort(reverse=True)
+    ratio, report, days = lapsed[0]
+    return card("one_on_one_lapse",
+                f"{days} days since your last one-to-one with {ctx.view.name(report)}.",
+                severity=ratio, n=len(lapsed))
+
+
+@insight("attention_spread", title="Attention spread unevenly across your reports",
+         definition="How evenly your messages, one-to-one time and recognition went to your "
+                    "direct reports over the last four weeks (Gini coefficient).",
+         threshold="3+ reports and a Gini of 0.4 or more",
+         action="Give the least-reached report a check-in this week.",
+         basis="Perceived unequal treatment within a team lowers trust and performance "
+               "(leader-member exchange differentiation; Henderson et al. 2009).", impact=0.9)
+def attention_spread(ctx: Context) -> Card | None:
+    reports = _reports(ctx)
+    if len(reports) < 3:
+        return None
+    given = attention(ctx.view, reports, ctx.week.end - timedelta(weeks=4), ctx.week.end)
+    g = gini(list(given.values()))
+    if g < 0.4:
+        return None
+    least = min(given, key=lambda p: (given[p], p))
+    return card("attention_spread",
+                f"Your attention across {len(reports)} reports is uneven (Gini {g:.2f}); "
+                f"{ctx.view.name(least)} got the least.",
+                severity=g / 0.4, n=len(reports), metrics={"gini": round(g, 3)})
+
+
+@insight("conversation_balance", title="You did most of the talking",
+         definition="Your share of the words in threads with others this week.",
+         threshold="70% or more of the words in 2+ threads of 4+ messages",
+         action="End with a question and leave room for others' answers.",
+         basis="Equal turn-taking predicts team performance (Woolley et al. 2010, collective "
+               "intelligence).", impact=0.5)
+def conversation_balance(ctx: Context) -> Card | None:
+    heavy = [(t, share, n) for t, share, n in talk_share(ctx.view, ctx.week.start, ctx.week.end)
+             if share >= 0.7]
+    if len(heavy) < 2:
+        return None
+    top = max(share for _t, share, _n in heavy)
+    return card("conversation_balance",
+                f"In {len(heavy)} threads you wrote {top:.0%} or more of the words.",
+                severity=top / 0.7, n=len(heavy))

@@ -23,6 +23,7 @@ from upwell.store.schema import (
     message_parties,
     messages,
     persons,
+    team,
 )
 
 
@@ -42,6 +43,8 @@ class MessageView:
     parent_id: str | None
     subject: str
     features: dict[str, dict[str, Any]]
+    words: int = 0
+    thread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,7 @@ class MemberView:
     names: dict[str, str]
     messages: list[MessageView]
     events: list[EventView]
+    team: dict[str, str] = field(default_factory=dict)
     by_id: dict[str, MessageView] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -103,7 +107,7 @@ def load_member(store: Store, member: Member) -> MemberView:
                 sender=r.sender_id, to=tuple(parties.get("to", ())),
                 cc=tuple(parties.get("cc", ())), parent_id=r.parent_id,
                 subject=c.open("messages", r.id, "subject", r.subject_enc) if r.subject_enc else "",
-                features=feats.get(r.id, {}),
+                features=feats.get(r.id, {}), words=r.word_count, thread=r.thread_key,
             ))
         atts: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for a in conn.execute(select(event_attendees).where(event_attendees.c.member_id == mid)):
@@ -116,4 +120,6 @@ def load_member(store: Store, member: Member) -> MemberView:
             for r in conn.execute(select(events).where(events.c.member_id == mid)
                                   .order_by(events.c.start_at))
         ]
-    return MemberView(me=me, names=names, messages=msgs, events=evts)
+        relations = {r.person_id: r.relation
+                     for r in conn.execute(select(team).where(team.c.member_id == mid))}
+    return MemberView(me=me, names=names, messages=msgs, events=evts, team=relations)

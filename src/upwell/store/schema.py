@@ -155,6 +155,16 @@ features = Table(
     sqlite_with_rowid=False,
 )
 
+# The member's own declared (or confirmed) direct reports and manager, by their person id.
+team = Table(
+    "team",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", String(32), primary_key=True),
+    Column("relation", String(8), nullable=False),
+    sqlite_with_rowid=False,
+)
+
 imports = Table(
     "imports",
     metadata,
@@ -171,6 +181,7 @@ imports = Table(
 
 #: Tables holding one member's rows, children first (the order deletion uses).
 MEMBER_TABLES = (
+    team,
     features,
     message_parties,
     event_attendees,
