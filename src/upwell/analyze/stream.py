@@ -117,6 +117,12 @@ def is_ask(m: MessageView) -> bool:
     return asks and len(m.to) + len(m.cc) <= MAX_ASK_RECIPIENTS
 
 
+def addressed_to_member(view: MemberView, m: MessageView) -> bool:
+    """The member is in To, or is the one recipient: in the member's own mailbox a message to a
+    single address was sent to them, under whichever of their addresses it used."""
+    return bool(set(m.to) & view.me) or len(m.to) == 1
+
+
 def correspondents(view: MemberView) -> set[str]:
     """Everyone the member has written to: newsletters and alerts never are."""
     return {r for m in view.messages if mine(view, m) for r in (*m.to, *m.cc)} - view.me
@@ -131,7 +137,8 @@ def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end
     last = max((m.sent_at for m in view.messages), default=end)
     out = []
     for m in in_window(view.messages, start, end):
-        if mine(view, m) or m.sender not in known or not (set(m.to) & view.me) or not is_ask(m):
+        if mine(view, m) or m.sender not in known or not addressed_to_member(view, m) \
+                or not is_ask(m):
             continue
         due = profile.add_working_days(m.sent_at, grace_days)
         if due > last:
@@ -154,12 +161,13 @@ def to_each(view: MemberView, msgs: Iterable[MessageView]) -> dict[str, list[Mes
 
 
 def exchanges(view: MemberView, start: datetime, end: datetime) -> Counter[str]:
-    """Messages between the member and each colleague in the window, both directions."""
+    """Messages between the member and each correspondent in the window, both directions."""
+    known = correspondents(view)
     out: Counter[str] = Counter()
     for m in in_window(view.messages, start, end):
         if mine(view, m):
             out.update(set(m.to) - view.me)
-        elif set(m.to) & view.me:
+        elif m.sender in known and addressed_to_member(view, m):
             out[m.sender] += 1
     return out
 
