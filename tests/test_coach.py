@@ -47,6 +47,9 @@ def test_coach_json_terminal_and_html(tmp_path: Path) -> None:
     assert card["evidence_count"] == 3  # Thursday and Friday asks are too recent to judge
     assert card["priority"] > 0
     assert {"insight", "title", "evidence_count", "priority"} <= set(card)
+    dana = data["relationships"][0]
+    assert dana["name"] == "Dana Lee"
+    assert dana["reply_hours_mine"] == 1.0
 
     html = tmp_path / "report.html"
     result = runner.invoke(cli, ["--home", str(tmp_path / "h2"), "coach", str(archive),
@@ -60,6 +63,7 @@ def test_coach_json_terminal_and_html(tmp_path: Path) -> None:
     assert "<script" not in page
     assert "http" not in page  # nothing loads from anywhere
     assert "<budget>" not in page
+    assert "Your relationships" in page
 
 
 def test_coach_rejects_bad_zone_and_hours(tmp_path: Path) -> None:

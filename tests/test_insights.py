@@ -229,3 +229,18 @@ def test_conversation_balance() -> None:
     assert "conversation_balance" in ids(view(routine(8) + msgs))
     short = [replace(x, words=5) if x.sender == ME else x for x in msgs]
     assert "conversation_balance" not in ids(view(routine(8) + short))
+
+
+def test_relationships_volume_reciprocity_tone_and_latency() -> None:
+    from upwell.analyze.stream import relationships
+
+    v = view(routine(2) + [m(at(1, 0, 9), "FYI only.", to=(RAVI,))])
+    ties = {t.person: t for t in relationships(v, MON, at(2, 0, 0))}
+    dana = ties[DANA]
+    assert (dana.sent, dana.received) == (12, 10)
+    assert dana.reciprocity == round(10 / 12, 3)
+    assert dana.reply_hours_mine == 1.0
+    assert dana.tone is not None
+    assert dana.tone > 0
+    assert ties[RAVI].reciprocity == 0.0
+    assert list(ties)[0] == DANA  # strongest first

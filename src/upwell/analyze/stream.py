@@ -269,3 +269,53 @@ def talk_share(view: MemberView, start: datetime, end: datetime, min_messages: i
         if counts[t] >= min_messages and total and len(authors[t] - view.me) >= 1 and c[True]:
             out.append((t, c[True] / total, counts[t]))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Relationship:
+    """One colleague as the member relates to them over a window."""
+
+    person: str
+    sent: int
+    received: int
+    reciprocity: float  # min(sent, received) / max(sent, received): 1 is balanced
+    tone: float | None  # mean valence of the member's messages to them
+    reply_hours_mine: float | None  # member's median reply time to them
+    reply_hours_theirs: float | None  # their median reply time to the member
+
+
+def relationships(view: MemberView, start: datetime, end: datetime, limit: int = 15
+                  ) -> list[Relationship]:
+    """The member's strongest ties in the window (by messages both ways), strongest first."""
+    known = correspondents(view)
+    sent: Counter[str] = Counter()
+    received: Counter[str] = Counter()
+    tone: dict[str, list[float]] = defaultdict(list)
+    mine_lat: dict[str, list[float]] = defaultdict(list)
+    their_lat: dict[str, list[float]] = defaultdict(list)
+    for m in in_window(view.messages, start, end):
+        parent = view.by_id.get(m.parent_id) if m.parent_id else None
+        if mine(view, m):
+            for r in set(m.to) - view.me:
+                sent[r] += 1
+                valence = m.features.get("tone.v1", {}).get("valence")
+                if isinstance(valence, int | float):
+                    tone[r].append(float(valence))
+            if parent is not None and not mine(view, parent):
+                mine_lat[parent.sender].append((m.sent_at - parent.sent_at).total_seconds() / 3600)
+        elif m.sender in known and addressed_to_member(view, m):
+            received[m.sender] += 1
+            if parent is not None and mine(view, parent):
+                their_lat[m.sender].append((m.sent_at - parent.sent_at).total_seconds() / 3600)
+    people = sorted(set(sent) | set(received), key=lambda p: (-(sent[p] + received[p]), p))
+    out = []
+    for p in people[:limit]:
+        n_sent, n_recv = sent[p], received[p]
+        balance = min(n_sent, n_recv) / max(n_sent, n_recv) if max(n_sent, n_recv) else 0.0
+        out.append(Relationship(
+            p, n_sent, n_recv, round(balance, 3),
+            round(statistics.fmean(tone[p]), 3) if tone[p] else None,
+            round(statistics.median(mine_lat[p]), 1) if mine_lat[p] else None,
+            round(statistics.median(their_lat[p]), 1) if their_lat[p] else None,
+        ))
+    return out

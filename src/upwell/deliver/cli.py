@@ -176,9 +176,10 @@ def _hours(value: str) -> tuple[int, int]:
 def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # noqa: PLR0917
               hours: str, fmt: str | None, html_path: Path | None, as_json: bool) -> None:
     """Import your archive and show this week's coaching cards, for you alone."""
+    from dataclasses import asdict
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from upwell.analyze.stream import WorkProfile
+    from upwell.analyze.stream import WorkProfile, relationships
     from upwell.insights import coached_week, weekly_cards
     from upwell.store.member_view import load_member
 
@@ -200,10 +201,14 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
     if html_path is not None and week is not None:
         from upwell.deliver.report import render_report, write_report
 
-        write_report(html_path, render_report(view, profile, week, cards))
+        write_report(html_path, render_report(view, profile, week, cards,
+                                              relationships(view, week.baseline_start, week.end)))
+    ties = relationships(view, week.baseline_start, week.end) if week else []
     if as_json:
         click.echo(json.dumps({"import": report.as_dict(),
                                "week": week.start.date().isoformat() if week else None,
+                               "relationships": [dict(asdict(t), name=view.name(t.person))
+                                                 for t in ties],
                                "cards": [
             {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
              "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
 
-from upwell.analyze.stream import WorkProfile, mine
+from upwell.analyze.stream import Relationship, WorkProfile, mine
 from upwell.insights.catalog import Card, Week
 from upwell.store.member_view import MemberView
 
@@ -65,7 +65,21 @@ def _chart(rows: list[tuple[datetime, int, int, int]]) -> str:
     return "".join(parts)
 
 
-def render_report(view: MemberView, profile: WorkProfile, week: Week, cards: list[Card]) -> str:
+def _ties(view: MemberView, ties: list[Relationship]) -> str:
+    def fmt(v: float | None, suffix: str = "") -> str:
+        return "–" if v is None else f"{v:g}{suffix}"
+
+    rows = "".join(
+        f"<tr><td>{escape(view.name(t.person))}</td><td>{t.sent}</td><td>{t.received}</td>"
+        f"<td>{t.reciprocity:.2f}</td><td>{fmt(t.tone)}</td><td>{fmt(t.reply_hours_mine, ' h')}"
+        f"</td><td>{fmt(t.reply_hours_theirs, ' h')}</td></tr>" for t in ties)
+    return ("<h2>Your relationships</h2><table><tr><th>colleague</th><th>you sent</th>"
+            "<th>you received</th><th>reciprocity</th><th>your tone</th><th>you reply in</th>"
+            f"<th>they reply in</th></tr>{rows}</table>")
+
+
+def render_report(view: MemberView, profile: WorkProfile, week: Week, cards: list[Card],
+                  ties: list[Relationship] | None = None) -> str:
     """The report as one HTML document."""
     out = ["<!doctype html><html lang='en'><meta charset='utf-8'>",
            "<meta name='viewport' content='width=device-width,initial-scale=1'>",
@@ -87,6 +101,8 @@ def render_report(view: MemberView, profile: WorkProfile, week: Week, cards: lis
             out.append(f"<details><summary>The messages behind it</summary>"
                        f"<table>{rows}</table></details>")
         out.append("</div>")
+    if ties:
+        out.append(_ties(view, ties))
     out.append("</body></html>")
     return "\n".join(out)
 
