@@ -234,7 +234,7 @@ def test_conversation_balance() -> None:
 def test_relationships_volume_reciprocity_tone_and_latency() -> None:
     from upwell.analyze.stream import relationships
 
-    v = view(routine(2) + [m(at(1, 0, 9), "FYI only.", to=(RAVI,))])
+    v = view([*routine(2), m(at(1, 0, 9), "FYI only.", to=(RAVI,))])
     ties = {t.person: t for t in relationships(v, MON, at(2, 0, 0))}
     dana = ties[DANA]
     assert (dana.sent, dana.received) == (12, 10)
@@ -243,4 +243,4 @@ def test_relationships_volume_reciprocity_tone_and_latency() -> None:
     assert dana.tone is not None
     assert dana.tone > 0
     assert ties[RAVI].reciprocity == 0.0
-    assert list(ties)[0] == DANA  # strongest first
+    assert next(iter(ties)) == DANA  # strongest first
