@@ -106,23 +106,28 @@ def _progress_callback(progress: Progress | None) -> Callable[[ImportReport], No
     return update
 
 
+def _import(store: Store, member: Any, settings: Settings, path: Path, *, fmt: str | None,
+            me: tuple[str, ...], quiet: bool, refresh: bool = False) -> ImportReport:
+    """Import with the settings' analyzers and workers, with a progress line on a terminal."""
+    options: dict[str, Any] = {
+        "fmt": fmt, "me": [a for a in (make_address(x) for x in me) if a is not None],
+        "batch_size": settings.batch_size, "workers": settings.import_workers,
+        "analyzers": settings.resolved_analyzers(), "refresh": refresh,
+    }
+    if sys.stderr.isatty() and not quiet:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            return import_archive(store, member, path, progress=_progress_callback(progress),
+                                  **options)
+    return import_archive(store, member, path, **options)
+
+
 def _run_import(ctx: click.Context, path: Path, fmt: str | None, me: tuple[str, ...],
                 as_json: bool, *, refresh: bool) -> None:
-    mine = [a for a in (make_address(x) for x in me) if a is not None]
     with _store(ctx) as (store, settings):
         member = store.open_member(settings.member, create=not refresh)
-        options: dict[str, Any] = {
-            "fmt": fmt, "me": mine, "batch_size": settings.batch_size,
-            "workers": settings.import_workers, "analyzers": settings.resolved_analyzers(),
-            "refresh": refresh,
-        }
-        if sys.stderr.isatty() and not as_json:
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                          console=err, transient=True) as progress:
-                report = import_archive(store, member, path, progress=_progress_callback(progress),
-                                        **options)
-        else:
-            report = import_archive(store, member, path, **options)
+        report = _import(store, member, settings, path, fmt=fmt, me=me, quiet=as_json,
+                         refresh=refresh)
     if as_json:
         click.echo(json.dumps(report.as_dict(), sort_keys=True))
     else:
@@ -188,12 +193,9 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
     start, end = _hours(hours)
-    mine = [a for a in (make_address(x) for x in me) if a is not None]
     with _store(ctx) as (store, settings):
         member = store.open_member(settings.member)
-        report = import_archive(store, member, path, fmt=fmt, me=mine,
-                                batch_size=settings.batch_size, workers=settings.import_workers,
-                                analyzers=settings.resolved_analyzers())
+        report = _import(store, member, settings, path, fmt=fmt, me=me, quiet=as_json)
         view = load_member(store, member)
     profile = WorkProfile(zone, start, end)
     cards = weekly_cards(view, profile)
