@@ -161,13 +161,15 @@ def to_each(view: MemberView, msgs: Iterable[MessageView]) -> dict[str, list[Mes
 
 
 def exchanges(view: MemberView, start: datetime, end: datetime) -> Counter[str]:
-    """Messages between the member and each correspondent in the window, both directions."""
+    """Messages between the member and each correspondent in the window, both directions.
+    Anything a correspondent sent that is in the member's own mailbox counts as contact, however
+    it was addressed (the member may be on Cc, or under an address not known as theirs)."""
     known = correspondents(view)
     out: Counter[str] = Counter()
     for m in in_window(view.messages, start, end):
         if mine(view, m):
             out.update(set(m.to) - view.me)
-        elif m.sender in known and addressed_to_member(view, m):
+        elif m.sender in known:
             out[m.sender] += 1
     return out
 
