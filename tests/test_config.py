@@ -42,3 +42,12 @@ def test_settings_read_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert s.home == tmp_path
     assert s.import_workers == 0
     assert s.resolved_database_url() == f"sqlite:///{tmp_path / 'upwell.db'}"
+
+
+def test_sqlite_store_is_owner_only(tmp_path: Path) -> None:
+    from upwell.testing import open_store
+
+    store = open_store(tmp_path / "home")
+    store.open_member("me")
+    store.close()
+    assert (tmp_path / "home" / "upwell.db").stat().st_mode & 0o777 == 0o600

@@ -83,12 +83,17 @@ class Store:
 
     def __init__(self, settings: Settings) -> None:
         url = settings.resolved_database_url()
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        db_file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        if db_file is not None:
+            db_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         migrate(self.engine)
+        if db_file is not None:
+            # The member's store is theirs alone: owner-only, like the key file.
+            for f in (db_file, *db_file.parent.glob(db_file.name + "-*")):
+                f.chmod(0o600)
         self.keys = key_provider(settings)
 
     @property
