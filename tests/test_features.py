@@ -71,3 +71,39 @@ def test_reanalyze_recomputes_only_stale_rows(store: Store, tmp_path: Path) -> N
     assert import_archive(store, member, root, analyzers=ALL, refresh=True).reanalyzed == 0
     data = export_member(store, member)
     assert all(set(m["features"]) == set(ALL) for m in data["messages"])
+
+
+def test_evidence_phrases_sealed_shown_and_purged(store: Store, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from upwell.store.member_data import purge_evidence
+    from upwell.store.member_view import load_member
+    from upwell.store.schema import evidence
+
+    root = write_maildir(tmp_path / "md", {"Sent Items": [make_email(
+        sender="Ann <ann@example.org>", to="dana@example.org", subject="Deadline",
+        body="Morning. You ALWAYS miss the deadline!!! Fix it.\n")]})
+    member = store.open_member("ann")
+    import_archive(store, member, root, analyzers=ALL, evidence=True)
+    with store.engine.connect() as conn:
+        (row,) = conn.execute(select(evidence)).all()
+    assert b"deadline" not in row.snippets_enc.lower()
+    view = load_member(store, member)
+    (phrases,) = view.snippets.values()
+    assert phrases["harsh"] == "You ALWAYS miss the deadline!!!"
+    assert export_member(store, member)["messages"][0]["evidence"]["harsh"].startswith("You")
+    assert purge_evidence(store, member, 30) == 0
+    with store.engine.begin() as conn:
+        conn.execute(update(evidence).values(captured_at=datetime.now(UTC) - timedelta(days=40)))
+    assert purge_evidence(store, member, 30) == 1
+    assert load_member(store, member).snippets == {}
+
+
+def test_no_evidence_unless_asked(tmp_path: Path) -> None:
+    from upwell.store.schema import evidence
+
+    store = open_store(tmp_path / "home")
+    import_archive(store, store.open_member("ann"), _mailbox(tmp_path), analyzers=ALL)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(evidence)).all() == []
+    store.close()

@@ -244,3 +244,11 @@ def test_relationships_volume_reciprocity_tone_and_latency() -> None:
     assert dana.tone > 0
     assert ties[RAVI].reciprocity == 0.0
     assert next(iter(ties)) == DANA  # strongest first
+
+
+def test_cards_carry_the_kept_phrase() -> None:
+    harsh = m(at(8, 0, 10), "You ALWAYS miss the deadline!!! UNACCEPTABLE.")
+    v = view([*routine(8), harsh])
+    v.snippets = {harsh.id: {"harsh": "You ALWAYS miss the deadline!!!"}}
+    cards = {c.insight: c for c in weekly_cards(v, PROFILE, cap=20, at=at(8, 0, 12))}
+    assert cards["harsh_language"].evidence[0].detail == "You ALWAYS miss the deadline!!!"

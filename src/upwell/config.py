@@ -64,6 +64,14 @@ class Settings(BaseSettings):
         "kept. Unset: every registered analyzer. An empty list keeps no features.",
     )
 
+    evidence_retention_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="Days the phrases behind your cards are kept (sealed with your key) after "
+        "they were read; 0 keeps none and deletes any kept before.",
+    )
+
     def resolved_analyzers(self) -> tuple[str, ...]:
         """The analyzer names to run: the setting, or every registered analyzer."""
         from upwell.analyze import analyzers as registered

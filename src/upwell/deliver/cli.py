@@ -109,10 +109,14 @@ def _progress_callback(progress: Progress | None) -> Callable[[ImportReport], No
 def _import(store: Store, member: Any, settings: Settings, path: Path, *, fmt: str | None,
             me: tuple[str, ...], quiet: bool, refresh: bool = False) -> ImportReport:
     """Import with the settings' analyzers and workers, with a progress line on a terminal."""
+    from upwell.store.member_data import purge_evidence
+
+    purge_evidence(store, member, settings.evidence_retention_days)
     options: dict[str, Any] = {
         "fmt": fmt, "me": [a for a in (make_address(x) for x in me) if a is not None],
         "batch_size": settings.batch_size, "workers": settings.import_workers,
         "analyzers": settings.resolved_analyzers(), "refresh": refresh,
+        "evidence": settings.evidence_retention_days > 0,
     }
     if sys.stderr.isatty() and not quiet:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -215,7 +219,7 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
             {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
              "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,
              "evidence": [{"message_id": e.message_id, "sent_at": e.sent_at.isoformat(),
-                           "subject": e.subject} for e in c.evidence]}
+                           "subject": e.subject, "phrase": e.detail} for e in c.evidence]}
             for c in cards]}, indent=2, ensure_ascii=False))
         return
     _render_import(report)

@@ -96,6 +96,9 @@ def render_report(view: MemberView, profile: WorkProfile, week: Week, cards: lis
                    f"<p class='meta'>priority {c.priority:.2f} · {c.evidence_count} behind it</p>")
         if c.evidence:
             rows = "".join(f"<tr><td>{e.sent_at:%a %d %b %H:%M}</td>"
+                           f"<td>{escape(e.subject or '(no subject)')}</td>"
+                           f"<td><q>{escape(e.detail)}</q></td></tr>" if e.detail else
+                           f"<tr><td>{e.sent_at:%a %d %b %H:%M}</td>"
                            f"<td>{escape(e.subject or '(no subject)')}</td></tr>"
                            for e in c.evidence)
             out.append(f"<details><summary>The messages behind it</summary>"

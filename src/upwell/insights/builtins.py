@@ -106,7 +106,7 @@ def unanswered(ctx: Context) -> Card | None:
     return card("unanswered_asks",
                 f"{len(asks)} asks to you got no reply within two working days "
                 f"({', '.join(f'{n} {c}' for n, c in who)}).",
-                severity=len(asks) / 2, n=len(asks), msgs=asks)
+                severity=len(asks) / 2, n=len(asks), msgs=asks, ctx=ctx, phrase="ask")
 
 
 @insight("slow_replies", title="Slower replies than usual",
@@ -193,7 +193,7 @@ def tone_toward(ctx: Context) -> Card | None:
     score, person, msgs = worst
     return card("tone_toward_colleague",
                 f"Your messages to {ctx.view.name(person)} read more negative than usual.",
-                severity=1 + score, n=len(msgs), msgs=msgs)
+                severity=1 + score, n=len(msgs), msgs=msgs, ctx=ctx, phrase="aimed_negativity")
 
 
 @insight("fading_tie", title="A strong tie gone quiet",
@@ -229,7 +229,7 @@ def harsh_language(ctx: Context) -> Card | None:
     if not harsh:
         return None
     return card("harsh_language", f"{len(harsh)} of your messages this week read as harsh.",
-                severity=len(harsh), n=len(harsh), msgs=harsh)
+                severity=len(harsh), n=len(harsh), msgs=harsh, ctx=ctx, phrase="harsh")
 
 
 @insight("noninclusive_terms", title="Non-inclusive terms",
@@ -266,7 +266,8 @@ def blunt_requests(ctx: Context) -> Card | None:
     if len(reqs) < 3 or len(blunt) / len(reqs) < 0.6:
         return None
     return card("blunt_requests", f"{len(blunt)} of your {len(reqs)} requests had no softener.",
-                severity=len(blunt) / len(reqs) * 2, n=len(blunt), msgs=blunt)
+                severity=len(blunt) / len(reqs) * 2, n=len(blunt), msgs=blunt, ctx=ctx,
+                phrase="ask")
 
 
 @insight("thanks_in_advance", title="'Thanks in advance' pressure",
@@ -280,7 +281,7 @@ def thanks_in_advance(ctx: Context) -> Card | None:
     if len(tia) < 2:
         return None
     return card("thanks_in_advance", f"{len(tia)} requests closed with 'thanks in advance'.",
-                severity=len(tia) / 2, n=len(tia), msgs=tia)
+                severity=len(tia) / 2, n=len(tia), msgs=tia, ctx=ctx, phrase="ask")
 
 
 @insight("meeting_overload", title="Meeting overload",

@@ -92,13 +92,18 @@ def catalog() -> dict[str, InsightDef]:
     return dict(_CATALOG)
 
 
-def evidence(msgs: list[MessageView], detail: str = "", limit: int = 10) -> tuple[Evidence, ...]:
-    return tuple(Evidence(m.id, m.sent_at, m.subject, detail) for m in msgs[:limit])
+def evidence(msgs: list[MessageView], detail: str = "", limit: int = 10,
+             snippets: dict[str, dict[str, str]] | None = None, kind: str = ""
+             ) -> tuple[Evidence, ...]:
+    """Evidence rows; ``kind`` picks the kept phrase of each message, when there is one."""
+    kept = snippets or {}
+    return tuple(Evidence(m.id, m.sent_at, m.subject, kept.get(m.id, {}).get(kind, detail))
+                 for m in msgs[:limit])
 
 
 def card(id: str, summary: str, *, severity: float, n: int,
          msgs: list[MessageView] | None = None, metrics: dict[str, float] | None = None,
-         detail: str = "") -> Card:
+         detail: str = "", ctx: Context | None = None, phrase: str = "") -> Card:
     """A card for insight ``id``: priority = impact x severity x confidence (more evidence,
     more confidence), severity capped at 3."""
     spec = _CATALOG[id]
@@ -106,7 +111,9 @@ def card(id: str, summary: str, *, severity: float, n: int,
     return Card(
         insight=id, title=spec.title, summary=summary, action=spec.action,
         priority=round(spec.impact * min(severity, 3.0) * confidence, 4), evidence_count=n,
-        evidence=evidence(msgs or [], detail), metrics=metrics or {},
+        evidence=evidence(msgs or [], detail, snippets=ctx.view.snippets if ctx else None,
+                          kind=phrase),
+        metrics=metrics or {},
     )
 
 

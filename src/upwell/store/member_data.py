@@ -9,7 +9,7 @@ a later import from recreating the member until they opt in again.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -19,6 +19,7 @@ from upwell.store.schema import (
     MEMBER_TABLES,
     event_attendees,
     events,
+    evidence,
     features,
     imports,
     member_keys,
@@ -60,6 +61,10 @@ def export_member(store: Store, member: Member) -> dict[str, Any]:
             select(message_parties).where(message_parties.c.member_id == member.id)
         ):
             parties.setdefault(p.message_id, []).append({"person": p.person_id, "role": p.role})
+        kept = {
+            e.message_id: json.loads(c.open("evidence", e.message_id, "snippets", e.snippets_enc))
+            for e in conn.execute(select(evidence).where(evidence.c.member_id == member.id))
+        }
         feats: dict[str, Any] = {}
         for f in conn.execute(select(features).where(features.c.member_id == member.id)):
             feats[f.message_id] = json.loads(c.open("features", f.message_id, "values",
@@ -74,6 +79,7 @@ def export_member(store: Store, member: Member) -> dict[str, Any]:
             )
             row["parties"] = parties.get(r.id, [])
             row["features"] = feats.get(r.id, {})
+            row["evidence"] = kept.get(r.id, {})
             msgs.append(row)
         out["messages"] = msgs
         atts: dict[str, list[dict[str, str]]] = {}
@@ -95,6 +101,15 @@ def export_member(store: Store, member: Member) -> dict[str, Any]:
             for r in conn.execute(select(imports).where(imports.c.member_id == member.id))
         ]
     return out
+
+
+def purge_evidence(store: Store, member: Member, retention_days: int) -> int:
+    """Delete the member's evidence phrases older than ``retention_days`` (all of them at 0)."""
+    cutoff = datetime.now(UTC) - timedelta(days=retention_days)
+    with store.engine.begin() as conn:
+        res = conn.execute(delete(evidence).where(evidence.c.member_id == member.id,
+                                                  evidence.c.captured_at < cutoff))
+    return int(res.rowcount or 0)
 
 
 def delete_member(store: Store, ref: str) -> dict[str, int]:

@@ -19,6 +19,7 @@ from upwell.store.db import Member, Store
 from upwell.store.schema import (
     event_attendees,
     events,
+    evidence,
     features,
     message_parties,
     messages,
@@ -68,6 +69,7 @@ class MemberView:
     messages: list[MessageView]
     events: list[EventView]
     team: dict[str, str] = field(default_factory=dict)
+    snippets: dict[str, dict[str, str]] = field(default_factory=dict)
     by_id: dict[str, MessageView] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -120,6 +122,11 @@ def load_member(store: Store, member: Member) -> MemberView:
             for r in conn.execute(select(events).where(events.c.member_id == mid)
                                   .order_by(events.c.start_at))
         ]
+        kept = {
+            e.message_id: json.loads(c.open("evidence", e.message_id, "snippets", e.snippets_enc))
+            for e in conn.execute(select(evidence).where(evidence.c.member_id == mid))
+        }
         relations = {r.person_id: r.relation
                      for r in conn.execute(select(team).where(team.c.member_id == mid))}
-    return MemberView(me=me, names=names, messages=msgs, events=evts, team=relations)
+    return MemberView(me=me, names=names, messages=msgs, events=evts, team=relations,
+                      snippets=kept)

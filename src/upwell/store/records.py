@@ -26,6 +26,7 @@ from upwell.store.rows import Prepared
 from upwell.store.schema import (
     event_attendees,
     events,
+    evidence,
     features,
     message_parties,
     messages,
@@ -169,7 +170,7 @@ class RecordWriter:
         person_rows: dict[str, dict[str, Any]] = {}
         rows: dict[str, list[dict[str, Any]]] = {
             "messages": [], "message_parties": [], "events": [], "event_attendees": [],
-            "features": []}
+            "features": [], "evidence": []}
         new: set[str] = set()
         member = self.member_id
         person = self._person
@@ -193,6 +194,8 @@ class RecordWriter:
                 rows["messages"].append(row)
                 if p.features is not None:
                     rows["features"].append(dict(p.features, member_id=member))
+                if p.evidence is not None:
+                    rows["evidence"].append(dict(p.evidence, member_id=member))
             else:
                 attendees: set[str] = set()
                 row["organizer_id"] = None
@@ -209,7 +212,7 @@ class RecordWriter:
                 rows["events"].append(row)
         insert_ignoring_duplicates(conn, persons, list(person_rows.values()))
         self._known_persons.update(person_rows)
-        for table in (messages, message_parties, events, event_attendees, features):
+        for table in (messages, message_parties, events, event_attendees, features, evidence):
             insert_ignoring_duplicates(conn, table, rows[table.name])
         return new
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -35,6 +36,7 @@ class Prepared:
     parties: tuple[Party, ...]
     notes: tuple[str, ...]
     features: dict[str, Any] | None = None
+    evidence: dict[str, Any] | None = None
 
 
 @lru_cache(maxsize=65536)
@@ -53,27 +55,38 @@ def _name_key(cipher: MemberCipher, name: str | None) -> str | None:
     return cipher.index("name|" + folded) if folded else None
 
 
-def prepare(cipher: MemberCipher, record: Record, analyzers: tuple[str, ...] = ()) -> Prepared:
+def prepare(cipher: MemberCipher, record: Record, analyzers: tuple[str, ...] = (),
+            evidence: bool = False) -> Prepared:
     """The stored form of ``record``: message bodies are read here, by the named analyzers and
-    for counts, and then dropped."""
+    for counts, and then dropped; with ``evidence``, the phrases behind flagged features are
+    kept (sealed) for the member's own cards."""
     if isinstance(record, Message):
-        return _message(cipher, record, analyzers)
+        return _message(cipher, record, analyzers, evidence)
     return _event(cipher, record)
 
 
-def feature_row(cipher: MemberCipher, message: Message, rid: str, analyzers: tuple[str, ...]
-                ) -> dict[str, Any]:
-    """The sealed features of one message from the named analyzers, with their versions."""
+def feature_rows(cipher: MemberCipher, message: Message, rid: str, analyzers: tuple[str, ...],
+                 evidence: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The sealed features of one message from the named analyzers, with their versions, and
+    (with ``evidence``) the sealed phrases behind its flagged features."""
     from upwell.analyze import analyze_message
+    from upwell.analyze.evidence import snippets
 
     values = analyze_message(message, analyzers)
     versions = ",".join(sorted(values))
     blob = json.dumps(values, sort_keys=True, separators=(",", ":"))
-    return {"message_id": rid, "versions": versions,
-            "values_enc": cipher.seal("features", rid, "values", blob)}
+    features = {"message_id": rid, "versions": versions,
+                "values_enc": cipher.seal("features", rid, "values", blob)}
+    phrases = snippets(message, values) if evidence else {}
+    kept = None
+    if phrases:
+        kept = {"message_id": rid, "captured_at": datetime.now(UTC),
+                "snippets_enc": cipher.seal("evidence", rid, "snippets", json.dumps(phrases))}
+    return features, kept
 
 
-def _message(cipher: MemberCipher, m: Message, analyzers: tuple[str, ...]) -> Prepared:
+def _message(cipher: MemberCipher, m: Message, analyzers: tuple[str, ...], evidence: bool
+             ) -> Prepared:
     idx = cipher.index
     rid = record_id(cipher, m)
     norm_subject = normalize_subject(m.subject)
@@ -106,8 +119,8 @@ def _message(cipher: MemberCipher, m: Message, analyzers: tuple[str, ...]) -> Pr
         "attachments": m.attachments,
         "notes": ",".join(sorted(set(m.notes)))[:200],
     }
-    feats = feature_row(cipher, m, rid, analyzers) if analyzers else None
-    return Prepared("messages", rid, row, tuple(parties), m.notes, feats)
+    feats, kept = feature_rows(cipher, m, rid, analyzers, evidence) if analyzers else (None, None)
+    return Prepared("messages", rid, row, tuple(parties), m.notes, feats, kept)
 
 
 def _event(cipher: MemberCipher, e: Event) -> Prepared:

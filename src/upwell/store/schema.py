@@ -155,6 +155,17 @@ features = Table(
     sqlite_with_rowid=False,
 )
 
+# Phrases behind the member's cards, kept only as long as the member's retention setting allows.
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("message_id", String(32), primary_key=True),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("snippets_enc", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # The member's own declared (or confirmed) direct reports and manager, by their person id.
 team = Table(
     "team",
@@ -181,6 +192,7 @@ imports = Table(
 
 #: Tables holding one member's rows, children first (the order deletion uses).
 MEMBER_TABLES = (
+    evidence,
     team,
     features,
     message_parties,

@@ -92,6 +92,7 @@ def import_archive(
     batch_size: int = 2000,
     workers: int = 0,
     analyzers: tuple[str, ...] = (),
+    evidence: bool = False,
     refresh: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
@@ -100,7 +101,8 @@ def import_archive(
     ``workers`` > 0 prepares items in that many extra processes once an archive proves large.
     ``analyzers`` names the analyzers whose features are kept for each new message (bodies are
     read by them and dropped); with ``refresh``, messages already stored get their features
-    recomputed where the analyzer versions changed (``upwell reanalyze``).
+    recomputed where the analyzer versions changed (``upwell reanalyze``). With ``evidence`` the
+    phrases behind flagged features are kept, sealed, for the member's own cards.
     """
     spec = detect(path, fmt)
     report = ImportReport(reader=spec.id)
@@ -139,7 +141,7 @@ def import_archive(
             yield item
 
     seen_ids: set[str] = set()
-    for item, outcome in prepared(with_aliases(), member.cipher, workers, analyzers):
+    for item, outcome in prepared(with_aliases(), member.cipher, workers, analyzers, evidence):
         if isinstance(item, Skipped):
             report.seen += item.count
             report.skipped[item.reason] += item.count

@@ -35,12 +35,12 @@ CHUNK_ITEMS = 250
 MAX_IN_FLIGHT = 16
 
 
-def prepare_item(item: RawItem, cipher: MemberCipher, analyzers: tuple[str, ...] = ()
-                 ) -> Outcome:
+def prepare_item(item: RawItem, cipher: MemberCipher, analyzers: tuple[str, ...] = (),
+                 evidence: bool = False) -> Outcome:
     """The stored form of one raw item's records (with the named analyzers' features), or the
     content-free reason it is skipped."""
     try:
-        return [prepare(cipher, r, analyzers) for r in to_records(item)]
+        return [prepare(cipher, r, analyzers, evidence) for r in to_records(item)]
     except BadItem as bad:
         return bad.reason
     except RecursionError:
@@ -51,12 +51,14 @@ def prepare_item(item: RawItem, cipher: MemberCipher, analyzers: tuple[str, ...]
 
 _worker_cipher: MemberCipher | None = None
 _worker_analyzers: tuple[str, ...] = ()
+_worker_evidence = False
 
 
-def _init_worker(cipher: MemberCipher, analyzers: tuple[str, ...]) -> None:
-    global _worker_cipher, _worker_analyzers  # noqa: PLW0603 (set once per worker process)
+def _init_worker(cipher: MemberCipher, analyzers: tuple[str, ...], evidence: bool) -> None:
+    global _worker_cipher, _worker_analyzers, _worker_evidence  # noqa: PLW0603 (once per worker)
     _worker_cipher = cipher
     _worker_analyzers = analyzers
+    _worker_evidence = evidence
 
 
 def _ready() -> bool:
@@ -65,13 +67,14 @@ def _ready() -> bool:
 
 def _prepare_chunk(items: list[RawItem | Skipped]) -> list[Outcome | Skipped]:
     assert _worker_cipher is not None
-    return [i if isinstance(i, Skipped) else prepare_item(i, _worker_cipher, _worker_analyzers)
+    return [i if isinstance(i, Skipped)
+            else prepare_item(i, _worker_cipher, _worker_analyzers, _worker_evidence)
             for i in items]
 
 
 def prepared(
     stream: Iterator[RawItem | Skipped], cipher: MemberCipher, workers: int,
-    analyzers: tuple[str, ...] = (),
+    analyzers: tuple[str, ...] = (), evidence: bool = False,
 ) -> Iterator[tuple[RawItem | Skipped, Outcome | Skipped]]:
     """Each item with its outcome, in source order.
 
@@ -82,7 +85,8 @@ def prepared(
     prepared rows come back: bodies never cross a process boundary twice.
     """
     def _inline(item: RawItem | Skipped) -> Outcome | Skipped:
-        return item if isinstance(item, Skipped) else prepare_item(item, cipher, analyzers)
+        return (item if isinstance(item, Skipped)
+                else prepare_item(item, cipher, analyzers, evidence))
 
     scale = ANALYZING_SPEEDUP if analyzers else 1
     for _ in range(WARM_ITEMS // scale):
@@ -96,7 +100,7 @@ def prepared(
         return
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(cipher, analyzers)) as pool:
+                             initargs=(cipher, analyzers, evidence)) as pool:
         for _ in range(workers):
             pool.submit(_ready)  # start the processes now; they boot while we go on inline
         for _ in range((INLINE_ITEMS - WARM_ITEMS) // scale):
