@@ -8,7 +8,7 @@ CORPORA ?= var/corpora
 DEMO_HOME ?= var/demo-home
 ENRON_MAILBOXES := bailey-s harris-s hendrickson-s king-j meyers-a pereira-s quenet-j rapp-b slinger-r south-s
 
-.PHONY: setup demo test lint corpora bench clean
+.PHONY: setup demo test lint corpora bench models clean
 
 setup: $(VENV)/.installed
 
@@ -56,6 +56,10 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check src tests tools
 	$(VENV)/bin/mypy
+
+# Retrain the shipped models from ../shared/data (deterministic: the same files come out).
+models: setup
+	$(UPWELL) train politeness --corpus $(SHARED)/stanford-politeness
 
 bench: setup corpora
 	$(UPWELL) bench ingest --maildir $(CORPORA)/enron-maildir

@@ -139,30 +139,30 @@ def test_noninclusive_terms_get_an_alternative() -> None:
     assert clean["noninclusive"] == 0
 
 
-# politeness.v1 -------------------------------------------------------------------------------
+# politeness.v2 -------------------------------------------------------------------------------
 
 def test_politeness_strategies() -> None:
-    soft = feat("politeness.v1", "Could you please take a look? I think it might help.")
+    soft = feat("politeness.v2", "Could you please take a look? I think it might help.")
     assert soft["counterfactual_modal"] == 1
     assert soft["please"] == 1
     assert soft["please_start"] == 0
     assert soft["hedges"] >= 2
-    blunt = feat("politeness.v1", "Please fix this. Why did you change the config?")
+    blunt = feat("politeness.v2", "Please fix this. Why did you change the config?")
     assert blunt["please_start"] == 1
     assert blunt["please"] == 0
     assert blunt["direct_question"] == 1
-    other = feat("politeness.v1",
+    other = feat("politeness.v2",
                  "Sorry to bother you. By the way, nice work on the rewrite. In fact it works.")
     assert other["apologizing"] == 1
     assert other["indirect_btw"] == 1
     assert other["factuality"] == 1
-    assert feat("politeness.v1", "Nice work on the rewrite.")["deference"] == 1
+    assert feat("politeness.v2", "Nice work on the rewrite.")["deference"] == 1
 
 
 # registry ------------------------------------------------------------------------------------
 
 def test_registry_rules() -> None:
-    assert {"tone.v1", "gratitude.v1", "politeness.v1", "requests.v1", "harsh.v1"} <= set(
+    assert {"tone.v1", "gratitude.v1", "politeness.v2", "requests.v1", "harsh.v1"} <= set(
         analyzers())
     with pytest.raises(ValueError, match=r"name\.v1"):
         analyzer("tone", reads=("body",), writes=("x",))

@@ -1,7 +1,7 @@
 """Analyze: registered, versioned analyzers over normalized records.
 
 Importing this package registers the built-in per-item analyzers (``tone.v1``,
-``gratitude.v1``, ``politeness.v1``, ``requests.v1``, ``harsh.v1``). :func:`analyze_message` runs
+``gratitude.v1``, ``politeness.v2``, ``requests.v1``, ``harsh.v1``). :func:`analyze_message` runs
 them all on one message's own words.
 """
 

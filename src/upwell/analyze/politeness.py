@@ -1,10 +1,12 @@
-"""politeness.v1: the politeness strategies of Danescu-Niculescu-Mizil et al. (2013).
+"""politeness.v2: the politeness strategies of Danescu-Niculescu-Mizil et al. (2013) and an
+overall politeness score learned from human ratings.
 
 Reads: ``body``. Writes one count per strategy in "A computational approach to politeness with
 application to social factors" (ACL 2013), Table 3, detected with lexical and positional rules
 (no parser: the paper's dependency-based cues are approximated by word order, which keeps this at
-tens of thousands of messages a second). The overall politeness score is learned from these
-strategies by ``upwell train`` (the analyzer-quality issue), not set by hand here.
+tens of thousands of messages a second), and ``score`` (-1 impolite .. 1 polite): a logistic
+regression over the strategies and frequent words, trained by ``upwell train politeness`` on the
+Stanford Politeness Corpus and shipped as ``analyze/models/politeness.json`` (v1 had no score).
 
 Strategies: ``gratitude``, ``deference``, ``greeting``, ``positive_lexicon``,
 ``negative_lexicon``, ``apologizing``, ``please``, ``please_start``, ``indirect_btw``,
@@ -15,10 +17,13 @@ Strategies: ``gratitude``, ``deference``, ``greeting``, ``positive_lexicon``,
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections import Counter
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 
 from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import sentences
@@ -128,6 +133,31 @@ def strategies(text: str) -> dict[str, int]:
     return out
 
 
-@analyzer("politeness.v1", reads=("body",), writes=STRATEGIES)
+MODEL = Path(__file__).parent / "models" / "politeness.json"
+_WORD = re.compile(r"[a-z']+")
+
+
+@lru_cache(maxsize=1)
+def _model() -> tuple[float, dict[str, float], dict[str, float]]:
+    """(intercept, strategy weights, word weights) of the shipped model."""
+    data = json.loads(MODEL.read_text(encoding="utf-8"))
+    weights: dict[str, float] = data["weights"]
+    strat = {k.removeprefix("strategy:"): v for k, v in weights.items()
+             if k.startswith("strategy:")}
+    word = {k.removeprefix("word:"): v for k, v in weights.items() if k.startswith("word:")}
+    return float(data["intercept"]), strat, word
+
+
+def score(text: str, counts: dict[str, int] | None = None) -> float:
+    """Politeness of ``text`` from -1 (impolite) to 1 (polite)."""
+    intercept, strat, word = _model()
+    counts = counts if counts is not None else strategies(text)
+    z = intercept + sum(w for s, w in strat.items() if counts.get(s, 0) > 0)
+    z += sum(word.get(t, 0.0) for t in set(_WORD.findall(text.lower())))
+    return round(2 / (1 + math.exp(-z)) - 1, 4)
+
+
+@analyzer("politeness.v2", reads=("body",), writes=(*STRATEGIES, "score"))
 def politeness(message: Message) -> Features:
-    return strategies(message.body)
+    counts = strategies(message.body)
+    return {**counts, "score": score(message.body, counts) if message.body.strip() else 0.0}

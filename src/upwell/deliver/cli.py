@@ -250,6 +250,28 @@ def insights_cmd(markdown: bool) -> None:
         click.echo(f"{spec.id:24} {spec.title}")
 
 
+@cli.group("train")
+def train_group() -> None:
+    """Train the models analyzers load, reproducibly, from ../shared/data."""
+
+
+@train_group.command("politeness")
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data/stanford-politeness"), show_default=True,
+              help="The Stanford Politeness Corpus folder.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the model (default: inside the package).")
+def train_politeness(corpus: Path, output: Path | None) -> None:
+    """Fit the politeness score (logistic regression on strategies and words)."""
+    from upwell.train.politeness import ARTIFACT, train, write
+
+    model = train(corpus)
+    path = write(model, output or ARTIFACT)
+    click.echo(json.dumps({"rows": model["rows"], "cv_accuracy_10fold":
+                           model["cv_accuracy_10fold"], "weights": len(model["weights"]),
+                           "written": str(path)}))
+
+
 @cli.group("team")
 def team_group() -> None:
     """Your direct reports and manager (used for 1:1 cadence and attention insights)."""

@@ -249,7 +249,7 @@ def noninclusive(ctx: Context) -> Card | None:
 
 
 def _softened(m: MessageView) -> bool:
-    p = m.features.get("politeness.v1", {})
+    p = m.features.get("politeness.v2", {})
     return any(p.get(k, 0) for k in ("please", "counterfactual_modal", "indicative_modal",
                                      "gratitude", "hedges", "apologizing"))
 
