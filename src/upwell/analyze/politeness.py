@@ -82,9 +82,14 @@ def _modal(pairs: Counter[tuple[str, str]], modals: tuple[str, ...]) -> int:
 
 
 def strategies(text: str) -> dict[str, int]:
-    """Count of each strategy in ``text``. Words are counted with one Counter per message and
-    sentence-start rules look at each sentence's first words, so the cost is a few passes in C
-    rather than twenty regular expressions per sentence."""
+    """Count of each strategy in ``text``."""
+    return _strategies(text)[0]
+
+
+def _strategies(text: str) -> tuple[dict[str, int], Counter[str]]:
+    """Strategy counts and the word counts they came from. Words are counted with one Counter
+    per message and sentence-start rules look at each sentence's first words, so the cost is a
+    few passes in C rather than twenty regular expressions per sentence."""
     tokens: list[str] = []
     firsts: Counter[str] = Counter()
     first_pairs: Counter[tuple[str, str]] = Counter()
@@ -130,7 +135,7 @@ def strategies(text: str) -> dict[str, int]:
         v = lex.get(word)
         if v is not None:
             out["positive_lexicon" if v > 0 else "negative_lexicon"] += n
-    return out
+    return out, c
 
 
 MODEL = Path(__file__).parent / "models" / "politeness.json"
@@ -148,16 +153,22 @@ def _model() -> tuple[float, dict[str, float], dict[str, float]]:
     return float(data["intercept"]), strat, word
 
 
-def score(text: str, counts: dict[str, int] | None = None) -> float:
+def score(text: str) -> float:
     """Politeness of ``text`` from -1 (impolite) to 1 (polite)."""
+    return _score(*_strategies(text), text)
+
+
+def _score(counts: dict[str, int], words: Counter[str], text: str) -> float:
     intercept, strat, word = _model()
-    counts = counts if counts is not None else strategies(text)
     z = intercept + sum(w for s, w in strat.items() if counts.get(s, 0) > 0)
-    z += sum(word.get(t, 0.0) for t in set(_WORD.findall(text.lower())))
+    # The model's words keep apostrophes ("don't"); the strategy tokens split them.
+    z += sum(word.get(t, 0.0) for t in (set(_WORD.findall(text.lower())) if "'" in text
+                                         else words))
     return round(2 / (1 + math.exp(-z)) - 1, 4)
 
 
 @analyzer("politeness.v2", reads=("body",), writes=(*STRATEGIES, "score"))
 def politeness(message: Message) -> Features:
-    counts = strategies(message.body)
-    return {**counts, "score": score(message.body, counts) if message.body.strip() else 0.0}
+    counts, words = _strategies(message.body)
+    return {**counts, "score": _score(counts, words, message.body) if message.body.strip()
+            else 0.0}
