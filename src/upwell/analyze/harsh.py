@@ -46,6 +46,10 @@ _ANY_NONINCLUSIVE = re.compile(
 
 
 _SHOUT = re.compile(r"\b[A-Z][A-Z'’-]{4,}\b")
+# Case-sensitive twins of the word patterns, for lower-cased text (about twice as fast).
+_ABSOLUTES_LOW = re.compile(_ABSOLUTES.pattern)
+_PROFANITY_LOW = re.compile(_PROFANITY.pattern)
+_ANY_NONINCLUSIVE_LOW = re.compile(_ANY_NONINCLUSIVE.pattern)
 
 
 def _shouting(text: str) -> int:
@@ -57,12 +61,13 @@ def _shouting(text: str) -> int:
                   "noninclusive", "noninclusive_terms"))
 def harsh(message: Message) -> Features:
     text = message.body
+    low = text.lower()
     shouting = _shouting(text)
     exclaim = len(_EXCLAIM.findall(text))
-    absolutes = len(_ABSOLUTES.findall(text))
-    profanity = len(_PROFANITY.findall(text))
+    absolutes = len(_ABSOLUTES_LOW.findall(low))
+    profanity = len(_PROFANITY_LOW.findall(low))
     found = ([(term, alt) for pattern, term, alt in _NONINCLUSIVE if pattern.search(text)]
-             if _ANY_NONINCLUSIVE.search(text) else [])
+             if _ANY_NONINCLUSIVE_LOW.search(low) else [])
     signals = sum((shouting >= 2, exclaim >= 1, absolutes >= 1))
     return {
         "shouting": shouting,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import sentence_lines, sentences_matching
+from upwell.analyze.text import lowered, sentence_lines, sentences_matching
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -33,7 +33,7 @@ _IMPERATIVE = re.compile(
     r"^(?:please\s+)?(send|review|check|call|forward|confirm|update|approve|sign|fill|submit|"
     r"schedule|book|add|remove|fix|look|read|reply|respond|share|make|get|give|prepare|draft|"
     r"finish|complete)\b", _I)
-_IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\bTIA\b", _I)
+_IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\btia\b", _I)
 _FYI = re.compile(
     r"\bfyi\b|\bfor\s+your\s+(?:information|reference|records)\b|\bno\s+action\s+(?:needed|"
     r"required)\b|\bjust\s+(?:a\s+)?heads[- ]up\b", _I)
@@ -75,21 +75,41 @@ def is_request(sentence: str) -> bool:
     return bool(_REQUEST.search(s) or _IMPERATIVE.match(s) or _IN_ADVANCE.search(s))
 
 
+def _lower(p: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern without IGNORECASE, for lower-cased text (about twice as fast)."""
+    return re.compile(p.pattern, p.flags & ~re.IGNORECASE)
+
+
+_FAST = {name: _lower(p) for name, p in (("request", _REQUEST), ("advance", _IN_ADVANCE),
+                                          ("fyi", _FYI), ("commit", _COMMIT),
+                                          ("question", _QUESTION_LINE),
+                                          ("imperative", _IMPERATIVE_LINE))}
+
+
 @analyzer("requests.v1", reads=("body",),
           writes=("questions", "requests", "thanks_in_advance", "fyi", "commitments",
                   "commitment_due"))
 def requests(message: Message) -> Features:
     text = message.body
-    commits = sentences_matching(text, _COMMIT)
-    asks = sentences_matching(text, _REQUEST, _IN_ADVANCE)
+    low = lowered(text)
+    fast = low is not None
+    req, adv, fyi, commit = ((_FAST["request"], _FAST["advance"], _FAST["fyi"], _FAST["commit"])
+                             if fast else (_REQUEST, _IN_ADVANCE, _FYI, _COMMIT))
+    commits = sentences_matching(text, commit, haystack=low)
+    asks = sentences_matching(text, req, adv, haystack=low)
     lines = sentence_lines(text)
-    imperative = [m.group(0) for m in _IMPERATIVE_LINE.finditer(lines)
-                  if m.group(0).strip() not in asks]
+    lines_low = lines.lower() if fast else lines
+    imperative_re = _FAST["imperative"] if fast else _IMPERATIVE_LINE
+    question_re = _FAST["question"] if fast else _QUESTION_LINE
+    asks_low = {a.lower() for a in asks} if fast else set(asks)
+    imperative = [m.group(0) for m in imperative_re.finditer(lines_low)
+                  if m.group(0).strip() not in asks_low]
+    haystack = low if low is not None else text
     return {
-        "questions": len(_QUESTION_LINE.findall(lines)),
+        "questions": len(question_re.findall(lines_low)),
         "requests": len(asks) + len(imperative),
-        "thanks_in_advance": bool(_IN_ADVANCE.search(message.body)),
-        "fyi": bool(_FYI.search(message.body)),
+        "thanks_in_advance": bool(adv.search(haystack)),
+        "fyi": bool(fyi.search(haystack)),
         "commitments": len(commits),
         "commitment_due": any(_DUE.search(s) for s in commits),
     }

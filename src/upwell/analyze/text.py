@@ -26,16 +26,25 @@ def _spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(m.span() for m in _SENTENCE.finditer(text) if m.group().strip())
 
 
-def sentences_matching(text: str, *patterns: re.Pattern[str]) -> list[str]:
+def lowered(text: str) -> str | None:
+    """``text`` in lower case when that keeps every character's position (so a case-sensitive
+    pattern can scan it in place of a slower case-insensitive one), else ``None``."""
+    low = text.lower()
+    return low if len(low) == len(text) else None
+
+
+def sentences_matching(text: str, *patterns: re.Pattern[str], haystack: str | None = None
+                       ) -> list[str]:
     """The sentences of ``text`` in which any of ``patterns`` matches, found by scanning the
-    whole text once per pattern instead of every sentence with every pattern."""
+    whole text once per pattern instead of every sentence with every pattern. ``haystack`` is
+    what the patterns scan (a same-length lower-cased copy); the text by default."""
     spans = _spans(text)
     if not spans:
         return []
     starts = [a for a, _b in spans]
     hit: set[int] = set()
     for pattern in patterns:
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(haystack if haystack is not None else text):
             i = bisect_right(starts, m.start()) - 1
             if i >= 0:
                 hit.add(i)
