@@ -142,8 +142,8 @@ def from_slack(raw: RawItem) -> Message:
         if isinstance(members, list | tuple):
             to = tuple(
                 Address("slack:" + m, _name(users, m), "slack")
-                for m in dict.fromkeys(members)
-                if isinstance(m, str) and m != uid and _USER_ID.match(m)
+                for m in dict.fromkeys(x for x in members if isinstance(x, str))
+                if m != uid and _USER_ID.match(m)
             )
     files = data.get("files")
     return Message(
