@@ -250,7 +250,11 @@ def test_organizer_and_attendee_responses() -> None:
         "FREQ=DAILY;INTERVAL=1000000",
     ],
 )
-def test_endless_rules_finish_with_a_bounded_count(rule: str) -> None:
+def test_endless_rules_finish_with_a_bounded_count(rule: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    # The count bound is under test here, not the time budget: give the budget room so a slow
+    # or loaded machine cannot turn this into the time-budget path (tested below).
+    monkeypatch.setattr(calendar, "TIME_BUDGET_S", 120.0)
     evs = events(
         cal(vevent("UID:endless@example.org", "DTSTART:20240902T090000Z", f"RRULE:{rule}"))
     )
@@ -276,7 +280,7 @@ def test_rules_that_never_match_stop_at_the_time_budget(
     started = time.monotonic()
     with pytest.raises(BadItem, match="recurrence_truncated"):
         from_ics(item, now=NOW)
-    assert time.monotonic() - started < 5  # generous: the point is that it returns at all
+    assert time.monotonic() - started < 60  # generous: the point is that it returns at all
 
 
 def test_endless_secondly_rule_is_truncated_with_note() -> None:
