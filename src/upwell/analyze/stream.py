@@ -218,7 +218,7 @@ def one_on_ones(view: MemberView, person: str) -> list[datetime]:
     """Starts of the member's non-cancelled meetings with ``person`` and nobody else."""
     out = []
     for e in view.events:
-        people = {p for p, _r in e.attendees} | ({e.organizer} if e.organizer else set())
+        people = e.people
         if not e.cancelled and people - view.me == {person} and people & view.me:
             out.append(e.start)
     return sorted(out)

@@ -10,12 +10,18 @@ choosing fast paths buys.
 from __future__ import annotations
 
 import email
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from upwell.bench.ingest import _body, _floor_decoded_run, _maildir_files, _measure, default_maildir
+from upwell.bench.ingest import (
+    _body,
+    _floor_decoded_run,
+    _maildir_files,
+    _measure,
+    default_maildir,
+    timed_import,
+)
 from upwell.errors import ConfigError
 
 
@@ -34,23 +40,7 @@ def _vader_only(kind: str, path: str) -> dict[str, Any]:
 
 
 def _pipeline(kind: str, path: str) -> dict[str, Any]:
-    from upwell.config import Settings
-    from upwell.store.db import Store
-    from upwell.tasks.imports import import_archive
-
-    with tempfile.TemporaryDirectory(prefix="upwell-bench-") as home:
-        settings = Settings(home=Path(home))
-        store = Store(settings)
-        member = store.open_member("bench")
-        names = settings.resolved_analyzers()
-        start = time.perf_counter()
-        report = import_archive(store, member, Path(path), fmt=kind,
-                                batch_size=settings.batch_size, workers=settings.import_workers,
-                                analyzers=names)
-        seconds = time.perf_counter() - start
-        store.close()
-    return {"messages": report.seen, "imported": report.imported, "seconds": seconds,
-            "analyzers": list(names), "workers": settings.import_workers}
+    return timed_import(kind, path, analyze=True)
 
 
 def run_analyze_bench(*, maildir: Path | None) -> dict[str, Any]:

@@ -106,7 +106,8 @@ def _floor_decoded_run(kind: str, path: str) -> dict[str, Any]:
     return _floor(kind, path, "decoded")
 
 
-def _upwell(kind: str, path: str) -> dict[str, Any]:
+def timed_import(kind: str, path: str, *, analyze: bool) -> dict[str, Any]:
+    """One import into a fresh SQLite home, timed: ingest only, or with every analyzer on."""
     from upwell.config import Settings
     from upwell.store.db import Store
     from upwell.tasks.imports import import_archive
@@ -115,14 +116,21 @@ def _upwell(kind: str, path: str) -> dict[str, Any]:
         settings = Settings(home=Path(home))
         store = Store(settings)
         member = store.open_member("bench")
+        names = settings.resolved_analyzers() if analyze else ()
         start = time.perf_counter()
-        # Ingest only (parse + normalize + encrypt + store): no analyzers.
         report = import_archive(store, member, Path(path), fmt=kind,
-                                batch_size=settings.batch_size, workers=settings.import_workers)
+                                batch_size=settings.batch_size, workers=settings.import_workers,
+                                analyzers=names)
         seconds = time.perf_counter() - start
         store.close()
     return {"messages": report.seen, "imported": report.imported, "seconds": seconds,
-            "skipped": dict(report.skipped), "workers": settings.import_workers}
+            "skipped": dict(report.skipped), "workers": settings.import_workers,
+            "analyzers": list(names)}
+
+
+def _upwell(kind: str, path: str) -> dict[str, Any]:
+    # Ingest only (parse + normalize + encrypt + store): no analyzers.
+    return timed_import(kind, path, analyze=False)
 
 
 def _child(fn: Callable[[str, str], dict[str, Any]], kind: str, path: str, q: Any) -> None:

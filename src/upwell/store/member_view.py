@@ -59,6 +59,11 @@ class EventView:
     attendees: tuple[tuple[str, str], ...]
     title: str
 
+    @property
+    def people(self) -> set[str]:
+        """Everyone on the event: organizer and attendees."""
+        return {p for p, _r in self.attendees} | ({self.organizer} if self.organizer else set())
+
 
 @dataclass
 class MemberView:

@@ -59,7 +59,7 @@ def suggest_reports(view: MemberView, limit: int = 12) -> list[Suggestion]:
     """People with recurring one-to-ones with the member (3 or more), most frequent first."""
     ones: Counter[str] = Counter()
     for e in view.events:
-        people = {p for p, _r in e.attendees} | ({e.organizer} if e.organizer else set())
+        people = e.people
         others = people - view.me
         if not e.cancelled and len(others) == 1 and people & view.me:
             ones[next(iter(others))] += 1
