@@ -50,7 +50,7 @@ def _chart(rows: list[tuple[datetime, int, int, int]]) -> str:
     width, height, pad = 800, 180, 24
     peak = max([max(s, r) for _w, s, r, _l in rows] + [1])
     bar = (width - 2 * pad) / len(rows) / 3
-    parts = [f'<svg viewBox="0 0 {width} {height + 30}" width="100%" role="img" '
+    parts = [f'<svg viewBox="0 0 {width} {height + 36}" width="100%" role="img" '
              f'aria-label="Messages per week">']
     for i, (start, sent, received, late) in enumerate(rows):
         x = pad + i * 3 * bar

@@ -17,6 +17,7 @@ _X500 = re.compile(r"^/o=[^<>]*$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+$")
 _SPACES = re.compile(r"\s+")
 _PAREN = re.compile(r"\([^()]*\)")
+_PAREN_NAME = re.compile(r"\(([^()@]{3,80})\)")
 _ANGLE = re.compile(r"<([^<>]*)>")
 
 
@@ -39,6 +40,10 @@ def make_address(addr: str, name: str = "") -> Address | None:
     if _X500.match(addr):
         return Address(handle=addr.lower(), name=name, kind="x500")
     label = name or addr
+    inner = _PAREN_NAME.search(label)
+    if inner and len(inner.group(1).split()) >= 2:
+        # Notes-style "user@host (Full Name)@DOMAIN": the person is the name in parentheses.
+        label = inner.group(1).strip()
     folded = fold_name(label)
     if not folded:
         return None
