@@ -17,9 +17,6 @@ from upwell.analyze.text import lowered, sentence_lines, sentences_matching
 from upwell.model import Message
 
 _I = re.IGNORECASE
-_WH_START = re.compile(
-    r"^(?:so\s+|and\s+|but\s+)?(what|why|who|whom|whose|when|where|which|how|is|are|was|were|do|"
-    r"does|did|can|could|would|will|should|shall|may|might|have|has|any)\b", _I)
 _REQUEST = re.compile(
     r"\b(?:can|could|would|will)\s+(?:you|u|someone|somebody|anyone|we)\b"
     r"|\bwould\s+you\s+mind\b|\bplease\b|\bpls\b|\bplz\b"
@@ -61,18 +58,6 @@ _QUESTION_LINE = re.compile(
     r"(?:[^\n]*[^.!\n])?)$", re.IGNORECASE | re.MULTILINE)
 _IMPERATIVE_LINE = re.compile(r"^(?:" + _IMPERATIVE.pattern[1:] + r")[^\n]*",
                               re.IGNORECASE | re.MULTILINE)
-
-
-def is_question(sentence: str) -> bool:
-    """A sentence that asks: ends with "?" or opens like a question."""
-    s = sentence.strip()
-    return s.endswith("?") or (bool(_WH_START.match(s)) and not s.endswith((".", "!")))
-
-
-def is_request(sentence: str) -> bool:
-    """A sentence asking someone to act."""
-    s = sentence.strip()
-    return bool(_REQUEST.search(s) or _IMPERATIVE.match(s) or _IN_ADVANCE.search(s))
 
 
 def _lower(p: re.Pattern[str]) -> re.Pattern[str]:
