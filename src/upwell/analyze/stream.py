@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
+from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from upwell.store.member_view import EventView, MemberView, MessageView
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,14 @@ class WorkProfile:
         return local.astimezone(UTC)
 
 
+def derived(view: MemberView, key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per view: whole-view measures (zones, correspondents, reply index)
+    are asked for by many insights over the same loaded data."""
+    if key not in view.derived:
+        view.derived[key] = compute()
+    return cast(T, view.derived[key])
+
+
 def mine(view: MemberView, m: MessageView) -> bool:
     return m.sender in view.me
 
@@ -55,6 +66,10 @@ def in_window(items: Iterable[MessageView], start: datetime, end: datetime) -> l
 
 def person_zones(view: MemberView) -> dict[str, tzinfo]:
     """Each colleague's local zone, estimated from the offsets of the messages they sent."""
+    return derived(view, "zones", lambda: _person_zones(view))
+
+
+def _person_zones(view: MemberView) -> dict[str, tzinfo]:
     offsets: dict[str, list[int]] = defaultdict(list)
     for m in view.messages:
         if m.utc_offset is not None and not mine(view, m):
@@ -86,6 +101,10 @@ def after_hours(view: MemberView, profile: WorkProfile, start: datetime, end: da
 
 def replies_to(view: MemberView) -> dict[str, list[MessageView]]:
     """Messages by parent id."""
+    return derived(view, "replies", lambda: _replies_to(view))
+
+
+def _replies_to(view: MemberView) -> dict[str, list[MessageView]]:
     out: dict[str, list[MessageView]] = defaultdict(list)
     for m in view.messages:
         if m.parent_id:
@@ -125,7 +144,8 @@ def addressed_to_member(view: MemberView, m: MessageView) -> bool:
 
 def correspondents(view: MemberView) -> set[str]:
     """Everyone the member has written to: newsletters and alerts never are."""
-    return {r for m in view.messages if mine(view, m) for r in (*m.to, *m.cc)} - view.me
+    return derived(view, "correspondents", lambda: {
+        r for m in view.messages if mine(view, m) for r in (*m.to, *m.cc)} - view.me)
 
 
 def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
@@ -247,8 +267,9 @@ def attention(view: MemberView, people: list[str], start: datetime, end: datetim
         for p in set(m.to) & set(people):
             out[p] += 1 + (3 if recognized else 0)
     for p in people:
+        starts = set(one_on_ones(view, p))
         for e in view.events:
-            if start <= e.start < end and e.start in one_on_ones(view, p):
+            if start <= e.start < end and e.start in starts:
                 out[p] += 4 * (e.end - e.start).total_seconds() / 3600
     return out
 

@@ -76,6 +76,9 @@ class MemberView:
     team: dict[str, str] = field(default_factory=dict)
     snippets: dict[str, dict[str, str]] = field(default_factory=dict)
     by_id: dict[str, MessageView] = field(default_factory=dict)
+    #: Measures derived from the whole view, computed once per coaching run (see
+    #: :func:`upwell.analyze.stream.derived`).
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.by_id = {m.id: m for m in self.messages}

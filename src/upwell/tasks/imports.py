@@ -73,15 +73,6 @@ class ImportReport:
         }
 
 
-def _aliases(item: RawItem, aliases: dict[str, str]) -> None:
-    if item.kind != "slack" or "__slack_directory_done__" in aliases:
-        return
-    from upwell.normalize.slack import directory_emails
-
-    aliases.update(directory_emails(item.context))
-    aliases["__slack_directory_done__"] = "1"
-
-
 def import_archive(
     store: Store,
     member: Member,
@@ -135,9 +126,15 @@ def import_archive(
         pending.clear()
 
     def with_aliases() -> Iterator[RawItem | Skipped]:
+        # A Slack export's user directory (shared by all its items) maps users to their email,
+        # so a colleague seen on Slack and by email is one person: read it at the first item.
+        directory_read = False
         for item in spec.read(path):
-            if isinstance(item, RawItem):
-                _aliases(item, writer.aliases)
+            if not directory_read and isinstance(item, RawItem) and item.kind == "slack":
+                from upwell.normalize.slack import directory_emails
+
+                writer.aliases.update(directory_emails(item.context))
+                directory_read = True
             yield item
 
     seen_ids: set[str] = set()
