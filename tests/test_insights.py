@@ -122,6 +122,10 @@ def test_tone_toward_one_colleague_turns_negative() -> None:
             for d in range(3)]
     cards = {c.insight: c for c in weekly_cards(view(base + sour), PROFILE, cap=20)}
     assert "Ravi" in cards["tone_toward_colleague"].summary
+    # from warm to matter-of-fact is no negative turn
+    plain = [m(at(8, d, 12), "The invoice is attached to this message.", to=(RAVI,))
+             for d in range(3)]
+    assert "tone_toward_colleague" not in ids(view(base + plain))
 
 
 def test_fading_tie() -> None:
@@ -166,6 +170,9 @@ def test_meeting_overload_and_no_focus_time() -> None:
     calm = ids(view(routine(9), light))
     assert "meeting_overload" not in calm
     assert "no_focus_time" not in calm  # one hour a day leaves a free block each day
+    # invitations the member declined take none of their time
+    declined = [replace(e, attendees=((ME, "declined"), (DANA, "accepted"))) for e in packed]
+    assert not {"meeting_overload", "no_focus_time"} & ids(view(routine(9), light + declined))
 
 
 def test_cards_are_prioritized_and_capped() -> None:

@@ -112,17 +112,47 @@ def _replies_to(view: MemberView) -> dict[str, list[MessageView]]:
     return out
 
 
-def reply_latencies(view: MemberView, start: datetime, end: datetime, *, by_member: bool
-                    ) -> list[float]:
+def reply_latencies(view: MemberView, start: datetime, end: datetime, *, by_member: bool,
+                    profile: WorkProfile | None = None) -> list[float]:
     """Hours from a message to the first reply in the window: the member's replies to others
-    (``by_member``) or others' replies to the member."""
+    (``by_member``) or others' replies to the member. With ``profile``, only the member's
+    working hours count (a Friday-evening message answered on Monday morning is not slow)."""
     out = []
     for m in in_window(view.messages, start, end):
         parent = view.by_id.get(m.parent_id) if m.parent_id else None
         if parent is None or mine(view, m) != by_member or mine(view, parent) == by_member:
             continue
-        out.append(max(0.0, (m.sent_at - parent.sent_at).total_seconds() / 3600))
+        if profile is not None:
+            out.append(working_hours_between(profile, parent.sent_at, m.sent_at))
+        else:
+            out.append(max(0.0, (m.sent_at - parent.sent_at).total_seconds() / 3600))
     return out
+
+
+#: Past this many days, working time between two moments is estimated from whole days.
+_EXACT_DAYS = 14
+
+
+def working_hours_between(profile: WorkProfile, a: datetime, b: datetime) -> float:
+    """Hours of the member's working time (their days, their hours, their zone) in [a, b)."""
+    if b <= a:
+        return 0.0
+    la, lb = a.astimezone(profile.tz), b.astimezone(profile.tz)
+    day_len = profile.end_hour - profile.start_hour
+    days = (lb.date() - la.date()).days
+    if days > _EXACT_DAYS:
+        return days * day_len * len(profile.workdays) / 7
+    total = 0.0
+    day = la.replace(hour=0, minute=0, second=0, microsecond=0)
+    for _ in range(days + 1):
+        if day.weekday() in profile.workdays:
+            open_at = day.replace(hour=profile.start_hour)
+            close = open_at + timedelta(hours=day_len)
+            lo, hi = max(open_at, la), min(close, lb)
+            if hi > lo:
+                total += (hi - lo).total_seconds() / 3600
+        day = (day + timedelta(days=1)).replace(hour=0)
+    return total
 
 
 #: An ask sent to more people than this is a broadcast: nobody in particular is expected to answer.
@@ -232,6 +262,13 @@ def meeting_load(events: list[EventView], profile: WorkProfile, start: datetime,
                 focus += 1
         day += timedelta(days=1)
     return MeetingLoad(round(hours, 2), len(timed), b2b, focus, round(cost, 2))
+
+
+def attended(view: MemberView) -> list[EventView]:
+    """The member's events minus those they declined (a declined invitation takes no time)."""
+    return derived(view, "attended", lambda: [
+        e for e in view.events
+        if not any(p in view.me and r == "declined" for p, r in e.attendees)])
 
 
 def one_on_ones(view: MemberView, person: str) -> list[datetime]:

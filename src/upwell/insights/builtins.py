@@ -13,6 +13,7 @@ from itertools import pairwise
 
 from upwell.analyze.stream import (
     after_hours,
+    attended,
     attention,
     exchanges,
     gini,
@@ -110,21 +111,25 @@ def unanswered(ctx: Context) -> Card | None:
 
 
 @insight("slow_replies", title="Slower replies than usual",
-         definition="Median time you took to reply to others this week against your own usual.",
-         threshold="at least 8 hours and twice your usual median",
+         definition="Median time you took to reply to others this week, counted in your own "
+                    "working hours (nights and weekends do not count), against your own usual.",
+         threshold="at least 4 working hours and twice your usual median, over 3+ replies",
          action="Block two short reply windows a day.",
          basis="Reply latency signals relationship priority (Avrahami & Hudson 2006).",
          impact=0.8)
 def slow_replies(ctx: Context) -> Card | None:
-    now = reply_latencies(ctx.view, ctx.week.start, ctx.week.end, by_member=True)
-    base = reply_latencies(ctx.view, ctx.week.baseline_start, ctx.week.start, by_member=True)
+    now = reply_latencies(ctx.view, ctx.week.start, ctx.week.end, by_member=True,
+                          profile=ctx.profile)
+    base = reply_latencies(ctx.view, ctx.week.baseline_start, ctx.week.start, by_member=True,
+                           profile=ctx.profile)
     if len(now) < 3 or len(base) < 3:
         return None
     med, usual = statistics.median(now), statistics.median(base)
-    if med < 8 or med < 2 * usual:
+    if med < 4 or med < 2 * usual:
         return None
     return card("slow_replies",
-                f"Your median reply took {med:.0f} h this week (usually {usual:.0f} h).",
+                f"Your median reply took {med:.1f} working hours this week (usually "
+                f"{usual:.1f}).",
                 severity=med / max(usual, 1), n=len(now),
                 metrics={"median_hours": round(med, 1), "usual_hours": round(usual, 1)})
 
@@ -170,8 +175,8 @@ def generic_thanks(ctx: Context) -> Card | None:
 @insight("tone_toward_colleague", title="Tone toward a colleague turned negative",
          definition="Average tone of your messages to one colleague this week against your "
                     "usual tone with them.",
-         threshold="3+ messages, average 0.3 below your usual with them, or negativity aimed "
-                   "at them in 2+ messages",
+         threshold="3+ messages averaging negative and 0.3 below your usual with them, or "
+                   "negativity aimed at them in 2+ messages",
          action="Re-read before sending; consider a call instead of another email.",
          basis="Negative email tone is read as more negative than intended (Byron 2008).",
          impact=1.1)
@@ -184,7 +189,11 @@ def tone_toward(ctx: Context) -> Card | None:
         aimed = [m for m in msgs if _number(m, "tone.v1", "addressee_negativity") >= 0.5]
         usual_vals = [_number(m, "tone.v1", "valence") for m in base.get(person, [])]
         drop = (statistics.fmean(usual_vals) - statistics.fmean(vals)) if usual_vals else 0.0
-        if (len(vals) >= 3 and len(usual_vals) >= 3 and drop >= 0.3) or len(aimed) >= 2:
+        # a drop from warm to neutral (last month's praise, this week's logistics) is not a
+        # negative turn: the week's own average must be negative too
+        soured = (len(vals) >= 3 and len(usual_vals) >= 3 and drop >= 0.3
+                  and statistics.fmean(vals) < 0)
+        if soured or len(aimed) >= 2:
             score = drop + 0.5 * len(aimed)
             if worst is None or score > worst[0]:
                 worst = (score, person, aimed or msgs)
@@ -285,15 +294,16 @@ def thanks_in_advance(ctx: Context) -> Card | None:
 
 
 @insight("meeting_overload", title="Meeting overload",
-         definition="Hours in meetings this week against your usual, and free blocks left.",
+         definition="Hours in meetings this week (declined ones not counted) against your "
+                    "usual, and free blocks left.",
          threshold="20+ hours, or 1.5x your usual with at least 10 hours",
          action="Decline or shorten one recurring meeting; protect two focus blocks.",
          basis="Meeting load reduces well-being and productivity (Rogelberg et al. 2006; "
                "Perlow, Hadley & Eun 2017).", impact=0.9)
 def meeting_overload(ctx: Context) -> Card | None:
     w = ctx.week
-    now = meeting_load(ctx.view.events, ctx.profile, w.start, w.end)
-    base = meeting_load(ctx.view.events, ctx.profile, w.baseline_start, w.start)
+    now = meeting_load(attended(ctx.view), ctx.profile, w.start, w.end)
+    base = meeting_load(attended(ctx.view), ctx.profile, w.baseline_start, w.start)
     usual = base.hours / max(1, w.baseline_weeks)
     if not (now.hours >= 20 or (now.hours >= 10 and usual and now.hours >= 1.5 * usual)):
         return None
@@ -313,7 +323,7 @@ def meeting_overload(ctx: Context) -> Card | None:
                "on the cost of interruption).", impact=0.8)
 def no_focus_time(ctx: Context) -> Card | None:
     w = ctx.week
-    now = meeting_load(ctx.view.events, ctx.profile, w.start, w.end)
+    now = meeting_load(attended(ctx.view), ctx.profile, w.start, w.end)
     if now.meetings == 0 or now.focus_blocks >= 3:
         return None
     return card("no_focus_time", f"Only {now.focus_blocks} free 2-hour blocks this week.",
