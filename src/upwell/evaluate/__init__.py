@@ -1,0 +1,1 @@
+"""Quality measures: insights against a simulation, analyzers against human labels."""
