@@ -71,6 +71,37 @@ class Settings(BaseSettings):
         "they were read; 0 keeps none and deletes any kept before.",
     )
 
+    web_secret_key: SecretStr | None = Field(
+        default=None,
+        description="Secret that signs the web app's session cookies and seals SSO client "
+        "secrets. Unset: a random key created on first use in `home`/keys/web.key (mode 0600).",
+    )
+    web_secure_cookies: bool = Field(
+        default=True,
+        description="Send the session cookie only over HTTPS (Secure). `upwell serve` on a "
+        "loopback address turns it off for plain http://127.0.0.1.",
+    )
+    web_session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 30,
+        description="Hours a web sign-in lasts before signing in again.",
+    )
+    web_login_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Failed sign-ins allowed per account (and per client address, ten times "
+        "as many) in 15 minutes before further tries are refused with 429.",
+    )
+    web_upload_max_mb: int = Field(
+        default=4096,
+        ge=1,
+        le=1_048_576,
+        description="Largest archive upload in MiB (uploads stream to disk in `home`/uploads and "
+        "are deleted after their import).",
+    )
+
     def resolved_analyzers(self) -> tuple[str, ...]:
         """The analyzer names to run: the setting, or every registered analyzer."""
         from upwell.analyze import analyzers as registered

@@ -272,6 +272,134 @@ def train_politeness(corpus: Path, output: Path | None) -> None:
                            "written": str(path)}))
 
 
+@cli.group("eval")
+def eval_group() -> None:
+    """Measure quality: insights against a simulation's truth, analyzers against human labels."""
+
+
+# -- eval analyzers (analyzer quality against human labels) --------------------------------
+
+
+# -- eval insights (insight precision and recall against a simulation) ----------------------
+
+
+@eval_group.command("insights")
+@click.argument("sim", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--store", "store_home", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to import the participants (default: a temporary folder, removed "
+                   "afterwards).")
+@click.option("--limit", type=int, help="Coach only the first N participants.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_insights(sim: Path, store_home: Path | None, limit: int | None, as_json: bool) -> None:
+    """Precision and recall of every insight type against a simulation's truth.json."""
+    import tempfile
+
+    from upwell.evaluate.insights import evaluate, load_truth, render
+
+    load_truth(sim)  # fail fast, before any import
+    with tempfile.TemporaryDirectory(prefix="upwell-eval-") as tmp:
+        home = store_home or Path(tmp)
+        if sys.stderr.isatty() and not as_json:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                          TimeElapsedColumn(), console=err, transient=True) as bar:
+                task = bar.add_task("importing and coaching participants", total=None)
+
+                def update(n: int, total: int) -> None:
+                    bar.update(task, description=f"coached {n} of {total} participants")
+
+                result = evaluate(sim, home, limit=limit, progress=update)
+        else:
+            result = evaluate(sim, home, limit=limit)
+    click.echo(json.dumps(result.as_dict(), indent=2) if as_json else render(result))
+
+
+
+
+@cli.command("simulate")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--people", default=200, show_default=True, help="People in the organization.")
+@click.option("--weeks", default=26, show_default=True, help="Weeks of mail, chat and calendar.")
+@click.option("--seed", default=1, show_default=True, help="The same seed gives the same org.")
+@click.option("--participation", default=0.85, show_default=True,
+              help="Share of people who opt in (only they get archives).")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The corpora the message text is drawn from.")
+@click.option("--force", is_flag=True, help="Replace an earlier simulation in OUT.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: int,  # noqa: PLR0917
+                 participation: float, data: Path, force: bool, as_json: bool) -> None:
+    """Simulate an organization with planted behaviours into OUT (archives + truth.json)."""
+    from upwell.sim import simulate
+    from upwell.sim.corpus import cached_pools
+
+    if people < 5 or weeks < 10:
+        raise click.BadParameter("use at least 5 people and 10 weeks (8 of baseline)")
+    if not 0 < participation <= 1:
+        raise click.BadParameter("participation is a share in (0, 1]",
+                                 param_hint="--participation")
+    _clear_simulation(out, force)
+    settings = _settings(ctx)
+    if not as_json:
+        err.print("reading sentence pools from the corpora (cached after the first run)")
+    pools = cached_pools(data, settings.home / "cache")
+    if sys.stderr.isatty() and not as_json:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("simulating", total=weeks)
+
+            def update(w: int, total: int, sink: Any) -> None:
+                bar.update(task, completed=w, description=f"week {w} of {total}: "
+                           f"{sink.mails + sink.chats:,} messages")
+
+            _org, report = simulate(pools, people=people, weeks=weeks, seed=seed, out=out,
+                                    participation=participation, progress=update)
+    else:
+        _org, report = simulate(pools, people=people, weeks=weeks, seed=seed, out=out,
+                               participation=participation)
+    if as_json:
+        click.echo(json.dumps({**report.as_dict(), "out": str(out)}, indent=2))
+        return
+    click.echo(f"{report.people} people ({report.participants} opted in), {report.weeks} weeks: "
+               f"{report.mails:,} mails, {report.chats:,} chat messages, {report.events:,} "
+               f"calendar entries, {report.behaviours} planted behaviours, in "
+               f"{report.seconds:.1f} s")
+    click.echo(f"Archives: {out / 'people'}/<id>/{{mail,slack,calendar.ics}}; truth: "
+               f"{out / 'truth.json'}")
+    click.echo(f"Next: upwell eval insights {out}")
+
+
+def _clear_simulation(out: Path, force: bool) -> None:
+    """OUT must be new or empty; with --force an earlier simulation (and only one) is removed."""
+    import shutil
+
+    if not out.exists() or not any(out.iterdir()):
+        return
+    if not force:
+        raise click.UsageError(f"{out} is not empty: choose a new folder, or --force to "
+                               "replace an earlier simulation there")
+    if not (out / "truth.json").is_file():
+        raise click.UsageError(f"{out} does not hold a simulation (no truth.json); "
+                               "refusing to delete it")
+    shutil.rmtree(out / "people", ignore_errors=True)
+    (out / "truth.json").unlink()
+
+
+# -- web app (serve, accounts) --------------------------------------------------------------
+
+
+def _web_commands() -> None:
+    # `upwell serve` and `upwell web ...` live with the web app (FastAPI loads only when run).
+    from upwell.web.commands import serve_cmd, web_group
+
+    cli.add_command(serve_cmd)
+    cli.add_command(web_group)
+
+
+_web_commands()
+
+
 @cli.group("team")
 def team_group() -> None:
     """Your direct reports and manager (used for 1:1 cadence and attention insights)."""
@@ -402,6 +530,29 @@ def bench_analyze(maildir: Path | None, as_json: bool) -> None:
     from upwell.bench.analyze import render, run_analyze_bench
 
     result = run_analyze_bench(maildir=maildir)
+    click.echo(json.dumps(result, indent=2) if as_json else render(result))
+
+
+@bench.command("simulate")
+@click.option("--people", default=10_000, show_default=True)
+@click.option("--weeks", default=52, show_default=True)
+@click.option("--seed", default=1, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the archives here (default: render and count only, no disk).")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def bench_simulate(ctx: click.Context, people: int, weeks: int, seed: int,  # noqa: PLR0917
+                   out: Path | None,
+                   data: Path, as_json: bool) -> None:
+    """Generation rate and peak memory of the simulator (streaming, week by week)."""
+    from upwell.bench.simulate import render, run_simulate_bench
+
+    if out is not None:
+        _clear_simulation(out, force=False)
+    result = run_simulate_bench(data, _settings(ctx).home / "cache", people=people, weeks=weeks,
+                                seed=seed, out=out, progress=None if as_json else err.print)
     click.echo(json.dumps(result, indent=2) if as_json else render(result))
 
 

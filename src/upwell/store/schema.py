@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -190,8 +192,187 @@ imports = Table(
     Column("status", String(12), nullable=False, default="running"),
 )
 
+# -- the web app: tenants, accounts and sign-in (docs/web.md) ---------------------------------
+
+orgs = Table(
+    "orgs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(40), nullable=False, unique=True),
+    Column("name", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# An account signs in; a member account is bound to one member (``member_ref`` is what
+# ``Store.open_member`` takes), an org admin account to none: admins have no personal plane.
+# Emails are kept only as a keyed hash (``email_key``), enough to find the account at sign-in.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    Column("email_key", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=True),
+    Column("role", String(8), nullable=False),
+    Column("member_ref", String(64), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_accounts_org", "org_id"),
+)
+
+# Single sign-on identities: a hash of issuer and subject, never the raw claims.
+account_identities = Table(
+    "account_identities",
+    metadata,
+    Column("subject_key", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"),
+           nullable=False),
+    Index("ix_account_identities_account", "account_id"),
+)
+
+# OIDC providers an org admin configured (Google, Microsoft or any issuer by URL).
+sso_providers = Table(
+    "sso_providers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    Column("slug", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("issuer_url", String(300), nullable=False),
+    Column("client_id", String(200), nullable=False),
+    Column("client_secret_enc", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_id", "slug", name="uq_sso_providers_org_slug"),
+)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    Column("token_key", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Server-side sessions: the cookie holds a random token, the table only its hash.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_key", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_web_sessions_account", "account_id"),
+)
+
+# -- the web app: one member's choices and rights (personal plane) ---------------------------
+
+# Versioned consent records, append-only: the latest per (source, purpose) is in force.
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("version", String(16), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_consents_member", "member_id", "source", "purpose"),
+)
+
+member_settings = Table(
+    "member_settings",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("tz", String(64), nullable=False),
+    Column("start_hour", Integer, nullable=False),
+    Column("end_hour", Integer, nullable=False),
+    Column("digest_day", Integer, nullable=False),
+    Column("evidence_retention_days", Integer, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# People (by person id) and chat channels (by the member's blind key) kept out of coaching, and
+# date ranges the member had forgotten (re-applied after every import).
+exclusions = Table(
+    "exclusions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("target_key", String(64), nullable=True),
+    Column("label_enc", LargeBinary, nullable=True),
+    Column("start_at", DateTime(timezone=True), nullable=True),
+    Column("end_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_exclusions_member", "member_id"),
+)
+
+goals = Table(
+    "goals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("baseline", Float, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_goals_member", "member_id"),
+)
+
+# Append-only, hash-chained: each row's hash covers the previous row's hash.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(16), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("detail", String(200), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("member_id", "seq", name="uq_access_log_member_seq"),
+)
+
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reader", String(16), nullable=True),
+    Column("seen", Integer, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("error", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Index("ix_import_jobs_member", "member_id"),
+)
+
+# The member's dashboard, computed after each change and sealed with their key.
+dashboards = Table(
+    "dashboards",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("payload_enc", LargeBinary, nullable=False),
+)
+
 #: Tables holding one member's rows, children first (the order deletion uses).
 MEMBER_TABLES = (
+    dashboards,
+    import_jobs,
+    access_log,
+    goals,
+    exclusions,
+    member_settings,
+    consents,
     evidence,
     team,
     features,

@@ -1,0 +1,162 @@
+"""The member's actions, shared by the pages and the JSON API (thin shells over the store).
+
+Reads/writes: the member's own rows only, each call scoped by the member id of the signed-in
+member. Each action that changes or reads out the member's data is written to their access log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from upwell.config import Settings
+from upwell.store import access_log, consent, goals
+from upwell.store.accounts import delete_account
+from upwell.store.db import Store
+from upwell.store.member_data import delete_member, export_member, purge_evidence
+from upwell.store.member_rules import exclude_channel, exclude_person, forget_range
+from upwell.store.member_rules import list_exclusions as _exclusions
+from upwell.store.member_settings import MemberPrefs, get_prefs, save_prefs
+from upwell.web import dashboard
+from upwell.web.auth import MemberContext
+
+
+def prefs(store: Store, settings: Settings, ctx: MemberContext) -> MemberPrefs:
+    return get_prefs(store, ctx.member.id, settings.evidence_retention_days)
+
+
+def board(store: Store, settings: Settings, ctx: MemberContext) -> dict[str, Any] | None:
+    """The member's dashboard: stored, or computed now if there is none (not while paused)."""
+    data = dashboard.load(store, ctx.member)
+    if data is None:
+        p = prefs(store, settings, ctx)
+        if p.paused or not any(consent.current(store, ctx.member.id).values()):
+            return None
+        data = dashboard.refresh(store, ctx.member, p)
+    return data
+
+
+def _refresh(store: Store, settings: Settings, ctx: MemberContext) -> None:
+    p = prefs(store, settings, ctx)
+    if not p.paused:
+        dashboard.refresh(store, ctx.member, p)
+
+
+def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, str], bool]
+                   ) -> int:
+    n = consent.record(store, ctx.member.id, choices)
+    if n:
+        granted = sorted(f"{s}/{p}" for (s, p), g in choices.items() if g)
+        access_log.append(store, ctx.member.id, "member", "consent",
+                          f"version {consent.CONSENT_VERSION}; on: {', '.join(granted) or 'none'}")
+    return n
+
+
+def set_paused(store: Store, settings: Settings, ctx: MemberContext, paused: bool
+               ) -> MemberPrefs:
+    p = save_prefs(store, ctx.member.id, replace(prefs(store, settings, ctx), paused=paused))
+    access_log.append(store, ctx.member.id, "member", "pause" if paused else "resume")
+    return p
+
+
+def save_settings(store: Store, settings: Settings, ctx: MemberContext, new: MemberPrefs
+                  ) -> MemberPrefs:
+    old = prefs(store, settings, ctx)
+    p = save_prefs(store, ctx.member.id, replace(new, paused=old.paused))
+    if p.evidence_retention_days < old.evidence_retention_days:
+        purge_evidence(store, ctx.member, p.evidence_retention_days)
+    access_log.append(store, ctx.member.id, "member", "settings")
+    _refresh(store, settings, ctx)
+    return p
+
+
+def exclude(store: Store, settings: Settings, ctx: MemberContext, kind: str, target: str
+            ) -> int:
+    """Exclude a person (their id on the member's relationships) or a chat channel (its id)."""
+    if kind == "person":
+        data = dashboard.load(store, ctx.member) or {}
+        names = {r["person"]: r["name"] for r in data.get("relationships", [])}
+        if target not in names:
+            raise LookupError("no such person on your relationships")
+        new_id = exclude_person(store, ctx.member, target, names[target])
+    elif kind == "channel" and target.strip():
+        new_id = exclude_channel(store, ctx.member, target)
+    else:
+        raise ValueError("exclude a person or a channel id")
+    access_log.append(store, ctx.member.id, "member", "exclude", kind)
+    _refresh(store, settings, ctx)
+    return new_id
+
+
+def forget(store: Store, settings: Settings, ctx: MemberContext, first: date, last: date
+           ) -> dict[str, int]:
+    """Forget every message and event dated from ``first`` to ``last`` inclusive (UTC days)."""
+    if last < first:
+        raise ValueError("the range ends before it starts")
+    start = datetime.combine(first, time(0), UTC)
+    end = datetime.combine(last, time(0), UTC) + timedelta(days=1)
+    removed = forget_range(store, ctx.member, start, end)
+    access_log.append(store, ctx.member.id, "member", "forget",
+                      f"{first.isoformat()} to {last.isoformat()}: "
+                      f"{removed.get('messages', 0)} messages, {removed.get('events', 0)} events")
+    _refresh(store, settings, ctx)
+    return removed
+
+
+def add_goal(store: Store, ctx: MemberContext, metric: str) -> int:
+    if metric not in dashboard.METRICS or not dashboard.METRICS[metric].better:
+        raise ValueError("pick one of the behaviours offered")
+    data = dashboard.load(store, ctx.member) or {}
+    trend = data.get("trends", {}).get(metric, {})
+    start = trend.get("current") if trend.get("current") is not None else trend.get("baseline")
+    return goals.add_goal(store, ctx.member.id, metric, start)
+
+
+def goals_view(store: Store, ctx: MemberContext, data: dict[str, Any] | None = None
+               ) -> list[dict[str, Any]]:
+    chosen = goals.list_goals(store, ctx.member.id)
+    if not chosen:
+        return []
+    data = data if data is not None else (dashboard.load(store, ctx.member) or {})
+    return [dict(dashboard.goal_progress(data, g.metric, g.baseline), id=g.id,
+                 created_at=g.created_at.isoformat())
+            for g in chosen]
+
+
+def export_all(store: Store, settings: Settings, ctx: MemberContext) -> dict[str, Any]:
+    """Everything stored for the member, decrypted, plus their choices and access log."""
+    out = export_member(store, ctx.member)
+    out["consents"] = [dict(asdict(r), recorded_at=r.recorded_at.isoformat())
+                       for r in consent.history(store, ctx.member.id)]
+    out["settings"] = asdict(prefs(store, settings, ctx))
+    out["goals"] = [{"metric": g.metric, "baseline": g.baseline,
+                     "created_at": g.created_at.isoformat()}
+                    for g in goals.list_goals(store, ctx.member.id)]
+    out["exclusions"] = [{"kind": x.kind, "label": x.label,
+                          "start": x.start.isoformat() if x.start else None,
+                          "end": x.end.isoformat() if x.end else None}
+                         for x in _exclusions(store, ctx.member)]
+    out["dashboard"] = dashboard.load(store, ctx.member)
+    access_log.append(store, ctx.member.id, "member", "export")
+    out["access_log"] = [{"seq": e.seq, "at": e.at.isoformat(), "actor": e.actor,
+                          "action": e.action, "detail": e.detail}
+                         for e in access_log.entries(store, ctx.member.id)]
+    return out
+
+
+def export_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def delete_everything(store: Store, ctx: MemberContext) -> dict[str, int]:
+    """Crypto-shred the member (key first, then rows, then a tombstone) and drop the account."""
+    removed = delete_member(store, ctx.ref)
+    delete_account(store, ctx.principal.account.id)
+    return removed
+
+
+def exclude_lifted(store: Store, settings: Settings, ctx: MemberContext) -> None:
+    access_log.append(store, ctx.member.id, "member", "include")
+    _refresh(store, settings, ctx)

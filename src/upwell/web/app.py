@@ -1,0 +1,128 @@
+"""The member's web app: FastAPI, server-rendered Jinja2 pages, htmx from our own static files.
+
+Reads: settings and the store. ``create_app`` wires the routers (sign-in, the member's pages,
+the org admin's pages, the JSON API), the signed session cookie, security headers and a request
+log that names route templates only (never a raw path: invitation tokens live in paths). See
+docs/web.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from upwell import __version__
+from upwell.config import Settings
+from upwell.store.db import Store
+from upwell.web.auth import NotSignedIn, RateLimiter, SecretBox, csrf_token, principal, secret_key
+from upwell.web.jobs import ImportJobs
+
+HERE = Path(__file__).parent
+HTMX = "htmx-2.0.4.min.js"
+log = logging.getLogger("upwell.web")
+
+#: Framework routes that are not ours to decorate, with their (public) policy.
+FRAMEWORK_ROUTES = {"/openapi.json": "public", "/docs": "public",
+                    "/docs/oauth2-redirect": "public", "/redoc": "public", "/static": "public"}
+
+_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
+
+
+def templates() -> Jinja2Templates:
+    t = Jinja2Templates(directory=str(HERE / "templates"))
+    t.env.globals.update(htmx=HTMX, version=__version__)
+    return t
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    """A page, with the principal and the CSRF token every form needs."""
+    tpl: Jinja2Templates = request.app.state.templates
+    context.update(me=principal(request), csrf=csrf_token(request))
+    return tpl.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def create_app(settings: Settings, store: Store | None = None, *,
+               secure_cookies: bool | None = None) -> FastAPI:
+    """The web app on ``store`` (opened from ``settings`` when not given)."""
+    own_store = store is None
+    the_store = store or Store(settings)
+    key = secret_key(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.jobs.shutdown()
+        if own_store:
+            the_store.close()
+
+    app = FastAPI(title="Upwell", version=__version__, lifespan=lifespan,
+                  description="Your own coaching from your own mail, chat and calendar. "
+                  "Personal routes serve only their owner; see docs/web.md.")
+    app.state.settings = settings
+    app.state.store = the_store
+    app.state.templates = templates()
+    app.state.jobs = ImportJobs(the_store, settings)
+    app.state.limiter = RateLimiter(settings.web_login_attempts)
+    app.state.secret_box = SecretBox(key)
+    from upwell.web.oidc import SSO
+
+    app.state.sso = SSO(the_store, app.state.secret_box)
+    secure = settings.web_secure_cookies if secure_cookies is None else secure_cookies
+
+    from upwell.web import api, pages_admin, pages_auth, pages_member
+
+    for module in (pages_auth, pages_member, pages_admin, api):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "E401 sign in first"}, status_code=401)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                headers=exc.headers)
+        return render(request, "error.html", status_code=exc.status_code,
+                      status=exc.status_code,
+                      detail="Not found." if exc.status_code == 404 else exc.detail)
+
+    @app.middleware("http")
+    async def headers_and_log(request: Request,
+                              call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        route = request.scope.get("route")
+        log.info("request", extra={"method": request.method,
+                                   "route": getattr(route, "path", "unmatched"),
+                                   "status": response.status_code,
+                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
+        return response
+
+    # Added last, so it runs first: the signed cookie holds only a session token and a CSRF
+    # token; HttpOnly, SameSite=Lax, and Secure unless turned off for plain loopback http.
+    app.add_middleware(SessionMiddleware, secret_key=key.decode(), session_cookie="upwell",
+                       max_age=settings.web_session_hours * 3600, same_site="lax",
+                       https_only=secure)
+    return app

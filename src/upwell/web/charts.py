@@ -1,0 +1,80 @@
+"""Charts as inline SVG, rendered on the server (no script, no CDN, no font).
+
+Reads: plain numbers. Writes: SVG markup (autoescaped labels). A trend line shows the member's
+weeks against a dashed line at their own baseline.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from markupsafe import Markup
+
+_W, _H, _PAD = 560, 140, 28
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 10 or v == int(v) else f"{v:.1f}"
+
+
+def trend_chart(title: str, labels: list[str], values: list[float | None],
+                baseline: float | None, unit: str = "") -> Markup:
+    """A line over the weeks (gaps where a week has no value) and the baseline, dashed."""
+    known = [v for v in values if v is not None]
+    peak = max([*known, baseline or 0.0, 1e-9])
+    n = max(len(values), 2)
+    step = (_W - 2 * _PAD) / (n - 1)
+
+    def y(v: float) -> float:
+        return _H - _PAD - v / peak * (_H - 2 * _PAD)
+
+    parts = [f'<svg class="chart" viewBox="0 0 {_W} {_H}" role="img" '
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    if baseline is not None:
+        parts.append(f'<line class="baseline" x1="{_PAD}" x2="{_W - _PAD}" y1="{y(baseline):.1f}" '
+                     f'y2="{y(baseline):.1f}" stroke="#8a94a6" stroke-dasharray="4 4"/>'
+                     f'<text x="{_W - _PAD}" y="{y(baseline) - 4:.1f}" text-anchor="end">'
+                     f'your usual {_fmt(baseline)}{escape(unit)}</text>')
+    run: list[str] = []
+    runs: list[list[str]] = []
+    for i, v in enumerate(values):
+        if v is None:
+            if run:
+                runs.append(run)
+            run = []
+            continue
+        run.append(f"{_PAD + i * step:.1f},{y(v):.1f}")
+        last = i == len(values) - 1
+        parts.append(f'<circle cx="{_PAD + i * step:.1f}" cy="{y(v):.1f}" '
+                     f'r="{4 if last else 2.5}" fill="{"#1f7a4d" if last else "#4a7bd0"}">'
+                     f'<title>{escape(labels[i])}: {_fmt(v)}{escape(unit)}</title></circle>')
+    if run:
+        runs.append(run)
+    parts.extend(f'<polyline fill="none" stroke="#4a7bd0" stroke-width="2" '
+                 f'points="{" ".join(r)}"/>' for r in runs if len(r) > 1)
+    if labels:
+        parts.append(f'<text x="{_PAD}" y="{_H - 6}">{escape(labels[0])}</text>'
+                     f'<text x="{_W - _PAD}" y="{_H - 6}" text-anchor="end">'
+                     f'{escape(labels[-1])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every label above is escaped
+
+
+def bar_chart(title: str, labels: list[str], values: list[float]) -> Markup:
+    """Bars, one per week (meeting hours)."""
+    peak = max([*values, 1e-9])
+    n = max(len(values), 1)
+    width = (_W - 2 * _PAD) / n
+    parts = [f'<svg class="chart" viewBox="0 0 {_W} {_H}" role="img" '
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for i, v in enumerate(values):
+        h = v / peak * (_H - 2 * _PAD)
+        parts.append(f'<rect x="{_PAD + i * width:.1f}" y="{_H - _PAD - h:.1f}" '
+                     f'width="{width - 3:.1f}" height="{h:.1f}" fill="#4a7bd0">'
+                     f'<title>{escape(labels[i])}: {_fmt(v)}</title></rect>')
+    if labels:
+        parts.append(f'<text x="{_PAD}" y="{_H - 6}">{escape(labels[0])}</text>'
+                     f'<text x="{_W - _PAD}" y="{_H - 6}" text-anchor="end">'
+                     f'{escape(labels[-1])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every label above is escaped

@@ -1,0 +1,229 @@
+"""The member's dashboard: cards with evidence, trends against their own baseline,
+relationships, meetings and focus time, goals. Computed after each change, sealed, read fast.
+
+Reads: the member's own view (decrypted for this member only, minus what they excluded) and
+settings. Writes: one sealed row in ``dashboards``. A page view reads that row's stamp and
+renders the member's opened copy from :mod:`upwell.web.board_cache` (decrypting the row and
+drawing its charts only when the stamp changed), so the dashboard costs a few small queries
+however large the member's archive is. See docs/web.md.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+
+from upwell.analyze.stream import (
+    WorkProfile,
+    after_hours,
+    in_window,
+    meeting_load,
+    mine,
+    one_on_ones,
+    relationships,
+    reply_latencies,
+)
+from upwell.insights import coached_week, weekly_cards
+from upwell.store.db import Member, Store
+from upwell.store.member_rules import filter_view
+from upwell.store.member_settings import MemberPrefs
+from upwell.store.member_view import MemberView, load_member
+from upwell.store.schema import dashboards
+from upwell.web.board_cache import Board, boards
+from upwell.web.charts import trend_chart
+
+WEEKS = 12
+BASELINE_WEEKS = 8
+FORMAT = "upwell-dashboard/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    id: str
+    label: str
+    unit: str
+    better: str  # "lower", "higher" or "" (no direction: context only)
+    goal: str
+
+
+METRICS: dict[str, Metric] = {m.id: m for m in (
+    Metric("after_hours_pct", "Your messages sent after hours", "%", "lower",
+           "Send less after hours"),
+    Metric("reply_hours", "Your median reply time", " h", "lower",
+           "Reply sooner to the people who wait on you"),
+    Metric("recognition", "Messages where you thanked or recognized someone", "", "higher",
+           "Recognize people more often"),
+    Metric("harsh", "Messages with harsh phrasing", "", "lower", "Write fewer harsh messages"),
+    Metric("meeting_hours", "Hours in meetings", " h", "lower", "Spend fewer hours in meetings"),
+    Metric("focus_blocks", "Free blocks of two hours or more", "", "higher",
+           "Protect more focus time"),
+    Metric("sent", "Messages you sent", "", "", ""),
+    Metric("received", "Messages you received", "", "", ""),
+)}
+
+
+def profile_of(prefs: MemberPrefs) -> WorkProfile:
+    return WorkProfile(ZoneInfo(prefs.tz), prefs.start_hour, prefs.end_hour)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
+
+
+def _week_values(view: MemberView, profile: WorkProfile, start: datetime, end: datetime
+                 ) -> dict[str, float | None]:
+    msgs = in_window(view.messages, start, end)
+    sent = [m for m in msgs if mine(view, m)]
+    late = after_hours(view, profile, start, end)
+    load = meeting_load(view.events, profile, start, end)
+    return {
+        "after_hours_pct": round(100 * len(late.after_hours) / late.sent, 1) if late.sent
+        else None,
+        "reply_hours": _median(reply_latencies(view, start, end, by_member=True)),
+        "recognition": float(sum(1 for m in sent if m.features.get("gratitude.v1", {})
+                                 .get("gratitude"))),
+        "harsh": float(sum(1 for m in sent if m.features.get("harsh.v1", {}).get("harsh"))),
+        "meeting_hours": load.hours,
+        "focus_blocks": float(load.focus_blocks),
+        "sent": float(len(sent)),
+        "received": float(len(msgs) - len(sent)),
+        "meetings": float(load.meetings),
+        "back_to_back": float(load.back_to_back),
+    }
+
+
+def compute(view: MemberView, profile: WorkProfile) -> dict[str, Any]:
+    """The dashboard as JSON-ready data (the member's eyes only: it holds names and subjects)."""
+    out: dict[str, Any] = {"format": FORMAT, "computed_at": datetime.now(UTC).isoformat(),
+                           "messages": len(view.messages), "events": len(view.events),
+                           "week": None, "cards": [], "trends": {}, "relationships": [],
+                           "meetings": {}}
+    if not view.messages and not view.events:
+        return out
+    week = coached_week(view, profile)
+    out["week"] = week.start.date().isoformat()
+    out["baseline_weeks"] = week.baseline_weeks
+    out["cards"] = [
+        {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
+         "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,
+         "evidence": [{"message_id": e.message_id, "sent_at": e.sent_at.isoformat(),
+                       "subject": e.subject, "phrase": e.detail} for e in c.evidence]}
+        for c in weekly_cards(view, profile)]
+    starts = [week.start - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
+    rows = [_week_values(view, profile, s, s + timedelta(weeks=1)) for s in starts]
+    labels = [s.strftime("%d %b") for s in starts]
+    for key in (*METRICS, "meetings", "back_to_back"):
+        values = [r[key] for r in rows]
+        base = [v for v in values[-1 - BASELINE_WEEKS:-1] if v is not None]
+        out["trends"][key] = {"labels": labels, "values": values, "baseline": _median(base),
+                              "current": values[-1]}
+    before = {r.person: r.tone for r in relationships(view, week.baseline_start, week.start)}
+    now = {r.person: r.tone for r in relationships(view, week.start, week.end, limit=50)}
+    ties = []
+    for r in relationships(view, week.baseline_start, week.end):
+        meetings = [t for t in one_on_ones(view, r.person) if t < week.end]
+        b, n = before.get(r.person), now.get(r.person)
+        ties.append({"person": r.person, "name": view.name(r.person), "sent": r.sent,
+                     "received": r.received, "reciprocity": r.reciprocity, "tone": r.tone,
+                     "tone_trend": round(n - b, 3) if n is not None and b is not None else None,
+                     "reply_hours_mine": r.reply_hours_mine,
+                     "reply_hours_theirs": r.reply_hours_theirs,
+                     "last_one_on_one": meetings[-1].date().isoformat() if meetings else None})
+    out["relationships"] = ties
+    cur = rows[-1]
+    out["meetings"] = {k: cur[k] for k in ("meeting_hours", "meetings", "back_to_back",
+                                            "focus_blocks")}
+    return out
+
+
+def _seal(member: Member, payload: dict[str, Any]) -> bytes:
+    return member.cipher.seal("dashboards", str(member.id), "payload",
+                              json.dumps(payload, ensure_ascii=False))
+
+
+def refresh(store: Store, member: Member, prefs: MemberPrefs) -> dict[str, Any]:
+    """Recompute and store the member's dashboard (not while they have paused)."""
+    view = filter_view(store, member, load_member(store, member))
+    payload = compute(view, profile_of(prefs))
+    with store.engine.begin() as conn:
+        conn.execute(delete(dashboards).where(dashboards.c.member_id == member.id))
+        conn.execute(insert(dashboards).values(member_id=member.id,
+                                               computed_at=datetime.now(UTC),
+                                               payload_enc=_seal(member, payload)))
+    boards(store).drop(member.id)
+    return payload
+
+
+def discard(store: Store, member_id: int) -> None:
+    """Delete the member's stored dashboard (it showed something they have since removed and
+    cannot be recomputed now, e.g. while paused); the next view computes it afresh."""
+    with store.engine.begin() as conn:
+        conn.execute(delete(dashboards).where(dashboards.c.member_id == member_id))
+    boards(store).drop(member_id)
+
+
+def charts_of(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trend charts (inline SVG) of a dashboard payload, one per metric with data."""
+    out = []
+    for key, spec in METRICS.items():
+        t = data.get("trends", {}).get(key)
+        if not t:
+            continue
+        out.append({"id": key, "label": spec.label, "current": t["current"],
+                    "baseline": t["baseline"], "unit": spec.unit,
+                    "svg": trend_chart(spec.label, t["labels"], t["values"], t["baseline"],
+                                       spec.unit)})
+    return out
+
+
+def board(store: Store, member: Member) -> Board | None:
+    """The member's opened dashboard, ``None`` before the first computation. One query for
+    the stored row's stamp; the row is decrypted and its charts drawn only when it changed."""
+    cache = boards(store)
+    with store.engine.connect() as conn:
+        stamp = conn.scalar(select(dashboards.c.computed_at)
+                            .where(dashboards.c.member_id == member.id))
+        if stamp is None:
+            cache.drop(member.id)
+            return None
+        hit = cache.get(member.id, stamp)
+        if hit is not None:
+            return hit
+        row = conn.execute(select(dashboards.c.computed_at, dashboards.c.payload_enc)
+                           .where(dashboards.c.member_id == member.id)).first()
+    if row is None:
+        cache.drop(member.id)
+        return None
+    data: dict[str, Any] = json.loads(member.cipher.open("dashboards", str(member.id),
+                                                         "payload", row.payload_enc))
+    opened = Board(row.computed_at, data, charts_of(data))
+    cache.put(member.id, opened)
+    return opened
+
+
+def load(store: Store, member: Member) -> dict[str, Any] | None:
+    """The stored dashboard, or ``None`` before the first computation (read-only: it is the
+    member's cached copy)."""
+    found = board(store, member)
+    return None if found is None else found.data
+
+
+def goal_progress(payload: dict[str, Any], metric: str, baseline: float | None
+                  ) -> dict[str, Any]:
+    """Where a goal stands: the latest week against the level when it was set."""
+    spec = METRICS[metric]
+    trend = payload.get("trends", {}).get(metric, {})
+    current = trend.get("current")
+    start = baseline if baseline is not None else trend.get("baseline")
+    status = "no data yet"
+    if current is not None and start is not None:
+        better = current < start if spec.better == "lower" else current > start
+        status = "improving" if better else ("holding" if current == start else "not yet")
+    return {"metric": metric, "label": spec.goal, "unit": spec.unit, "start": start,
+            "current": current, "status": status, "trend": trend}

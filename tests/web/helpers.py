@@ -1,0 +1,81 @@
+"""Builders for the web tests: a synthetic archive with a planted canary, signed-in clients."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from upwell.store.accounts import create_account, create_org, org_id
+from upwell.store.db import Store
+from upwell.testing import make_email, write_maildir
+
+CANARY = "CANARY-7f3a9c"
+PASSWORD = "correct horse battery"
+T0 = datetime(2024, 1, 1, 15, tzinfo=UTC)
+
+
+def archive(tmp: Path) -> Path:
+    """A zipped maildir: nine weeks of asks from Dana (answered for eight), the last week's
+    asks carrying the canary in subject and body."""
+    inbox, sent = [], []
+    for week in range(9):
+        for day in range(5):
+            t = T0 + timedelta(weeks=week, days=day)
+            mid = f"<a{week}-{day}@example.org>"
+            tag = f" {CANARY}" if week == 8 else ""
+            inbox.append(make_email(sender="Dana Lee <dana@example.org>",
+                                    to="Ann Example <ann@example.org>",
+                                    subject=f"Budget {week}{tag}",
+                                    body=f"Could you please review the draft{tag}?\n",
+                                    date=t, message_id=mid))
+            if week < 8:
+                sent.append(make_email(sender="Ann Example <ann@example.org>",
+                                       to="Dana Lee <dana@example.org>",
+                                       subject=f"Re: Budget {week}",
+                                       body="Sure, thanks a lot for the clear summary.\n",
+                                       date=t + timedelta(hours=1), in_reply_to=mid))
+    root = write_maildir(tmp / "md", {"": inbox, "Sent Items": sent})
+    out = tmp / "mail.zip"
+    with zipfile.ZipFile(out, "w") as zf:
+        for f in sorted(root.rglob("*")):
+            if f.is_file():
+                zf.write(f, "md/" + str(f.relative_to(root)))
+    return out
+
+
+def org(store: Store, slug: str) -> int:
+    return org_id(store, slug) or create_org(store, slug, slug.title())
+
+
+def member(store: Store, slug: str, email: str) -> None:
+    create_account(store, org(store, slug), email, PASSWORD)
+
+
+def admin(store: Store, slug: str, email: str) -> None:
+    create_account(store, org(store, slug), email, PASSWORD, role="admin")
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    """Sign in through the login form; returns the session's CSRF token."""
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"email": email, "password": password, "csrf": token},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"])
+    return csrf_of(page.text)
+
+
+def consent_all(client: TestClient, csrf: str) -> None:
+    r = client.post("/consent", data={"csrf": csrf, "mail-coaching": "on",
+                                      "calendar-coaching": "on"}, follow_redirects=False)
+    assert r.status_code == 303

@@ -1,0 +1,117 @@
+"""The member's path in a real headless Chromium (Debian's), driven by Playwright: sign up from
+an invitation, consent, upload an archive, see cards and their evidence, export, delete.
+Screenshots go to var/test-artifacts/browser/. In CI a missing browser fails the test."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from tests.web import helpers
+
+from upwell.config import Settings
+from upwell.store.accounts import create_invitation
+from upwell.testing import open_store
+from upwell.web import create_app
+
+CHROMIUM = os.environ.get("UPWELL_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _browser_or_skip() -> str:
+    path = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not path:
+        msg = f"Chromium not found at {CHROMIUM} (make test installs Debian's chromium as root)"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The app on a free loopback port; yields (base URL, invitation token)."""
+    home = tmp_path / "home"
+    store = open_store(home)
+    token = create_invitation(store, helpers.org(store, "acme"))
+    app = create_app(Settings(home=home), store, secure_cookies=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                        access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", token
+    srv.should_exit = True
+    thread.join(10)
+    app.state.jobs.shutdown()
+    store.close()
+
+
+def test_member_journey_in_chromium(server: tuple[str, str], tmp_path: Path) -> None:
+    executable = _browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = server
+    archive = helpers.archive(tmp_path)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True,
+                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        page = browser.new_page(accept_downloads=True)
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(f"{base}/invite/{token}")
+            expect(page.get_by_text("What Upwell never shows anyone")).to_be_visible()
+            page.screenshot(path=ARTIFACTS / "01-invitation.png", full_page=True)
+            page.fill("input[name=email]", "ann@example.org")
+            page.fill("input[name=password]", helpers.PASSWORD)
+            page.click("text=Create my account")
+            expect(page.locator("h1")).to_have_text("Your choices")
+            assert not page.is_checked("#mail-aggregate")  # off by default
+            page.check("#mail-coaching")
+            page.check("#calendar-coaching")
+            page.screenshot(path=ARTIFACTS / "02-consent.png", full_page=True)
+            page.click("text=Save my choices")
+            expect(page.locator("h1")).to_have_text("Import your own archive")
+            page.set_input_files("input[name=archive]", str(archive))
+            page.click("text=Upload and import")
+            done = page.locator("text=See your week")
+            expect(done).to_be_visible(timeout=60_000)  # htmx polls the job's progress
+            page.screenshot(path=ARTIFACTS / "03-import-done.png", full_page=True)
+            done.click()
+            expect(page.locator("#card-unanswered_asks")).to_be_visible()
+            assert helpers.CANARY not in page.content()
+            page.click("#card-unanswered_asks >> text=Show the messages behind it")
+            expect(page.locator("#ev-unanswered_asks")).to_contain_text(helpers.CANARY)
+            page.screenshot(path=ARTIFACTS / "04-dashboard-evidence.png", full_page=True)
+            page.click("text=Privacy")
+            with page.expect_download() as info:
+                page.click("#export-json")
+            data = json.loads(Path(info.value.path()).read_text())
+            assert data["format"] == "upwell-export/1"
+            assert data["messages"]
+            page.fill("#confirm-delete", "DELETE")
+            page.screenshot(path=ARTIFACTS / "05-privacy.png", full_page=True)
+            page.click("#delete")
+            expect(page.locator("h1")).to_have_text("Your data is deleted")
+            page.screenshot(path=ARTIFACTS / "06-deleted.png", full_page=True)
+            page.goto(f"{base}/me")
+            expect(page.locator("h1")).to_have_text("Sign in")
+        finally:
+            browser.close()
+    assert not errors
