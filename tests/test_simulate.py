@@ -24,7 +24,7 @@ from upwell.model import Event, Message, RawItem, Skipped
 from upwell.normalize.calendar import from_ics
 from upwell.normalize.mime import from_mime
 from upwell.normalize.slack import from_slack
-from upwell.sim import simulate
+from upwell.sim import count_parallel, simulate
 from upwell.sim.corpus import POOLS, Pools
 from upwell.sim.generate import (
     HOUR,
@@ -139,6 +139,14 @@ def test_streaming_count_sink_matches_disk(tmp_path: Path) -> None:
     assert (counted.mails, counted.chats, counted.events) == \
         (written.mails, written.chats, written.events)
     assert counted.messages > 30 * 10 * 5
+
+
+def test_parallel_counting_matches_one_process() -> None:
+    pools = small_pools()
+    _org, one = simulate(pools, people=40, weeks=10, seed=8, out=None)
+    _org, two = count_parallel(pools, people=40, weeks=10, seed=8, workers=2)
+    assert (one.mails, one.chats, one.events, one.copies, one.bytes) == \
+        (two.mails, two.chats, two.events, two.copies, two.bytes)
 
 
 def _digest(root: Path) -> str:

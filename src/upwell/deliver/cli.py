@@ -250,26 +250,43 @@ def insights_cmd(markdown: bool) -> None:
         click.echo(f"{spec.id:24} {spec.title}")
 
 
-@cli.group("train")
-def train_group() -> None:
-    """Train the models analyzers load, reproducibly, from ../shared/data."""
+@cli.group("train", invoke_without_command=True)
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The folder holding the corpora (used when no model is named).")
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the models to this folder instead of the package.")
+@click.pass_context
+def train_group(ctx: click.Context, data: Path, into: Path | None) -> None:
+    """Train the models analyzers load, reproducibly, from ../shared/data (all of them when no
+    model is named)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from upwell.train import train_all
+
+    for summary in train_all(data, into):
+        click.echo(json.dumps(summary))
 
 
-@train_group.command("politeness")
-@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=Path("../shared/data/stanford-politeness"), show_default=True,
-              help="The Stanford Politeness Corpus folder.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the model (default: inside the package).")
-def train_politeness(corpus: Path, output: Path | None) -> None:
-    """Fit the politeness score (logistic regression on strategies and words)."""
-    from upwell.train.politeness import ARTIFACT, train, write
+def _train_command(name: str, folder: str, help_text: str) -> None:
+    @train_group.command(name, help=help_text)
+    @click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  default=Path("../shared/data") / folder, show_default=True,
+                  help="The corpus folder.")
+    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Where to write the model (default: inside the package).")
+    def command(corpus: Path, output: Path | None) -> None:
+        from upwell.train import train_one
 
-    model = train(corpus)
-    path = write(model, output or ARTIFACT)
-    click.echo(json.dumps({"rows": model["rows"], "cv_accuracy_10fold":
-                           model["cv_accuracy_10fold"], "weights": len(model["weights"]),
-                           "written": str(path)}))
+        click.echo(json.dumps(train_one(name, corpus, output)))
+
+
+_train_command("politeness", "stanford-politeness",
+               "Fit the politeness score (logistic regression on strategies and words).")
+_train_command("emotions", "goemotions",
+               "Fit tone's emotion flags on GoEmotions (train; dev picks thresholds).")
+_train_command("requests", "email-intent-parakweet",
+               "Fit the request detector on Parakweet's email intent training split.")
 
 
 @cli.group("eval")
@@ -278,6 +295,22 @@ def eval_group() -> None:
 
 
 # -- eval analyzers (analyzer quality against human labels) --------------------------------
+
+
+@eval_group.command("analyzers")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The folder holding the labelled corpora.")
+@click.option("--checkset", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("tests/fixtures/workplace_gratitude.tsv"), show_default=True,
+              help="The hand-labelled workplace gratitude messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_analyzers(data: Path, checkset: Path, as_json: bool) -> None:
+    """Analyzer accuracy on human-labelled corpora, next to the published baselines."""
+    from upwell.evaluate.analyzers import evaluate, render
+
+    result = evaluate(data, checkset)
+    click.echo(json.dumps(result, indent=1) if as_json else render(result))
 
 
 # -- eval insights (insight precision and recall against a simulation) ----------------------
@@ -539,20 +572,26 @@ def bench_analyze(maildir: Path | None, as_json: bool) -> None:
 @click.option("--seed", default=1, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write the archives here (default: render and count only, no disk).")
+@click.option("--workers", type=int, default=None,
+              help="Processes for the counting run (default: one per CPU; writing to disk "
+                   "uses one).")
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path),
               default=Path("../shared/data"), show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def bench_simulate(ctx: click.Context, people: int, weeks: int, seed: int,  # noqa: PLR0917
                    out: Path | None,
-                   data: Path, as_json: bool) -> None:
+                   workers: int | None, data: Path, as_json: bool) -> None:
     """Generation rate and peak memory of the simulator (streaming, week by week)."""
+    import os
+
     from upwell.bench.simulate import render, run_simulate_bench
 
     if out is not None:
         _clear_simulation(out, force=False)
     result = run_simulate_bench(data, _settings(ctx).home / "cache", people=people, weeks=weeks,
-                                seed=seed, out=out, progress=None if as_json else err.print)
+                                seed=seed, out=out, workers=workers or os.cpu_count() or 1,
+                                progress=None if as_json else err.print)
     click.echo(json.dumps(result, indent=2) if as_json else render(result))
 
 

@@ -23,7 +23,7 @@ from upwell.sim.generate import Generator
 from upwell.sim.sinks import CountSink, DiskSink, Sink
 from upwell.sim.world import Org, build_org
 
-__all__ = ["SimReport", "simulate"]
+__all__ = ["SimReport", "count_parallel", "simulate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,73 @@ class SimReport:
                 "messages": self.messages, "events": self.events, "copies": self.copies,
                 "bytes": self.bytes, "seconds": round(self.seconds, 2),
                 "messages_per_s": round(self.rate), "peak_mb": self.peak_mb}
+
+
+_WORKER: dict[str, Generator] = {}
+
+
+def _init_worker(pools: Pools, people: int, weeks: int, seed: int,  # noqa: PLR0917
+                 start: datetime | None,
+                 participation: float) -> None:
+    org = build_org(people, weeks, seed, pools.first_names, pools.last_names, start=start,
+                    participation=participation)
+    gen = Generator(org, pools)
+    gen.series()  # the same plan (and lapse choices) as a single process makes
+    _WORKER["gen"] = gen
+
+
+def _count_weeks(weeks: list[int]) -> tuple[int, int, int, int, int]:
+    gen = _WORKER["gen"]
+    sink = CountSink(gen.org)
+    for w in weeks:
+        week = gen.week(w)
+        for m in week.mails:
+            sink.mail(m)
+        for c in week.chats:
+            sink.chat(c)
+        for e in week.meetings:
+            sink.meeting(e)
+    return sink.mails, sink.chats, sink.events, sink.copies, sink.bytes
+
+
+def count_parallel(pools: Pools, *, people: int, weeks: int, seed: int, workers: int,
+                   start: datetime | None = None, participation: float = 0.85,
+                   progress: Callable[[int, int, Sink], None] | None = None
+                   ) -> tuple[Org, SimReport]:
+    """Render and count the organization with ``workers`` processes, weeks spread over them
+    (each week's random stream depends only on the seed and the week, so the result is the
+    one a single process gives)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    org = build_org(people, weeks, seed, pools.first_names, pools.last_names, start=start,
+                    participation=participation)
+    began = time.perf_counter()
+    total = CountSink(org)
+    for meeting in Generator(org, pools).series():
+        total.meeting(meeting)
+    size = max(1, weeks // (workers * 4))
+    chunks = [list(range(i, min(i + size, weeks))) for i in range(0, weeks, size)]
+    done = 0
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker,
+                             initargs=(pools, people, weeks, seed, start, participation)) as ex:
+        futures = {ex.submit(_count_weeks, c): c for c in chunks}
+        for fut in as_completed(futures):
+            mails, chats, events, copies, nbytes = fut.result()
+            total.mails += mails
+            total.chats += chats
+            total.events += events
+            total.copies += copies
+            total.bytes += nbytes
+            done += len(futures[fut])
+            if progress is not None:
+                progress(done, weeks, total)
+    seconds = time.perf_counter() - began
+    report = SimReport(people, sum(p.participant for p in org.people), weeks, len(org.plants),
+                       total.mails, total.chats, total.events, total.copies, total.bytes,
+                       seconds, None)
+    return org, report
 
 
 def simulate(pools: Pools, *, people: int, weeks: int, seed: int, out: Path | None,

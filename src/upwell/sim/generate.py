@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from upwell.sim.corpus import Pools
-from upwell.sim.world import DOMAIN, EXTERNAL_DOMAINS, Org, Person, contacts, zone
+from upwell.sim.world import DOMAIN, EXTERNAL_DOMAINS, Org, Pattern, Person, contacts, zone
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -36,7 +36,6 @@ RECIPIENT_MARGIN = 65 * 60.0
 SENDER_MARGIN = 10 * 60.0
 
 Interval = tuple[float, float]
-Pattern = tuple[str, int, int, tuple[int, ...]]  # zone, start hour, end hour, workdays
 
 
 @dataclass(slots=True)
@@ -133,7 +132,11 @@ class Calendar:
     def joint(self, sender: Person, recipients: list[Person], week: int,
               margin: float = RECIPIENT_MARGIN) -> list[Interval]:
         """When ``sender`` may write to all ``recipients`` without anyone being flagged."""
-        key = (week, _pattern(sender), tuple(_pattern(r) for r in recipients), margin)
+        if len(recipients) == 1:
+            pats: tuple[Pattern, ...] = (recipients[0].pattern,)
+        else:
+            pats = tuple(sorted({r.pattern for r in recipients if r.idx != sender.idx}))
+        key = (week, sender.pattern, pats, margin)
         hit = self._joint.get(key)
         if hit is None:
             hit = self._joint[key] = self._joint_uncached(sender, recipients, week, margin)
@@ -151,10 +154,6 @@ class Calendar:
             if not cur:
                 break
         return cur
-
-
-def _pattern(p: Person) -> Pattern:
-    return (p.tz, p.start_hour, p.end_hour, p.workdays)
 
 
 def _shrink(iv: list[Interval], by: float) -> list[Interval]:
@@ -227,6 +226,10 @@ class Generator:
         self.favourites: dict[int, set[int]] = {}
         self.lapsed: dict[int, tuple[int, int]] = {}  # manager -> (report, last week)
         self.souring: dict[int, tuple[int, str]] = {}  # person -> (colleague, strength)
+        self._conv: dict[tuple[int, Pattern, Pattern], list[Interval]] = {}
+        self._fading: set[tuple[int, int]] = {
+            (min(pl.person, o), max(pl.person, o)) for pl in org.plants
+            if pl.behaviour == "fading_tie" for o in pl.others}
         for pl in org.plants:
             p = self.people[pl.person]
             if pl.behaviour == "favours_some_reports":
@@ -253,11 +256,7 @@ class Generator:
         return False
 
     def _faded(self, a: int, b: int, week: int) -> bool:
-        if week < self.fade_week:
-            return False
-        pa, pb = self.plants.get(a), self.plants.get(b)
-        return bool((pa and pa.behaviour == "fading_tie" and b in pa.others)
-                    or (pb and pb.behaviour == "fading_tie" and a in pb.others))
+        return week >= self.fade_week and ((a, b) if a < b else (b, a)) in self._fading
 
     def _body(self, rng: random.Random, to: Person, sentences: list[str]) -> str:
         return f"Hi {to.first},\n\n" + " ".join(sentences) + "\n"
@@ -288,6 +287,21 @@ class Generator:
                  self._body(rng, self.people[to[0]], sentences), parent, cc)
         out.mails.append(m)
         return m
+
+    def _conversable(self, p: Person, r: Person, week: int) -> list[Interval]:
+        """When ``p`` can write to ``r`` and still get an answer the same day: inside both
+        directions' shared hours, half an hour before the reply window closes (falling back to
+        one direction's where the two barely meet)."""
+        key = (week, p.pattern, r.pattern)
+        hit = self._conv.get(key)
+        if hit is not None:
+            return hit
+        there = self.cal.joint(p, [r], week)
+        back = [(a, b - 0.5 * HOUR) for a, b in self.cal.joint(r, [p], week)
+                if b - a > 0.75 * HOUR]
+        both = _intersect(there, back)
+        hit = self._conv[key] = both if sum(b - a for a, b in both) >= 0.5 * HOUR else there
+        return hit
 
     def _recipient(self, rng: random.Random, p: Person, week: int) -> int | None:
         weights: list[tuple[int, float]] = []
@@ -353,6 +367,7 @@ class Generator:
         rng = random.Random(self.org.seed * 100_003 + w)
         self._week, self._seq = w, 0
         self.cal.forget_before(w)
+        self._conv = {k: v for k, v in self._conv.items() if k[0] >= w}
         out = WeekOutput()
         lo, hi = self.t0 + w * WEEK, self.t0 + (w + 1) * WEEK
         final = w == self.final
@@ -378,7 +393,7 @@ class Generator:
             if r_idx is None:
                 return
             r = self.people[r_idx]
-            t = pick_time(rng, _clip(self.cal.joint(p, [r], w), lo, hi))
+            t = pick_time(rng, _clip(self._conversable(p, r, w), lo, hi))
             if t is None:
                 continue
             ask = rng.random() < 0.35
@@ -453,7 +468,8 @@ class Generator:
         root = Chat(conv, t, p.idx, " ".join(self._fill(rng, 1)), (a, b))
         out.chats.append(root)
         tt = self._reply_time(rng, q, p, t, w)
-        if tt is not None and tt < self.t_end and rng.random() < 0.6:
+        if tt is not None and tt < self.t_end and rng.random() < 0.6 \
+                and not self._faded(p.idx, q.idx, int((tt - self.t0) // WEEK)):
             out.chats.append(Chat(conv, tt, q.idx, " ".join(self._fill(rng, 1)), (a, b)))
 
     def _recognition(self, out: WeekOutput, rng: random.Random, p: Person, w: int, lo: float,

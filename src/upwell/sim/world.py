@@ -30,6 +30,10 @@ ZONE_WEIGHTS = {"America/New_York": 30, "America/Chicago": 10, "America/Los_Ange
                 "Europe/London": 20, "Europe/Berlin": 12, "Asia/Kolkata": 9,
                 "Asia/Singapore": 4, "Australia/Sydney": 3}
 
+#: Where the head of the organization's direct reports sit (each shares hours with New York).
+HEAD_OFFICES = ("Europe/London", "America/New_York", "America/Chicago", "Europe/London",
+                "America/Los_Angeles")
+
 DOMAIN = "northwind.example"
 EXTERNAL_DOMAINS = ("partner.example", "customer.example", "vendor.example")
 
@@ -40,6 +44,9 @@ TITLES_IC = ("Analyst", "Engineer", "Specialist", "Associate", "Designer", "Scie
              "Consultant", "Coordinator")
 AREAS = ("Payments", "Risk", "Platform", "Operations", "Growth", "Research", "Finance",
          "Support", "Logistics", "Trading", "Legal", "Data")
+
+
+Pattern = tuple[str, int, int, tuple[int, ...]]  # zone, start hour, end hour, workdays
 
 
 @cache
@@ -71,6 +78,11 @@ class Person:
     @property
     def is_manager(self) -> bool:
         return bool(self.reports)
+
+    @property
+    def pattern(self) -> Pattern:
+        """When this person works: zone, hours and days (people sharing one share windows)."""
+        return (self.tz, self.start_hour, self.end_hour, self.workdays)
 
     @property
     def hours(self) -> str:
@@ -197,10 +209,14 @@ def _zones_and_hours(people: list[Person], rng: random.Random) -> None:
     for p in people:  # parents come before their reports
         if p.manager < 0:
             p.tz = "America/New_York"
+        elif p.manager == 0:  # department heads sit in the offices around the head's
+            p.tz = HEAD_OFFICES[people[0].reports.index(p.idx) % len(HEAD_OFFICES)]
         else:
             hub = people[p.manager].tz
             family = ZONE_FAMILIES[hub]
-            p.tz = hub if rng.random() < 0.75 else rng.choice(family)
+            # a team is based in its manager's zone; a quarter of its people (half of those
+            # who will lead teams) work from a neighbouring zone, so offices spread downwards
+            p.tz = hub if rng.random() < (0.5 if p.reports else 0.75) else rng.choice(family)
             if p.tz not in zones:
                 p.tz = hub
         p.start_hour = rng.choice((8, 9, 9, 9, 10))
@@ -293,7 +309,7 @@ BEHAVIOURS: dict[str, tuple[str, ...]] = {
 def _eligible(org: Org, p: Person, behaviour: str) -> tuple[int, ...] | None:
     """The colleagues the behaviour needs (possibly none), or None if ``p`` cannot carry it."""
     people = org.people
-    probe = org.end - timedelta(days=4)
+    probe = org.end - timedelta(days=4) + timedelta(hours=12)  # a Thursday, noon UTC
     if behaviour in ("one_on_one_lapse", "favours_some_reports"):
         return () if len(p.reports) >= 3 else None
     if behaviour == "pings_in_their_night":
