@@ -21,27 +21,39 @@ from upwell.store.member_rules import list_exclusions as _exclusions
 from upwell.store.member_settings import MemberPrefs, get_prefs, save_prefs
 from upwell.web import dashboard
 from upwell.web.auth import MemberContext
+from upwell.web.board_cache import Board
+from upwell.web.key_cache import opened
 
 
 def prefs(store: Store, settings: Settings, ctx: MemberContext) -> MemberPrefs:
     return get_prefs(store, ctx.member.id, settings.evidence_retention_days)
 
 
-def board(store: Store, settings: Settings, ctx: MemberContext) -> dict[str, Any] | None:
-    """The member's dashboard: stored, or computed now if there is none (not while paused)."""
-    data = dashboard.load(store, ctx.member)
-    if data is None:
+def board(store: Store, settings: Settings, ctx: MemberContext) -> Board | None:
+    """The member's opened dashboard: stored, or computed now if there is none (not while
+    paused, nor before any consent)."""
+    found = dashboard.board(store, ctx.member)
+    if found is None:
         p = prefs(store, settings, ctx)
         if p.paused or not any(consent.current(store, ctx.member.id).values()):
             return None
-        data = dashboard.refresh(store, ctx.member, p)
-    return data
+        dashboard.refresh(store, ctx.member, p)
+        found = dashboard.board(store, ctx.member)
+    return found
 
 
-def _refresh(store: Store, settings: Settings, ctx: MemberContext) -> None:
+def _refresh(store: Store, settings: Settings, ctx: MemberContext, *, removed: bool = False
+             ) -> None:
+    """Recompute the dashboard after a change. While paused nothing is analyzed: if the change
+    ``removed`` data (forget, exclude, shorter evidence retention) the stored dashboard, which
+    may still show it, is deleted instead."""
     p = prefs(store, settings, ctx)
     if not p.paused:
         dashboard.refresh(store, ctx.member, p)
+    elif removed:
+        dashboard.discard(store, ctx.member.id)
+    else:
+        dashboard.evict(store, ctx.member.id)
 
 
 def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, str], bool]
@@ -57,6 +69,7 @@ def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, st
 def set_paused(store: Store, settings: Settings, ctx: MemberContext, paused: bool
                ) -> MemberPrefs:
     p = save_prefs(store, ctx.member.id, replace(prefs(store, settings, ctx), paused=paused))
+    dashboard.evict(store, ctx.member.id)
     access_log.append(store, ctx.member.id, "member", "pause" if paused else "resume")
     return p
 
@@ -65,10 +78,11 @@ def save_settings(store: Store, settings: Settings, ctx: MemberContext, new: Mem
                   ) -> MemberPrefs:
     old = prefs(store, settings, ctx)
     p = save_prefs(store, ctx.member.id, replace(new, paused=old.paused))
-    if p.evidence_retention_days < old.evidence_retention_days:
+    shorter = p.evidence_retention_days < old.evidence_retention_days
+    if shorter:
         purge_evidence(store, ctx.member, p.evidence_retention_days)
     access_log.append(store, ctx.member.id, "member", "settings")
-    _refresh(store, settings, ctx)
+    _refresh(store, settings, ctx, removed=shorter)
     return p
 
 
@@ -86,7 +100,7 @@ def exclude(store: Store, settings: Settings, ctx: MemberContext, kind: str, tar
     else:
         raise ValueError("exclude a person or a channel id")
     access_log.append(store, ctx.member.id, "member", "exclude", kind)
-    _refresh(store, settings, ctx)
+    _refresh(store, settings, ctx, removed=True)
     return new_id
 
 
@@ -101,7 +115,7 @@ def forget(store: Store, settings: Settings, ctx: MemberContext, first: date, la
     access_log.append(store, ctx.member.id, "member", "forget",
                       f"{first.isoformat()} to {last.isoformat()}: "
                       f"{removed.get('messages', 0)} messages, {removed.get('events', 0)} events")
-    _refresh(store, settings, ctx)
+    _refresh(store, settings, ctx, removed=True)
     return removed
 
 
@@ -153,6 +167,8 @@ def export_json(data: dict[str, Any]) -> str:
 def delete_everything(store: Store, ctx: MemberContext) -> dict[str, int]:
     """Crypto-shred the member (key first, then rows, then a tombstone) and drop the account."""
     removed = delete_member(store, ctx.ref)
+    opened(store).drop(ctx.ref)
+    dashboard.evict(store, ctx.member.id)
     delete_account(store, ctx.principal.account.id)
     return removed
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, UploadFile
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from upwell.config import Settings
 from upwell.store import access_log, consent
@@ -146,8 +147,9 @@ def api_consents_set(request: Request, me: Me, body: list[Consent]) -> ConsentSt
 @policy("member")
 async def api_import(request: Request, me: Me, archive: UploadFile) -> dict[str, Any]:
     """Upload an archive; it is imported in the background (poll the job)."""
-    job_id = start_import(request, me, await save_upload(request, archive))
-    job = get_job(_store(request), me.member.id, job_id)
+    path = await save_upload(request, archive)
+    job_id = await run_in_threadpool(start_import, request, me, path)
+    job = await run_in_threadpool(get_job, _store(request), me.member.id, job_id)
     assert job is not None
     return job.as_dict()
 
@@ -173,7 +175,8 @@ def api_import_job(request: Request, me: Me, job_id: str) -> dict[str, Any]:
 def api_dashboard(request: Request, me: Me) -> dict[str, Any]:
     """This week's cards (counts; evidence at /me/cards/{insight}/evidence), trends against
     your own baseline, meetings."""
-    data = actions.board(_store(request), _settings(request), me) or {}
+    board = actions.board(_store(request), _settings(request), me)
+    data = board.data if board is not None else {}
     cards = [{k: v for k, v in c.items() if k != "evidence"} for c in data.get("cards", [])]
     return {"week": data.get("week"), "cards": cards, "trends": data.get("trends", {}),
             "meetings": data.get("meetings", {})}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from upwell import __version__
 from upwell.config import Settings
@@ -43,7 +45,47 @@ _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.globals.update(htmx=HTMX, version=__version__)
+    t.env.auto_reload = False  # templates ship with the package: no stat() per page view
     return t
+
+
+class HeadersAndLog:
+    """Security headers on every response, and one log record per request naming the route
+    template, status and duration only. Plain ASGI (no per-request task or stream, unlike
+    ``@app.middleware("http")``): it sits on every page view's path."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        static = scope["path"].startswith("/static/")
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", _CSP)
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["X-Frame-Options"] = "DENY"
+                if not static:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            route = scope.get("route")
+            log.info("request", extra={"method": scope["method"],
+                                       "route": getattr(route, "path", "unmatched"),
+                                       "status": status,
+                                       "ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
@@ -94,7 +136,8 @@ def create_app(settings: Settings, store: Store | None = None, *,
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Sync, so Starlette runs it on the thread pool: rendering looks up the principal.
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=exc.headers)
@@ -102,24 +145,7 @@ def create_app(settings: Settings, store: Store | None = None, *,
                       status=exc.status_code,
                       detail="Not found." if exc.status_code == 404 else exc.detail)
 
-    @app.middleware("http")
-    async def headers_and_log(request: Request,
-                              call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        route = request.scope.get("route")
-        log.info("request", extra={"method": request.method,
-                                   "route": getattr(route, "path", "unmatched"),
-                                   "status": response.status_code,
-                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
-        return response
-
+    app.add_middleware(HeadersAndLog)
     # Added last, so it runs first: the signed cookie holds only a session token and a CSRF
     # token; HttpOnly, SameSite=Lax, and Secure unless turned off for plain loopback http.
     app.add_middleware(SessionMiddleware, secret_key=key.decode(), session_cookie="upwell",

@@ -4,7 +4,9 @@ Reads: the signed session cookie (it holds a random session token and, before si
 token) and ``web_sessions``. A route's dependency resolves the principal and enforces its
 policy: :func:`current_member` answers 404 to any principal but a member (so an org admin, who
 has no personal plane, gets 404 on every personal route), and every personal query is scoped
-by that member's id, so another member's ids find nothing (404 again).
+by that member's id, so another member's ids find nothing (404 again). The dependencies are
+``async`` (a form's CSRF field is read asynchronously) and run their database work on the
+thread pool, never on the event loop.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from upwell.config import Settings
 from upwell.store.accounts import Account, end_session, new_session, session_account
 from upwell.store.db import Member, Store
+from upwell.web.board_cache import boards
+from upwell.web.key_cache import opened
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 WINDOW_S = 15 * 60
@@ -151,6 +156,8 @@ async def check_csrf(request: Request) -> None:
             ("application/x-www-form-urlencoded", "multipart/form-data")):
         value = (await request.form()).get("csrf")
         sent = value if isinstance(value, str) else None
+    if not hasattr(request.state, "principal"):
+        await run_in_threadpool(principal, request)  # a query: off the event loop
     if not sent or not hmac.compare_digest(sent, csrf_token(request)):
         raise HTTPException(403, "E404 missing or stale form token: reload the page and retry")
 
@@ -162,30 +169,35 @@ def _signed_in(request: Request) -> Principal:
     return p
 
 
-async def current_account(request: Request) -> Principal:
-    """Policy ``signed_in``: any account."""
-    p = _signed_in(request)
-    await check_csrf(request)
-    return p
-
-
-async def current_member(request: Request) -> MemberContext:
-    """Policy ``member``: the member themselves; anyone else gets 404."""
+def _member(request: Request) -> MemberContext:
     p = _signed_in(request)
     if not p.account.is_member:
         raise HTTPException(404)
-    await check_csrf(request)
     assert p.account.member_ref is not None
     try:
-        member = _store(request).open_member(p.account.member_ref, create=False)
+        member = opened(_store(request)).open(p.account.member_ref)
     except Exception:
         raise HTTPException(404) from None
     return MemberContext(p, member)
 
 
+async def current_account(request: Request) -> Principal:
+    """Policy ``signed_in``: any account."""
+    p = await run_in_threadpool(_signed_in, request)
+    await check_csrf(request)
+    return p
+
+
+async def current_member(request: Request) -> MemberContext:
+    """Policy ``member``: the member themselves (their key opened); anyone else gets 404."""
+    ctx = await run_in_threadpool(_member, request)
+    await check_csrf(request)
+    return ctx
+
+
 async def current_admin(request: Request) -> Principal:
     """Policy ``org_admin``: an admin of their own org; anyone else gets 404."""
-    p = _signed_in(request)
+    p = await run_in_threadpool(_signed_in, request)
     if p.account.role != "admin":
         raise HTTPException(404)
     await check_csrf(request)
@@ -211,6 +223,13 @@ def sign_in(request: Request, account: Account) -> str:
 
 
 def sign_out(request: Request) -> None:
+    """End the session; a member's opened key and dashboard leave this process's memory."""
+    p = principal(request)
+    if p is not None and p.account.member_ref is not None:
+        opened(_store(request)).drop(p.account.member_ref)
+        member_id = _store(request).find_member(p.account.member_ref)
+        if member_id is not None:
+            boards(_store(request)).drop(member_id)
     token = request.session.get("sid")
     if isinstance(token, str):
         end_session(_store(request), token)

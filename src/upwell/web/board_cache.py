@@ -78,13 +78,10 @@ class BoardCache:
         with self._lock:
             self._entries[member_id] = (now, board)
             self._entries.move_to_end(member_id)
-            while len(self._entries) > self.max_members:
+            while self._entries and (
+                    len(self._entries) > self.max_members
+                    or now - next(iter(self._entries.values()))[0] > self.idle_s):
                 self._entries.popitem(last=False)
-            while self._entries:
-                oldest, (seen, _board) = next(iter(self._entries.items()))
-                if now - seen <= self.idle_s:
-                    break
-                del self._entries[oldest]
 
     def drop(self, member_id: int) -> None:
         """Forget the member's entry (after any change to what their dashboard shows)."""

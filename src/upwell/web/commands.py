@@ -166,13 +166,19 @@ def demo_user_cmd(ctx: click.Context, member_ref: str, email: str,  # noqa: PLR0
               help="Pause between one member's loads (0: back to back).")
 @click.option("--json", "as_json", is_flag=True)
 def bench_cmd(members: int, n_requests: int, think_ms: int, as_json: bool) -> None:
-    """Dashboard latency with N concurrent signed-in members on loopback (prints p50/p95)."""
+    """Dashboard latency with N concurrent signed-in members on loopback: prints p50/p95/max,
+    the server's CPU time per page and the machine's load average (1/5/15 min) before and
+    after, since other work on the machine moves the tail."""
     from upwell.web.bench import run_dashboard_bench
 
     result = run_dashboard_bench(members=members, requests_per_member=n_requests,
                                  think_ms=think_ms)
+    cpu = result["server_cpu_ms_per_request"]
     click.echo(json.dumps(result, indent=2) if as_json else
                f"{result['members']} signed-in members x {result['requests_per_member']} "
                f"dashboard loads (think {result['think_ms']} ms): p50 {result['p50_ms']} ms, "
                f"p95 {result['p95_ms']} ms, max {result['max_ms']} ms, "
-               f"errors {result['errors']}")
+               f"errors {result['errors']}; server CPU "
+               f"{'?' if cpu is None else cpu} ms/page; load average "
+               f"{' '.join(map(str, result['load_before']))} -> "
+               f"{' '.join(map(str, result['load_after']))} on {result['cpus']} CPUs")

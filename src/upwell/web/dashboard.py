@@ -168,6 +168,11 @@ def discard(store: Store, member_id: int) -> None:
     boards(store).drop(member_id)
 
 
+def evict(store: Store, member_id: int) -> None:
+    """Drop the member's opened copy from this process (the stored row stays)."""
+    boards(store).drop(member_id)
+
+
 def charts_of(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The trend charts (inline SVG) of a dashboard payload, one per metric with data."""
     out = []

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from upwell.errors import UpwellError
 from upwell.store import access_log, consent
@@ -169,28 +170,35 @@ def sso_choose(request: Request, org_slug: str) -> Response:
 @policy("public")
 async def sso_start(request: Request, org_slug: str, provider_slug: str,
                     invite: str | None = None) -> Response:
-    store = _store(request)
-    org = org_id(store, org_slug)
-    p = oidc.provider(store, org, provider_slug) if org is not None else None
-    if p is None:
-        raise HTTPException(404)
+    p, invite_ok = await run_in_threadpool(_sso_provider, request, org_slug, provider_slug,
+                                           invite)
     request.session["sso"] = {"provider": p.id, "org": p.org_id, "slug": p.slug,
-                              "invite": invite if invite and invitation_org(store, invite) == org
-                              else None}
+                              "invite": invite if invite_ok else None}
     sso: oidc.SSO = request.app.state.sso
     redirect: Response = await sso.client(p).authorize_redirect(
         request, str(request.url_for("sso_callback")))
     return redirect
 
 
+def _sso_provider(request: Request, org_slug: str, provider_slug: str, invite: str | None
+                  ) -> tuple[oidc.Provider, bool]:
+    """The org's provider (else 404) and whether ``invite`` is a live invitation to that org."""
+    store = _store(request)
+    org = org_id(store, org_slug)
+    p = oidc.provider(store, org, provider_slug) if org is not None else None
+    if p is None:
+        raise HTTPException(404)
+    return p, bool(invite and invitation_org(store, invite) == org)
+
+
 @router.get("/sso-callback", name="sso_callback")
 @policy("public")
 async def sso_callback(request: Request) -> Response:
-    store = _store(request)
     pending = request.session.pop("sso", None)
     if not isinstance(pending, dict):
         raise HTTPException(400, "E406 the sign-in expired: start again")
-    p = oidc.provider(store, int(pending["org"]), str(pending["slug"]))
+    p = await run_in_threadpool(oidc.provider, _store(request), int(pending["org"]),
+                                str(pending["slug"]))
     if p is None:
         raise HTTPException(404)
     sso: oidc.SSO = request.app.state.sso
@@ -199,6 +207,13 @@ async def sso_callback(request: Request) -> Response:
     except Exception:
         raise HTTPException(401, "E407 the identity provider did not confirm you: "
                                  "try again") from None
+    return await run_in_threadpool(_sso_sign_in, request, p, pending, token)
+
+
+def _sso_sign_in(request: Request, p: oidc.Provider, pending: dict[str, Any],
+                 token: dict[str, Any]) -> Response:
+    """Find (or, with an invitation, create) the account the issuer vouched for; sign it in."""
+    store = _store(request)
     claims = token.get("userinfo") or {}
     issuer, subject = str(claims.get("iss", "")), str(claims.get("sub", ""))
     if not issuer or not subject:

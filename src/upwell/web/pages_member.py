@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, UploadFile
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from upwell.config import Settings
 from upwell.errors import UpwellError
@@ -60,33 +61,22 @@ async def consent_save(request: Request, me: Me) -> Response:
     form = await request.form()
     choices = {(s, p): form.get(f"{s}-{p}") == "on"
                for s in consent.SOURCES for p in consent.PURPOSES}
-    actions.record_consent(_store(request), me, choices)
+    await run_in_threadpool(actions.record_consent, _store(request), me, choices)
     return _back("/me/import" if any(choices.values()) else "/me")
-
-
-def _charts(data: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for key, spec in dashboard.METRICS.items():
-        t = data.get("trends", {}).get(key)
-        if not t:
-            continue
-        out.append({"id": key, "label": spec.label, "current": t["current"],
-                    "baseline": t["baseline"], "unit": spec.unit,
-                    "svg": trend_chart(spec.label, t["labels"], t["values"], t["baseline"],
-                                       spec.unit)})
-    return out
 
 
 @router.get("/me")
 @policy("member")
 def dashboard_page(request: Request, me: Me) -> Response:
     store, settings = _store(request), _settings(request)
-    data = actions.board(store, settings, me)
-    if data is None and not any(consent.current(store, me.member.id).values()):
+    board = actions.board(store, settings, me)
+    if board is None and not any(consent.current(store, me.member.id).values()):
         return _back("/consent")
-    return render(request, "dashboard.html", data=data, charts=_charts(data or {}),
+    data = board.data if board is not None else None
+    return render(request, "dashboard.html", data=data,
+                  charts=board.charts if board is not None else [],
                   prefs=actions.prefs(store, settings, me),
-                  goals=actions.goals_view(store, me, data))
+                  goals=actions.goals_view(store, me, data or {}))
 
 
 @router.get("/me/cards/{insight}")
@@ -184,7 +174,8 @@ async def save_upload(request: Request, upload: UploadFile) -> Any:
 
 
 def start_import(request: Request, me: MemberContext, path: Any) -> str:
-    """Queue an import of ``path`` (refused while paused or without consent)."""
+    """Queue an import of ``path`` (refused while paused or without consent). Reads the
+    database and may unpack the archive: call it on the thread pool from async routes."""
     store = _store(request)
     if actions.prefs(store, _settings(request), me).paused:
         shutil.rmtree(path.parent, ignore_errors=True)
@@ -200,14 +191,19 @@ def start_import(request: Request, me: MemberContext, path: Any) -> str:
 @policy("member")
 async def import_upload(request: Request, me: Me, archive: UploadFile) -> Response:
     try:
-        job_id = start_import(request, me, await save_upload(request, archive))
+        path = await save_upload(request, archive)
+        job_id = await run_in_threadpool(start_import, request, me, path)
     except HTTPException as exc:
-        store = _store(request)
-        return render(request, "import.html", status_code=exc.status_code, error=exc.detail,
-                      jobs=list_jobs(store, me.member.id),
-                      consents=consent.current(store, me.member.id),
-                      paused=actions.prefs(store, _settings(request), me).paused)
+        return await run_in_threadpool(_import_refused, request, me, exc)
     return _back(f"/me/imports/{job_id}")
+
+
+def _import_refused(request: Request, me: MemberContext, exc: HTTPException) -> Response:
+    store = _store(request)
+    return render(request, "import.html", status_code=exc.status_code, error=exc.detail,
+                  jobs=list_jobs(store, me.member.id),
+                  consents=consent.current(store, me.member.id),
+                  paused=actions.prefs(store, _settings(request), me).paused)
 
 
 @router.get("/me/imports/{job_id}")
