@@ -100,11 +100,12 @@ def test_unanswered_asks_from_one_colleague() -> None:
 def test_slow_replies_against_own_usual() -> None:
     base = routine(8)
     slow = []
-    for d in range(4):
-        ask = m(at(8, d, 9), "Could you please confirm the venue?", sender=DANA, to=(ME,))
-        slow += [ask, m(at(8, d, 9) + timedelta(hours=30), "Confirmed.", parent=ask)]
-    assert "slow_replies" in ids(view(base + slow + [m(at(8, 4, 15), "Thanks for the great "
-                                                   "venue research on Friday!")]))
+    for d, h in ((0, 9), (0, 13), (1, 9), (2, 9), (3, 9)):
+        ask = m(at(8, d, h), "Could you please confirm the venue?", sender=DANA, to=(ME,))
+        slow += [ask, m(at(8, d, h) + timedelta(hours=30), "Confirmed.", parent=ask)]
+    thanks = [m(at(8, 4, 15), "Thanks for the great venue research on Friday!")]
+    assert "slow_replies" in ids(view(base + slow + thanks))
+    assert "slow_replies" not in ids(view(base + slow[:8] + thanks))  # 4 replies: too few
 
 
 def test_recognition_drop_and_generic_thanks() -> None:

@@ -113,7 +113,7 @@ def unanswered(ctx: Context) -> Card | None:
 @insight("slow_replies", title="Slower replies than usual",
          definition="Median time you took to reply to others this week, counted in your own "
                     "working hours (nights and weekends do not count), against your own usual.",
-         threshold="at least 4 working hours and twice your usual median, over 3+ replies",
+         threshold="at least 4 working hours and twice your usual median, over 5+ replies",
          action="Block two short reply windows a day.",
          basis="Reply latency signals relationship priority (Avrahami & Hudson 2006).",
          impact=0.8)
@@ -122,7 +122,7 @@ def slow_replies(ctx: Context) -> Card | None:
                           profile=ctx.profile)
     base = reply_latencies(ctx.view, ctx.week.baseline_start, ctx.week.start, by_member=True,
                            profile=ctx.profile)
-    if len(now) < 3 or len(base) < 3:
+    if len(now) < 5 or len(base) < 5:  # a median of fewer replies is noise
         return None
     med, usual = statistics.median(now), statistics.median(base)
     if med < 4 or med < 2 * usual:

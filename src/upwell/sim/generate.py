@@ -449,7 +449,7 @@ class Generator:
             n = int(rate / 2) + (1 if rng.random() < (rate / 2) % 1 else 0) if rate < 2 else \
                 int(rate)
             n = max(n, 1) if rate >= 1 else n
-            joint = _clip(self.cal.joint(p, [q], w), lo, hi)
+            joint = _clip(self._conversable(p, q, w), lo, hi)
             for i in range(n):
                 t = pick_time(rng, joint)
                 if t is None:
