@@ -45,12 +45,12 @@ demo: setup
 	  planted={b["person"] for b in t["behaviours"]}; \
 	  p=next(p for p in t["people"] if p["participant"] and p["reports"] and p["id"] in planted); \
 	  print(p["id"], p["tz"], p["hours"], p["name"])' $(DEMO_SIM)/truth.json); \
-	  set -- $$member; \
-	  $(UPWELL) --home $(DEMO_HOME) web demo-user --member $$1 --email $(DEMO_LOGIN) \
-	    --password $(DEMO_PASSWORD) --tz $$2 --hours $$3 >/dev/null; \
+	  set -- $$member; id=$$1; tz=$$2; hours=$$3; shift 3; \
+	  $(UPWELL) --home $(DEMO_HOME) web demo-user --member $$id --email $(DEMO_LOGIN) \
+	    --password $(DEMO_PASSWORD) --tz $$tz --hours $$hours >/dev/null; \
 	  echo ""; \
 	  echo "Open http://127.0.0.1:8000 and sign in as $(DEMO_LOGIN) / $(DEMO_PASSWORD)"; \
-	  echo "  (the simulated manager $$4, member $$1: only their own data). Ctrl-C stops the app."; \
+	  echo "  (the simulated manager $$*, member $$id: only their own data). Ctrl-C stops the app."; \
 	  echo "  Ground truth: $(DEMO_SIM)/truth.json. Archives: $(DEMO_SIM)/people/<id>/."
 	$(UPWELL) --home $(DEMO_HOME) serve --host 127.0.0.1 --port 8000
 
@@ -98,7 +98,7 @@ lint: setup
 
 # Retrain the shipped models from ../shared/data (deterministic: the same files come out).
 models: setup
-	$(UPWELL) train politeness --corpus $(SHARED)/stanford-politeness
+	$(UPWELL) train --data $(SHARED)
 
 bench: setup corpora
 	$(UPWELL) bench ingest --maildir $(CORPORA)/enron-maildir

@@ -46,7 +46,22 @@ def test_tone_sarcasm_marker_caps_valence() -> None:
 
 
 def test_tone_empty_body() -> None:
-    assert feat("tone.v1", "")["valence"] == 0.0
+    out = feat("tone.v1", "")
+    assert out["valence"] == 0.0
+    assert out["sentiment"] == "neutral"
+    assert out["annoyance"] is False
+
+
+def test_tone_emotions_from_the_learned_model() -> None:
+    praise = feat("tone.v1", "This is amazing work, I'm so impressed by what you built!")
+    assert praise["admiration"] is True
+    assert "positive" in str(praise["sentiment"])
+    assert praise["anger"] is False
+    angry = feat("tone.v1", "This is so annoying. I'm sick of this stupid mess, stop it.")
+    assert angry["annoyance"] is True
+    assert "negative" in str(angry["sentiment"])
+    assert angry["admiration"] is False
+    assert feat("tone.v1", "The meeting moved to room 4 at noon.")["sentiment"] == "neutral"
 
 
 # gratitude.v1 --------------------------------------------------------------------------------
@@ -63,6 +78,8 @@ def test_tone_empty_body() -> None:
         ("Can you send the deck? Thanks in advance.", "in_advance"),
         ("Please review by noon. TIA", "in_advance"),
         ("The thanksgiving schedule is attached.", "none"),
+        ("No thanks, I'll pass on the extra seats.", "none"),
+        ("I really appreciate you covering the Denver client visit.", "specific"),
         ("", "none"),
     ],
 )
@@ -103,6 +120,9 @@ def test_requests_questions_and_fyi() -> None:
     assert feat("requests.v1", "The report is attached.")["requests"] == 0
     assert feat("requests.v1", "Please review the attached draft.")["requests"] == 1
     assert feat("requests.v1", "Thanks in advance!")["thanks_in_advance"] is True
+    two = feat("requests.v1", "Hi Dana. Could you review the budget? Also send me the deck.")
+    assert two["requests"] == 2
+    assert feat("requests.v1", "Our big summer sale starts today.")["requests"] == 0
 
 
 def test_commitments_with_and_without_time() -> None:

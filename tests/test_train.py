@@ -1,4 +1,4 @@
-"""The politeness model: trained reproducibly from the corpus, shipped, and scoring sensibly."""
+"""The shipped models: trained reproducibly from the corpora, loaded in plain Python, sensible."""
 
 from __future__ import annotations
 
@@ -7,8 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from tests.fixtures.synthetic_corpora import write_corpora
 
-from upwell.analyze.politeness import MODEL, score
+from upwell.analyze.models import MODELS, from_dict, load, ngrams, tokens
+from upwell.analyze.politeness import score
+from upwell.deliver.cli import cli
+from upwell.train import CORPORA, train_one
+from upwell.train.common import best_threshold, f1
 
 
 def test_shipped_model_scores_polite_above_blunt() -> None:
@@ -19,15 +25,63 @@ def test_shipped_model_scores_polite_above_blunt() -> None:
     assert polite > blunt
 
 
-@pytest.mark.corpus
-def test_training_reproduces_the_shipped_model(corpus: Callable[[str], Path],
-                                               tmp_path: Path) -> None:
-    from upwell.train.politeness import train, write
+def test_shipped_models_are_small_and_complete() -> None:
+    total = 0
+    for name in CORPORA:
+        path = MODELS / f"{name}.json"
+        total += path.stat().st_size
+        model = load(name)
+        assert len(model.labels) == len(model.intercepts) == len(model.thresholds)
+        assert all(len(w) == len(model.labels) for w in model.weights.values())
+    assert total < 5_000_000  # committed only while under 5 MB
 
-    model = train(corpus("stanford-politeness"))
-    out = write(model, tmp_path / "politeness.json")
-    assert out.read_text() == MODEL.read_text(), "run `make models` and commit the result"
-    acc = model["cv_accuracy_10fold"]
-    assert acc["wikipedia"] > 0.78  # the paper's linguistic SVM: 83.79 %
-    assert acc["stackoverflow"] > 0.70
-    assert json.loads(MODEL.read_text())["rows"] == model["rows"]
+
+def test_features_and_scoring_in_plain_python() -> None:
+    assert tokens("Can you SEND it?") == ("can", "you", "send", "it", "?")
+    assert ngrams(("a", "b")) == {"a", "b", "a b", "<s> a", "b </s>"}
+    assert ngrams(()) == set()
+    model = from_dict({"model": "t/1", "labels": ["x"], "intercepts": [-1.0],
+                       "thresholds": [0.5], "weights": {"good": [4.0], "bad": [-4.0]}})
+    assert model.decisions({"good"}) == {"x": True}
+    assert model.decisions({"bad", "unknown"}) == {"x": False}
+    assert model.margins(set()) == (-1.0,)
+    assert model.probabilities({"good", "bad"})["x"] == pytest.approx(0.2689, abs=1e-4)
+    with pytest.raises(ValueError, match="list"):
+        from_dict({"model": "t", "labels": "x", "intercepts": [], "thresholds": [],
+                   "weights": {}})
+    with pytest.raises(ValueError, match="object"):
+        from_dict({"model": "t", "labels": [], "intercepts": [], "thresholds": [],
+                   "weights": []})
+
+
+def test_metrics_helpers() -> None:
+    assert f1([True, True, False], [True, False, True]) == (0.5, 0.5, 0.5)
+    assert f1([False], [False]) == (0.0, 0.0, 0.0)
+    assert best_threshold([0.9, 0.8, 0.2, 0.1], [True, True, False, False]) == 0.5
+
+
+def test_train_all_is_deterministic_on_small_corpora(tmp_path: Path) -> None:
+    data = write_corpora(tmp_path / "data")
+    runner = CliRunner()
+    first = runner.invoke(cli, ["train", "--data", str(data), "--into", str(tmp_path / "a")])
+    assert first.exit_code == 0, first.output
+    assert [json.loads(line)["model"] for line in first.output.splitlines()] == list(CORPORA)
+    second = runner.invoke(cli, ["train", "emotions", "--corpus", str(data / "goemotions"),
+                                 "--output", str(tmp_path / "b" / "emotions.json")])
+    assert second.exit_code == 0, second.output
+    assert ((tmp_path / "a" / "emotions.json").read_bytes()
+            == (tmp_path / "b" / "emotions.json").read_bytes())
+    model = json.loads((tmp_path / "a" / "emotions.json").read_text())
+    assert model["labels"][:2] == ["admiration", "approval"]
+    assert "test" not in model["source"]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ["politeness", "requests"])
+def test_training_reproduces_the_shipped_model(name: str, corpus: Callable[[str], Path],
+                                               tmp_path: Path) -> None:
+    out = tmp_path / f"{name}.json"
+    summary = train_one(name, corpus(CORPORA[name]), out)
+    assert summary["written"] == str(out)
+    assert out.read_text() == (MODELS / f"{name}.json").read_text(), (
+        "run `make models` and commit the result")

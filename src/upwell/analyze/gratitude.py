@@ -23,10 +23,12 @@ from upwell.analyze.text import sentences_matching, words
 from upwell.model import Message
 
 _THANKS = re.compile(
-    r"\b(thanks|thank\s+you|thank\s+u|thx|thnx|tnx|many\s+thanks|much\s+appreciated"
-    r"|i\s+(?:really\s+|truly\s+)?appreciate|we\s+(?:really\s+)?appreciate|grateful|gratitude)\b",
+    r"\b(thank(?:s|\s+you|\s+u|ful|fully|\s+youu+)?|thx|thnx|tnx|ty|tysm|many\s+thanks"
+    r"|(?:much\s+)?appreciated?|appreciates|grateful|gratitude)\b",
     re.IGNORECASE,
 )
+#: Thanks that decline ("no thanks", "thanks but no thanks") are not gratitude.
+_DECLINE = re.compile(r"\bno,?\s+thanks?\b|\bthanks?,?\s+but\s+no\b", re.IGNORECASE)
 _IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\bTIA\b",
                          re.IGNORECASE)
 _SIGNOFF_LINE = re.compile(
@@ -34,7 +36,8 @@ _SIGNOFF_LINE = re.compile(
     r"[\s!,.:-]*$",
     re.IGNORECASE,
 )
-_FOR = re.compile(r"\b(?:for|on)\s+(?P<object>.+)$", re.IGNORECASE)
+# What was done follows "for"/"on", or "you" and a gerund ("I appreciate you covering the visit").
+_FOR = re.compile(r"\b(?:(?:for|on)\s+|you\s+(?=[a-z]+ing\b))(?P<object>.+)$", re.IGNORECASE)
 _PRAISE = re.compile(
     r"\b(great|good|nice|excellent|amazing|awesome|fantastic|outstanding|terrific|superb|stellar)"
     r"\s+(?:job|work|catch|call|effort|stuff|presentation|writeup|write-up|analysis)\b"
@@ -53,7 +56,8 @@ _STOP_AFTER = re.compile(r"[,;:()\n]|\s-\s")
 
 def _names_object(rest: str) -> bool:
     """Whether ``rest`` (what follows "thanks" or a praise phrase) names a concrete thing with
-    "for"/"on": two or more content words, or a number or a capitalized term among them."""
+    "for"/"on" (or "you" + gerund): two or more content words, or a number or a capitalized
+    term among them."""
     m = _FOR.search(rest)
     if m is None:
         return False
@@ -96,7 +100,7 @@ def gratitude(message: Message) -> Features:
             kind = kind if kind != "none" else "signoff"
             continue
         thanks = _THANKS.search(s)
-        if thanks is None:
+        if thanks is None or _DECLINE.search(s):
             continue
         if _names_object(s[thanks.end():]):
             kind = "specific"

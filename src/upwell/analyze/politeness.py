@@ -5,8 +5,9 @@ Reads: ``body``. Writes one count per strategy in "A computational approach to p
 application to social factors" (ACL 2013), Table 3, detected with lexical and positional rules
 (no parser: the paper's dependency-based cues are approximated by word order, which keeps this at
 tens of thousands of messages a second), and ``score`` (-1 impolite .. 1 polite): a logistic
-regression over the strategies and frequent words, trained by ``upwell train politeness`` on the
-Stanford Politeness Corpus and shipped as ``analyze/models/politeness.json`` (v1 had no score).
+regression over the strategies, words and word pairs (see :func:`model_features`), trained by
+``upwell train politeness`` on the Stanford Politeness Corpus and shipped as
+``analyze/models/politeness.json`` (v1 had no score). Model card: docs/evaluation-analyzers.md.
 
 Strategies: ``gratitude``, ``deference``, ``greeting``, ``positive_lexicon``,
 ``negative_lexicon``, ``apologizing``, ``please``, ``please_start``, ``indirect_btw``,
@@ -17,7 +18,6 @@ Strategies: ``gratitude``, ``deference``, ``greeting``, ``positive_lexicon``,
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
@@ -25,6 +25,7 @@ from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
+from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import sentences
 from upwell.model import Message
@@ -90,7 +91,7 @@ def _strategies(text: str) -> tuple[dict[str, int], Counter[str]]:
     """Strategy counts and the word counts they came from. Words are counted with one Counter
     per message and sentence-start rules look at each sentence's first words, so the cost is a
     few passes in C rather than twenty regular expressions per sentence."""
-    tokens: list[str] = []
+    words_: list[str] = []
     firsts: Counter[str] = Counter()
     first_pairs: Counter[tuple[str, str]] = Counter()
     for sentence in sentences(text):
@@ -99,9 +100,9 @@ def _strategies(text: str) -> tuple[dict[str, int], Counter[str]]:
             firsts[toks[0]] += 1
             if len(toks) > 1:
                 first_pairs[(toks[0], toks[1])] += 1
-            tokens.extend(toks)
-    c = Counter(tokens)
-    pairs = Counter(pairwise(tokens))
+            words_.extend(toks)
+    c = Counter(words_)
+    pairs = Counter(pairwise(words_))
     lower = text.lower()
     first_start = _count(firsts, _FIRST_START)
     second_start = _count(firsts, _SECOND)
@@ -139,36 +140,37 @@ def _strategies(text: str) -> tuple[dict[str, int], Counter[str]]:
 
 
 MODEL = Path(__file__).parent / "models" / "politeness.json"
-_WORD = re.compile(r"[a-z']+")
+#: Words the model reads: the corpus rated two-sentence requests, and a long mail's politeness
+#: shows in its opening (its strategies are still counted over the whole text).
+MAX_TOKENS = 150
 
 
-@lru_cache(maxsize=1)
-def _model() -> tuple[float, dict[str, float], dict[str, float]]:
-    """(intercept, strategy weights, word weights) of the shipped model."""
-    data = json.loads(MODEL.read_text(encoding="utf-8"))
-    weights: dict[str, float] = data["weights"]
-    strat = {k.removeprefix("strategy:"): v for k, v in weights.items()
-             if k.startswith("strategy:")}
-    word = {k.removeprefix("word:"): v for k, v in weights.items() if k.startswith("word:")}
-    return float(data["intercept"]), strat, word
+def model_features(text: str, counts: dict[str, int] | None = None) -> set[str]:
+    """What the politeness model reads: words and word pairs (of the first :data:`MAX_TOKENS`
+    tokens), the first two words of the first sentence (``f:``) and the first three of the last
+    (``l:``: the request itself), and each strategy present (``s:``)."""
+    toks = tokens(text)[:MAX_TOKENS]
+    feats = ngrams(toks)
+    parts = sentences(text)
+    if parts:
+        feats.update("f:" + t for t in tokens(parts[0])[:2])
+        feats.update("l:" + t for t in tokens(parts[-1])[:3])
+    counts = counts if counts is not None else strategies(text)
+    feats.update("s:" + k for k, n in counts.items() if n > 0)
+    return feats
 
 
 def score(text: str) -> float:
     """Politeness of ``text`` from -1 (impolite) to 1 (polite)."""
-    return _score(*_strategies(text), text)
+    return _score(strategies(text), text)
 
 
-def _score(counts: dict[str, int], words: Counter[str], text: str) -> float:
-    intercept, strat, word = _model()
-    z = intercept + sum(w for s, w in strat.items() if counts.get(s, 0) > 0)
-    # The model's words keep apostrophes ("don't"); the strategy tokens split them.
-    z += sum(word.get(t, 0.0) for t in (set(_WORD.findall(text.lower())) if "'" in text
-                                         else words))
-    return round(2 / (1 + math.exp(-z)) - 1, 4)
+def _score(counts: dict[str, int], text: str) -> float:
+    z = load("politeness").margins(model_features(text, counts))[0]
+    return round(2 / (1 + math.exp(-max(-700.0, z))) - 1, 4)
 
 
 @analyzer("politeness.v2", reads=("body",), writes=(*STRATEGIES, "score"))
 def politeness(message: Message) -> Features:
-    counts, words = _strategies(message.body)
-    return {**counts, "score": _score(counts, words, message.body) if message.body.strip()
-            else 0.0}
+    counts = strategies(message.body)
+    return {**counts, "score": _score(counts, message.body) if message.body.strip() else 0.0}

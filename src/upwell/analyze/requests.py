@@ -6,14 +6,23 @@ someone to do something: "can you send", "please review", "let me know", "I need
 ("I'll send it Friday", "we will follow up"), ``commitment_due`` (a commitment with a time).
 Research basis: speech-act classification of email (Cohen, Carvalho & Mitchell 2004: request,
 commit, deliver); Parakweet's email intent data is the evaluation anchor.
+
+A sentence is a request when the learned model says so: a logistic regression over the
+sentence's words and word pairs and the rules below (as features), trained by
+``upwell train requests`` on Parakweet's training split and shipped as
+``analyze/models/requests.json``. A sentence that opens with an imperative is always a request;
+one that only commits the author ("I'll send it Friday") never is (Parakweet counts some; an
+ask of the reader is what the coach tracks). Model card: docs/evaluation-analyzers.md.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
+from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import lowered, sentence_lines, sentences_matching
+from upwell.analyze.text import lowered, sentence_lines, sentences, sentences_matching
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -71,6 +80,65 @@ _FAST = {name: _lower(p) for name, p in (("request", _REQUEST), ("advance", _IN_
                                           ("imperative", _IMPERATIVE_LINE))}
 
 
+#: Sentences of a message the request model reads (long mails are mostly pasted material).
+MAX_SENTENCES = 30
+_RULES = (("r:ask", _FAST["request"]), ("r:advance", _FAST["advance"]), ("r:fyi", _FAST["fyi"]),
+          ("r:commit", _FAST["commit"]), ("r:question", _FAST["question"]),
+          ("r:imperative", _FAST["imperative"]), ("r:due", _lower(_DUE)))
+
+
+def _rule_hits(parts: list[str]) -> list[set[str]]:
+    """For each sentence, the rules of this module that fire in it: one scan of the sentences
+    (one per line, lower-cased) per rule, each match mapped back to its line."""
+    low = [p.lower() for p in parts]
+    lines = "\n".join(low)
+    starts = [0]
+    for p in low[:-1]:
+        starts.append(starts[-1] + len(p) + 1)
+    hits: list[set[str]] = [set() for _p in parts]
+    for name, rule in _RULES:
+        for m in rule.finditer(lines):
+            hits[bisect_right(starts, m.start()) - 1].add(name)
+    return hits
+
+
+def _features(sentence: str, rules: set[str]) -> set[str]:
+    toks = tokens(sentence)
+    feats = ngrams(toks)
+    feats.update(["f:" + t for t in toks[:2]])
+    feats.update(rules)
+    return feats
+
+
+def sentence_features(sentence: str) -> set[str]:
+    """What the request model reads for one sentence: words, word pairs, its first two words
+    (``f:``: imperatives and question words), and which rules of this module fire (``r:``), with
+    ``r:due`` for a time phrase."""
+    return _features(sentence, _rule_hits([sentence])[0])
+
+
+def _is_request(feats: set[str]) -> bool:
+    # A sentence that opens with an imperative ("Fix the report.") is an ask even when the model,
+    # which saw few bare orders, is unsure; one that only commits the author is not.
+    if "r:imperative" in feats:
+        return True
+    return load("requests").decisions(feats)["request"] and not (
+        "r:commit" in feats and "r:ask" not in feats)
+
+
+def is_request(sentence: str) -> bool:
+    """Whether one sentence asks the reader to do something (the learned model)."""
+    return _is_request(sentence_features(sentence))
+
+
+def _count_requests(text: str) -> int:
+    parts = sentences(text)[:MAX_SENTENCES]
+    # A sentence of one or two words ("Thanks,", a name) asks nothing unless a rule says so.
+    return sum(_is_request(_features(p, rules))
+               for p, rules in zip(parts, _rule_hits(parts), strict=True)
+               if rules or p.count(" ") >= 2)
+
+
 @analyzer("requests.v1", reads=("body",),
           writes=("questions", "requests", "thanks_in_advance", "fyi", "commitments",
                   "commitment_due"))
@@ -78,21 +146,16 @@ def requests(message: Message) -> Features:
     text = message.body
     low = lowered(text)
     fast = low is not None
-    req, adv, fyi, commit = ((_FAST["request"], _FAST["advance"], _FAST["fyi"], _FAST["commit"])
-                             if fast else (_REQUEST, _IN_ADVANCE, _FYI, _COMMIT))
+    adv, fyi, commit = ((_FAST["advance"], _FAST["fyi"], _FAST["commit"])
+                        if fast else (_IN_ADVANCE, _FYI, _COMMIT))
     commits = sentences_matching(text, commit, haystack=low)
-    asks = sentences_matching(text, req, adv, haystack=low)
     lines = sentence_lines(text)
     lines_low = lines.lower() if fast else lines
-    imperative_re = _FAST["imperative"] if fast else _IMPERATIVE_LINE
     question_re = _FAST["question"] if fast else _QUESTION_LINE
-    asks_low = {a.lower() for a in asks} if fast else set(asks)
-    imperative = [m.group(0) for m in imperative_re.finditer(lines_low)
-                  if m.group(0).strip() not in asks_low]
     haystack = low if low is not None else text
     return {
         "questions": len(question_re.findall(lines_low)),
-        "requests": len(asks) + len(imperative),
+        "requests": _count_requests(text),
         "thanks_in_advance": bool(adv.search(haystack)),
         "fyi": bool(fyi.search(haystack)),
         "commitments": len(commits),

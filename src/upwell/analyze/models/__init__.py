@@ -1,0 +1,104 @@
+"""Shipped linear text models and their plain-Python scorer.
+
+The JSON files beside this module are written by ``upwell train`` (see :mod:`upwell.train`) and
+read here without scikit-learn or numpy. A model is a logistic regression per label over binary
+features of a text: its words and word pairs (see :func:`ngrams`), plus whatever extra features
+its analyzer adds (politeness strategies, request rules), each prefixed so the spaces never mix.
+A text's feature vector is binary and L2-normalized over the features the model knows, so a
+label's score is ``intercept + sum(weights) / sqrt(n_known)``. Training uses this same module to
+make its features, so what is scored is exactly what was fitted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+MODELS = Path(__file__).parent
+_TOKEN = re.compile(r"[a-z0-9']+|[?!]")
+
+
+@lru_cache(maxsize=16)
+def tokens(text: str) -> tuple[str, ...]:
+    """Lower-cased words, numbers and ``?``/``!`` of ``text`` (several analyzers ask in turn)."""
+    return tuple(_TOKEN.findall(text.lower()))
+
+
+def ngrams(toks: tuple[str, ...] | list[str]) -> set[str]:
+    """Unigrams (the token) and bigrams (``"a b"``, with ``<s>``/``</s>`` at the edges)."""
+    if not toks:
+        return set()
+    feats = set(toks)
+    feats.update(map(" ".join, pairwise(toks)))
+    feats.add("<s> " + toks[0])
+    feats.add(toks[-1] + " </s>")
+    return feats
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """One logistic regression per label over binary, L2-normalized features."""
+
+    name: str
+    labels: tuple[str, ...]
+    intercepts: tuple[float, ...]
+    thresholds: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]
+
+    def margins(self, features: Iterable[str]) -> tuple[float, ...]:
+        """Each label's decision value (log-odds) for a text with ``features``."""
+        get = self.weights.get
+        hits = list(filter(None, map(get, features)))  # weight tuples are never empty
+        if not hits:
+            return self.intercepts
+        scale = 1.0 / math.sqrt(len(hits))
+        return tuple(b + s * scale for b, s in
+                     zip(self.intercepts, map(sum, zip(*hits, strict=True)), strict=True))
+
+    def probabilities(self, features: Iterable[str]) -> dict[str, float]:
+        """Each label's probability."""
+        return {label: _sigmoid(z) for label, z in
+                zip(self.labels, self.margins(features), strict=True)}
+
+    def decisions(self, features: Iterable[str]) -> dict[str, bool]:
+        """Each label at its tuned threshold (a probability)."""
+        return {label: _sigmoid(z) >= t for label, z, t in
+                zip(self.labels, self.margins(features), self.thresholds, strict=True)}
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= -700 else 0.0
+
+
+def from_dict(data: dict[str, object]) -> LinearModel:
+    """A model from its JSON form (as :func:`upwell.train.common.to_dict` writes it)."""
+    labels = tuple(str(x) for x in _list(data["labels"]))
+    weights = data["weights"]
+    if not isinstance(weights, dict):
+        raise ValueError("model weights must be an object")
+    return LinearModel(
+        name=str(data["model"]),
+        labels=labels,
+        intercepts=tuple(float(x) for x in _list(data["intercepts"])),
+        thresholds=tuple(float(x) for x in _list(data["thresholds"])),
+        weights={str(k): tuple(float(x) for x in v) for k, v in weights.items()},
+    )
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError("expected a list in the model file")
+    return value
+
+
+@lru_cache(maxsize=8)
+def load(name: str) -> LinearModel:
+    """The shipped model ``name`` (``analyze/models/<name>.json``)."""
+    return from_dict(json.loads((MODELS / f"{name}.json").read_text(encoding="utf-8")))

@@ -1,0 +1,91 @@
+"""What every trainer shares: feature matrices, the fit, threshold tuning, the JSON artifact.
+
+Models are scikit-learn logistic regressions (liblinear, fixed settings: deterministic) over the
+binary, L2-normalized features that :mod:`upwell.analyze.models` scores in plain Python. Needs
+the ``train`` extra (scikit-learn, numpy).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from upwell.analyze.models import MODELS
+
+FeatureSets = Sequence[set[str]]
+
+
+def vocabulary(rows: FeatureSets, min_count: int) -> dict[str, int]:
+    """Features seen in at least ``min_count`` rows, in a fixed (sorted) order."""
+    df = Counter(f for fs in rows for f in fs)
+    return {f: i for i, f in enumerate(sorted(f for f, n in df.items() if n >= min_count))}
+
+
+def matrix(rows: FeatureSets, vocab: dict[str, int]) -> Any:
+    """The sparse matrix the scorer sees: 1/sqrt(n) for each of a row's n known features."""
+    # scipy (a scikit-learn dependency) ships no type stubs; only this constructor is used.
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+
+    indptr, indices, data = [0], [], []
+    for fs in rows:
+        idx = sorted(vocab[f] for f in fs if f in vocab)
+        value = 1.0 / math.sqrt(len(idx)) if idx else 0.0
+        indices.extend(idx)
+        data.extend([value] * len(idx))
+        indptr.append(len(indices))
+    return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocab)))
+
+
+def fit(x: Any, y: Sequence[int], *, c: float, weights: Sequence[float] | None = None) -> Any:
+    """An L2 logistic regression (liblinear: deterministic for fixed data)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, solver="liblinear", max_iter=1000).fit(
+        x, list(y), sample_weight=None if weights is None else list(weights))
+
+
+def f1(predicted: Sequence[bool], gold: Sequence[bool]) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the positive class."""
+    tp = sum(1 for p, g in zip(predicted, gold, strict=True) if p and g)
+    n_pred, n_gold = sum(map(bool, predicted)), sum(map(bool, gold))
+    precision = tp / n_pred if n_pred else 0.0
+    recall = tp / n_gold if n_gold else 0.0
+    f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f
+
+
+def best_threshold(probabilities: Sequence[float], gold: Sequence[bool]) -> float:
+    """The probability threshold (0.05 .. 0.95, step 0.01) with the best F1 on held-out rows."""
+    grid = [round(0.05 + 0.01 * i, 2) for i in range(91)]
+    return max(grid, key=lambda t: (f1([p >= t for p in probabilities], gold)[2], -abs(t - 0.5)))
+
+
+def artifact(name: str, *, labels: Sequence[str], models: Sequence[Any],
+             vocab: dict[str, int], thresholds: Sequence[float], meta: dict[str, Any]
+             ) -> dict[str, Any]:
+    """The JSON form :func:`upwell.analyze.models.from_dict` reads, weights rounded to 4
+    decimals. Every known feature stays, even at weight 0: it still counts in the norm."""
+    columns = [m.coef_[0] for m in models]
+    weights = {feature: [round(float(col[i]), 4) for col in columns]
+               for feature, i in vocab.items()}
+    return {
+        "model": name,
+        **meta,
+        "labels": list(labels),
+        "intercepts": [round(float(m.intercept_[0]), 6) for m in models],
+        "thresholds": [round(float(t), 4) for t in thresholds],
+        "weights": weights,
+    }
+
+
+def write(model: dict[str, Any], path: Path | None = None) -> Path:
+    """Write ``model`` as ``analyze/models/<name>.json`` (or ``path``), byte-stable."""
+    out = path or MODELS / f"{model['model'].split('/')[0]}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(model, sort_keys=True, separators=(",", ":")) + "\n",
+                   encoding="utf-8")
+    return out
