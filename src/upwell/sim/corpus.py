@@ -266,6 +266,10 @@ def _accept(pool: str, f: dict[str, object]) -> bool:
     raise ValueError(pool)
 
 
+#: Pools whose sentences may follow a neutral lead-in: read both ways.
+_IN_CONTEXT = frozenset({"ask_polite", "ask_blunt", "question", "thanks_in_advance"})
+
+
 def _probe(pool: str, sentence: str) -> str:
     """The candidate as the simulator places it: after a neutral sentence, or alone."""
     if pool in ("thanks_bare", "thanks_specific", "filler", "negative", "aimed_negative",
@@ -333,6 +337,11 @@ def load_pools(data: Path, *, per_mailbox: int = 1500, cap: int = POOL_CAP) -> P
         seen[pool].add(raw)
         flags = _flags(reader.features(_probe(pool, s)))
         flags["text"] = s
+        if pool in _IN_CONTEXT:  # also alone: asks are sent with or without a lead-in
+            alone = _flags(reader.features(f"Hi Dana,\n\n{s}\n"))
+            alone["text"] = s
+            if not _accept(pool, alone):
+                continue
         if _accept(pool, flags):
             pools[pool].append(s)
     _enron_sents, subjects = _enron(data, per_mailbox)

@@ -702,7 +702,7 @@ class Generator:
                     self._mail(out, rng, asker.idx, [p.idx], t,
                                self._fill(rng, 1) + self._say(rng, "ask_polite"))
         elif behaviour == "slow_to_reply":
-            for _ in range(4):
+            for _ in range(6):  # enough replies in the week for a median
                 c = self.people[rng.choice(self.contacts[p.idx])]
                 joint = _clip(self.cal.joint(c, [p], w), lo, lo + 2.5 * DAY)
                 t = pick_time(rng, joint)
