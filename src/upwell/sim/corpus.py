@@ -60,12 +60,21 @@ class Pools:
         return {k: len(v) for k, v in self.sentences.items()}
 
 
+#: Advertising and spam lines (both mail corpora carry some): not how colleagues write.
+_SPAM = re.compile(
+    r"\b(?:win|winner|free|offer|guarantee\w*|million|click|subscribe|unsubscribe|viagra|"
+    r"mortgage|loans?|casino|hair|weight|diet|pills?|prize|sweepstakes|act now|order now|"
+    r"call now|toll.free|autographed|biological|discount|save \d+|per mailing|investment "
+    r"information|credit union|dollars?|cash)\b|\$", re.IGNORECASE)
+
+
 def _clean(text: str) -> str | None:
     s = " ".join(text.split())
     words = _WORDS.findall(s)
     if not 4 <= len(words) <= 32 or len(s) > 220 or not s[:1].isupper():
         return None
-    if _BAD.search(s) or _NAME_LIKE.search(s) or not s.isascii() or not _ENDS.search(s):
+    if _BAD.search(s) or _NAME_LIKE.search(s) or not s.isascii() or not _ENDS.search(s) \
+            or _SPAM.search(s):
         return None
     if sum(c.isdigit() for c in s) > 6:
         return None

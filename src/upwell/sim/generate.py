@@ -290,8 +290,8 @@ class Generator:
 
     def _conversable(self, p: Person, r: Person, week: int) -> list[Interval]:
         """When ``p`` can write to ``r`` and still get an answer the same day: inside both
-        directions' shared hours, half an hour before the reply window closes (falling back to
-        one direction's where the two barely meet)."""
+        directions' shared hours, half an hour before the reply window closes (nothing where
+        the two barely meet: such pairs write less, except manager and report)."""
         key = (week, p.pattern, r.pattern)
         hit = self._conv.get(key)
         if hit is not None:
@@ -300,7 +300,7 @@ class Generator:
         back = [(a, b - 0.5 * HOUR) for a, b in self.cal.joint(r, [p], week)
                 if b - a > 0.75 * HOUR]
         both = _intersect(there, back)
-        hit = self._conv[key] = both if sum(b - a for a, b in both) >= 0.5 * HOUR else there
+        hit = self._conv[key] = both if sum(b - a for a, b in both) >= 0.5 * HOUR else []
         return hit
 
     def _recipient(self, rng: random.Random, p: Person, week: int) -> int | None:
@@ -393,7 +393,10 @@ class Generator:
             if r_idx is None:
                 return
             r = self.people[r_idx]
-            t = pick_time(rng, _clip(self._conversable(p, r, w), lo, hi))
+            window = self._conversable(p, r, w)
+            if not window and (r_idx == p.manager or r_idx in p.reports):
+                window = self.cal.joint(p, [r], w)  # they must talk, answers or not
+            t = pick_time(rng, _clip(window, lo, hi))
             if t is None:
                 continue
             ask = rng.random() < 0.35
@@ -449,7 +452,8 @@ class Generator:
             n = int(rate / 2) + (1 if rng.random() < (rate / 2) % 1 else 0) if rate < 2 else \
                 int(rate)
             n = max(n, 1) if rate >= 1 else n
-            joint = _clip(self._conversable(p, q, w), lo, hi)
+            # a steady tie writes every week, answers or not
+            joint = _clip(self._conversable(p, q, w) or self.cal.joint(p, [q], w), lo, hi)
             for i in range(n):
                 t = pick_time(rng, joint)
                 if t is None:
