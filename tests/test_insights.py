@@ -85,6 +85,19 @@ def test_pings_land_in_night_of_a_recipient_on_another_continent() -> None:
     assert "Ravi 4" in cards["after_hours_landing"].summary
 
 
+def test_landing_needs_a_known_zone_and_reads_the_latest_offsets() -> None:
+    # a recipient who never wrote to the member: their night cannot be told, nothing is judged
+    late = [m(at(8, d, 16), "Here are the numbers.", to=("zoe",)) for d in range(4)]
+    v = view([*routine(8), *late])
+    assert after_hours(v, PROFILE, at(8, 0, 0), at(9, 0, 0)).landed_off_hours["zoe"] == 0
+    # Sydney across its daylight-saving change: half at +11:00, then the latest at +10:00;
+    # the zone is a real offset (+10:00, the latest), never the +10:30 midpoint
+    sydney = [m(at(w, 0, 18), "Noted.", sender="syd", to=(ME,), offset=660) for w in range(3)]
+    sydney += [m(at(w, 1, 18), "Noted.", sender="syd", to=(ME,), offset=600) for w in range(3, 6)]
+    zone = person_zones(view([*routine(8), *sydney]))["syd"]
+    assert zone.utcoffset(None) == timedelta(minutes=600)
+
+
 def test_unanswered_asks_from_one_colleague() -> None:
     base = routine(8)
     asks = [m(at(8, d, 10), "Can you send me the contract?", sender=DANA, to=(ME,))

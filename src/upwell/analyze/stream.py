@@ -69,12 +69,19 @@ def person_zones(view: MemberView) -> dict[str, tzinfo]:
     return derived(view, "zones", lambda: _person_zones(view))
 
 
+#: A colleague's zone is read from this many of their latest messages (daylight saving moves
+#: the offset twice a year; the latest say where their clock is now).
+RECENT_OFFSETS = 15
+
+
 def _person_zones(view: MemberView) -> dict[str, tzinfo]:
     offsets: dict[str, list[int]] = defaultdict(list)
-    for m in view.messages:
+    for m in sorted(view.messages, key=lambda x: x.sent_at):
         if m.utc_offset is not None and not mine(view, m):
             offsets[m.sender].append(m.utc_offset)
-    return {p: timezone(timedelta(minutes=int(statistics.median(v)))) for p, v in offsets.items()}
+    # median_low: always an offset they really used (never the midpoint of +10:00 and +11:00)
+    return {p: timezone(timedelta(minutes=int(statistics.median_low(v[-RECENT_OFFSETS:]))))
+            for p, v in offsets.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +94,16 @@ class AfterHours:
 def after_hours(view: MemberView, profile: WorkProfile, start: datetime, end: datetime
                 ) -> AfterHours:
     """The member's messages sent outside their working time, and those landing outside each
-    recipient's working time (in the recipient's zone where known, else the member's)."""
+    recipient's working time in the recipient's zone. A recipient who never wrote to the member
+    has no known zone and is not judged: their night cannot be told from the member's own."""
     zones = person_zones(view)
     sent = [m for m in in_window(view.messages, start, end) if mine(view, m)]
     late = [m for m in sent if not profile.is_working_time(m.sent_at)]
     landed: Counter[str] = Counter()
     for m in sent:
         for r in set(m.to) - view.me:
-            if not profile.is_working_time(m.sent_at, zones.get(r)):
+            zone = zones.get(r)
+            if zone is not None and not profile.is_working_time(m.sent_at, zone):
                 landed[r] += 1
     return AfterHours(len(sent), late, landed)
 

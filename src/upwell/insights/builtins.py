@@ -76,7 +76,8 @@ def after_hours_sent(ctx: Context) -> Card | None:
 
 @insight("after_hours_landing", title="Pings landing in others' off-hours",
          definition="Messages you sent that arrived outside the recipient's own working hours, "
-                    "in their time zone (estimated from the messages they send).",
+                    "in their time zone (estimated from their latest messages to you; people who "
+                    "never wrote to you are not judged).",
          threshold="3 or more this week",
          action="Check the recipient's local time; schedule-send for their morning.",
          basis="Receiving after-hours email raises strain even when no reply is expected "
