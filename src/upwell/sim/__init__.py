@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from upwell.sim.corpus import Pools
-from upwell.sim.generate import Generator
+from upwell.sim.generate import Generator, WeekOutput
 from upwell.sim.sinks import CountSink, DiskSink, Sink
 from upwell.sim.world import Org, build_org
 
@@ -59,6 +59,16 @@ class SimReport:
 _WORKER: dict[str, Generator] = {}
 
 
+def _feed(sink: Sink, week: WeekOutput) -> None:
+    """Hand one generated week to a sink: mail, then chat, then meetings."""
+    for m in week.mails:
+        sink.mail(m)
+    for c in week.chats:
+        sink.chat(c)
+    for e in week.meetings:
+        sink.meeting(e)
+
+
 def _init_worker(pools: Pools, people: int, weeks: int, seed: int,  # noqa: PLR0917
                  start: datetime | None,
                  participation: float) -> None:
@@ -73,13 +83,7 @@ def _count_weeks(weeks: list[int]) -> tuple[int, int, int, int, int]:
     gen = _WORKER["gen"]
     sink = CountSink(gen.org)
     for w in weeks:
-        week = gen.week(w)
-        for m in week.mails:
-            sink.mail(m)
-        for c in week.chats:
-            sink.chat(c)
-        for e in week.meetings:
-            sink.meeting(e)
+        _feed(sink, gen.week(w))
     return sink.mails, sink.chats, sink.events, sink.copies, sink.bytes
 
 
@@ -141,13 +145,7 @@ def simulate(pools: Pools, *, people: int, weeks: int, seed: int, out: Path | No
     for meeting in gen.series():
         sink.meeting(meeting)
     for w in range(weeks):
-        week = gen.week(w)
-        for m in week.mails:
-            sink.mail(m)
-        for c in week.chats:
-            sink.chat(c)
-        for e in week.meetings:
-            sink.meeting(e)
+        _feed(sink, gen.week(w))
         sink.end_week()
         if progress is not None:
             progress(w + 1, weeks, sink)

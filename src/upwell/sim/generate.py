@@ -752,14 +752,11 @@ class Generator:
                                  title="Candidate interview")
         elif behaviour == "dominates_threads":
             for _ in range(3 if clear else 2):
-                r_idx = self._recipient(rng, p, w)
-                if r_idx is None:
+                started = self._start_thread(out, rng, p, w, lo,
+                                             lambda: self._fill(rng, 6, band=True))
+                if started is None:
                     return
-                r = self.people[r_idx]
-                t = pick_time(rng, _clip(self.cal.joint(p, [r], w), lo, lo + 3 * DAY))
-                if t is None:
-                    continue
-                m = self._mail(out, rng, p.idx, [r_idx], t, self._fill(rng, 6, band=True))
+                r, m = started
                 for turn in range(3):
                     if m is None:
                         break
@@ -770,18 +767,22 @@ class Generator:
                         m = self._answer(out, rng, p, r, m, w,
                                          sentences=self._fill(rng, 5, band=True))
 
-    def _ask(self, out: WeekOutput, rng: random.Random, p: Person, w: int, lo: float, hi: float,
-             sentences: list[str]) -> None:
+    def _start_thread(self, out: WeekOutput, rng: random.Random, p: Person, w: int, lo: float,
+                      say: Callable[[], list[str]]) -> tuple[Person, Mail | None] | None:
+        """A new thread from ``p`` early in the week (so answers fit in it): the recipient and
+        the message (None if no shared time), or None if ``p`` has nobody to write to."""
         r_idx = self._recipient(rng, p, w)
         if r_idx is None:
-            return
+            return None
         r = self.people[r_idx]
         t = pick_time(rng, _clip(self.cal.joint(p, [r], w), lo, lo + 3 * DAY))
-        if t is None:
-            return
-        m = self._mail(out, rng, p.idx, [r_idx], t, sentences)
-        if m is not None:
-            self._answer(out, rng, r, p, m, w)
+        return r, (self._mail(out, rng, p.idx, [r_idx], t, say()) if t is not None else None)
+
+    def _ask(self, out: WeekOutput, rng: random.Random, p: Person, w: int, lo: float, hi: float,
+             sentences: list[str]) -> None:
+        started = self._start_thread(out, rng, p, w, lo, lambda: sentences)
+        if started is not None and started[1] is not None:
+            self._answer(out, rng, started[0], p, started[1], w)
 
     def _days(self, p: Person, w: int) -> list[float]:
         lo, hi = self.t0 + w * WEEK, self.t0 + (w + 1) * WEEK
