@@ -287,8 +287,7 @@ def _probe(pool: str, sentence: str) -> str:
     return f"Hi Dana,\n\n{FILLER_PROBE} {sentence}\n"
 
 
-def _candidates(data: Path, per_mailbox: int) -> Iterator[tuple[str, str]]:
-    enron, _subjects = _enron(data, per_mailbox)
+def _candidates(data: Path, enron: list[str]) -> Iterator[tuple[str, str]]:
     yes, no = _parakweet(data)
     polite, rude = _politeness(data)
     emo = _goemotions(data)
@@ -336,7 +335,8 @@ def load_pools(data: Path, *, per_mailbox: int = 1500, cap: int = POOL_CAP) -> P
     reader = _Reader()
     pools: dict[str, list[str]] = {p: [] for p in POOLS}
     seen: dict[str, set[str]] = {p: set() for p in POOLS}
-    for pool, raw in _candidates(data, per_mailbox):
+    enron, subjects = _enron(data, per_mailbox)  # read once: sentences and subjects
+    for pool, raw in _candidates(data, enron):
         if len(pools[pool]) >= cap or raw in seen[pool] or len(seen[pool]) >= 6 * cap:
             continue
         s = _clean(raw) if pool not in ("harsh", "negative", "aimed_negative", "thanks_bare",
@@ -353,7 +353,6 @@ def load_pools(data: Path, *, per_mailbox: int = 1500, cap: int = POOL_CAP) -> P
                 continue
         if _accept(pool, flags):
             pools[pool].append(s)
-    _enron_sents, subjects = _enron(data, per_mailbox)
     pools["subject"] = subjects[:cap]
     first, last = _names(data)
     short = [p for p in POOLS if not pools[p]]

@@ -935,6 +935,3 @@ def render_event(e: Meeting, people: list[Person]) -> str:
 
 def _ics_text(s: str) -> str:
     return s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-Renderer = Callable[[Mail], bytes]

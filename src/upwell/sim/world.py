@@ -76,10 +76,6 @@ class Person:
     part_time: bool = False
 
     @property
-    def is_manager(self) -> bool:
-        return bool(self.reports)
-
-    @property
     def pattern(self) -> Pattern:
         """When this person works: zone, hours and days (people sharing one share windows)."""
         return (self.tz, self.start_hour, self.end_hour, self.workdays)
@@ -121,9 +117,6 @@ class Org:
     def teams(self) -> list[int]:
         """Managers, each leading the team of their reports."""
         return [p.idx for p in self.people if p.reports]
-
-    def plants_of(self, idx: int) -> list[Plant]:
-        return [pl for pl in self.plants if pl.person == idx]
 
     def truth(self) -> dict[str, object]:
         return {
