@@ -45,7 +45,10 @@ from upwell.sources.slack import read_slack
 SENTENCES = {
     "filler": ["The quarterly figures are in the shared folder now.",
                "I moved the review to the second floor meeting room.",
-               "The vendor confirmed the delivery for next Tuesday morning."],
+               "The vendor confirmed the delivery for next Tuesday morning.",
+              "Could you please review the budget draft before Friday? Would you mind "
+              "checking the room booking for the workshop? Where is the workshop this year? "
+              "Is the new office on the second floor? Which room did they pick for it?"],
     "ask_polite": ["Could you please send me the signed contract?"],
     "ask_blunt": ["Send me the signed contract."],
     "question": ["What time does the review start?"],
@@ -311,3 +314,39 @@ def test_simulate_and_eval_end_to_end(tmp_path: Path, corpus: object) -> None:
     assert tp / (tp + fn) >= 0.85, result["types"]
     table = runner.invoke(cli, ["eval", "insights", str(sim), "--limit", "2"])
     assert "precision" in table.output or "prec" in table.output
+
+
+def test_pools_from_corpora_and_their_cache(tmp_path: Path) -> None:
+    """The pool builder on small corpus look-alikes (no ../shared needed): every pool filled by
+    the analyzers' reading, then served from the cache."""
+    from tests.fixtures.synthetic_corpora import write_corpora
+    from upwell.sim.corpus import cached_pools
+
+    data = write_corpora(tmp_path / "data")
+    extra = [("You ruined the launch and it hurts the whole team badly.", "2"),
+             ("This rollout has been a terrible, awful mess from the start.", "2"),
+             ("This damn report is late again and nobody cares.", "2"),
+             ("Thank you for fixing the pricing bug so quickly yesterday.", "15")]
+    with (data / "goemotions" / "train.tsv").open("a", encoding="utf-8") as fh:
+        fh.writelines(f"{t}\t{label}\tx{i}\n" for i, (t, label) in enumerate(extra))
+    enron = data / "enron-edrm-10-mailboxes"
+    enron.mkdir()
+    bodies = ["The quarterly figures are in the shared folder now. Please send me the "
+              "signed contract. What time does the review start? Thanks in advance for "
+              "your help. Hey guys, the build is green again. Send the final numbers today.",
+              "The vendor confirmed the delivery for next Tuesday morning.",
+              "Could you please review the budget draft before Friday? Would you mind "
+              "checking the room booking for the workshop? Where is the workshop this year? "
+              "Is the new office on the second floor? Which room did they pick for it?"]
+    (enron / "a.part00.jsonl").write_text("\n".join(json.dumps(
+        {"subject": f"Weekly numbers {i}", "body": b}) for i, b in enumerate(bodies)) + "\n")
+    people = data / "enron-employees-perry-wolfe"
+    people.mkdir()
+    (people / "employees.tsv").write_text("id\tname\n1\tAnn Ames\n2\tBo Berg\n")
+    pools = cached_pools(data, tmp_path / "cache")
+    assert all(pools.sentences[p] for p in POOLS), pools.sizes()
+    assert "Hey guys, the build is green again." in pools.sentences["noninclusive"]
+    assert pools.first_names == ["Ann", "Bo"]
+    assert list((tmp_path / "cache").glob("sim-pools-*.json"))
+    again = cached_pools(data, tmp_path / "cache")
+    assert again.sentences == pools.sentences
