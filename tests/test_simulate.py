@@ -320,6 +320,7 @@ def test_pools_from_corpora_and_their_cache(tmp_path: Path) -> None:
     """The pool builder on small corpus look-alikes (no ../shared needed): every pool filled by
     the analyzers' reading, then served from the cache."""
     from tests.fixtures.synthetic_corpora import write_corpora
+
     from upwell.sim.corpus import cached_pools
 
     data = write_corpora(tmp_path / "data")
