@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -196,3 +198,63 @@ def test_every_analyzer_writes_what_it_declares() -> None:
     for spec in analyzers().values():
         for body in ("", "Thanks!", "CAN YOU FIX THIS NOW!!!"):
             assert set(run(spec, msg(body))) == set(spec.writes)
+
+
+# VADER's own scorer is the reference: tone's fast path must give exactly its scores.
+_VADER_CASES = (
+    "I am not happy at all.", "This is not bad.", "Never so good!", "never this bad",
+    "Without doubt the best work.", "I don't like it, but the result is great.",
+    "He isn't very good, at least not yet.", "least good idea", "very least helpful",
+    "It's NOT GOOD!!!", "No problem.", "no way this is good", "It was kind of great.",
+    "The report is sort of okay :)", "Thanks a lot :-(", "Great work on the deck 👍",
+    "Fine.", "", "   ", "We will meet at 10.", "Absolutely AMAZING job, truly.",
+    "not so great, never this bad, without doubt awful",
+)
+
+
+@pytest.mark.parametrize("sentence", _VADER_CASES)
+def test_tone_scores_equal_vaders_own(sentence: str) -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from upwell.analyze.tone import _scores, compound
+
+    reference = SentimentIntensityAnalyzer().polarity_scores(sentence)
+    assert _scores(sentence) == reference
+    assert compound(sentence) == reference["compound"]
+
+
+def test_analyzers_read_a_long_message_up_to_a_sentence_end() -> None:
+    from upwell.analyze import MAX_CHARS, readable_part
+
+    opening = "Could you send me the draft by Friday? " * 20
+    filler = "The appendix lists every meter reading in the region for the year. " * 200
+    body = opening + filler + "You are an idiot and this is STUPID!!!"
+    part = readable_part(body)
+    assert len(part) <= MAX_CHARS
+    assert part.endswith(".")
+    assert body.startswith(part)
+    assert readable_part(opening) is opening
+    out = analyze_message(msg(body), ("harsh.v1", "requests.v1"))
+    # The insult sits past the readable part: a pasted tail is not how the author treats people.
+    assert out["harsh.v1"]["profanity"] == 0
+    assert out["requests.v1"]["requests"] >= 1
+    # A text with no sentence or line end in reach is cut at the limit.
+    assert len(readable_part("x" * (3 * MAX_CHARS))) == MAX_CHARS
+
+
+@pytest.mark.corpus
+def test_tone_scores_equal_vaders_own_on_real_comments(corpus: Callable[[str], Path]) -> None:
+    # Every sentence of GoEmotions' test split (Reddit comments: emoji, caps, negation).
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from upwell.analyze.text import sentences
+    from upwell.analyze.tone import _scores
+
+    reference = SentimentIntensityAnalyzer()
+    lines = (corpus("goemotions") / "test.tsv").read_text(encoding="utf-8").splitlines()
+    checked = 0
+    for line in lines:
+        for sentence in sentences(line.split("\t", 1)[0]):
+            assert _scores(sentence) == reference.polarity_scores(sentence), sentence
+            checked += 1
+    assert checked > 5000

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import sentences_matching, words
+from upwell.analyze.text import lowered, sentences_matching, words
 from upwell.model import Message
 
 _THANKS = re.compile(
@@ -54,6 +54,13 @@ _GENERIC = {
 _STOP_AFTER = re.compile(r"[,;:()\n]|\s-\s")
 
 
+#: What finds the sentences worth a closer look; the case-sensitive twins scan a lower-cased
+#: copy of the text (about twice as fast as IGNORECASE).
+_SCAN = (_THANKS, _PRAISE, _IN_ADVANCE)
+_SCAN_LOW = tuple(re.compile(p.pattern.replace("TIA", "tia"), p.flags & ~re.IGNORECASE)
+                  for p in _SCAN)
+
+
 def _names_object(rest: str) -> bool:
     """Whether ``rest`` (what follows "thanks" or a praise phrase) names a concrete thing with
     "for"/"on" (or "you" + gerund): two or more content words, or a number or a capitalized
@@ -86,7 +93,9 @@ def gratitude(message: Message) -> Features:
     recognition = recognition_specific = False
     tail, n_lines = _closing_lines(text)
     # Only sentences with thanks, praise or a closing line need a closer look.
-    candidates = sentences_matching(text, _THANKS, _PRAISE, _IN_ADVANCE)
+    low = lowered(text)
+    candidates = (sentences_matching(text, *_SCAN) if low is None
+                  else sentences_matching(text, *_SCAN_LOW, haystack=low))
     candidates += [ln for ln in tail if _SIGNOFF_LINE.match(ln) and ln not in candidates]
     for s in candidates:
         praise = _PRAISE.search(s)

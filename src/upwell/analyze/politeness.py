@@ -27,10 +27,12 @@ from pathlib import Path
 
 from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import sentences
+from upwell.analyze.text import sentence_lines, sentences
 from upwell.model import Message
 
 _TOKEN = re.compile(r"[a-z]+")
+#: The first two words of each line (the second empty when the line has one).
+_FIRST_TWO = re.compile(r"^[^a-z\n]*([a-z]+)(?:[^a-z\n]+([a-z]+))?", re.MULTILINE)
 
 _GRATITUDE = {"thanks", "thank", "appreciate", "appreciated", "appreciates", "grateful"}
 _DEFERENCE_1 = {"great", "good", "nice", "interesting", "excellent", "fantastic", "wonderful",
@@ -75,7 +77,7 @@ def _lexicon() -> dict[str, float]:
 
 
 def _count(counter: Counter[str], words_: set[str]) -> int:
-    return sum(counter[w] for w in words_)
+    return sum(counter[w] for w in counter.keys() & words_)
 
 
 def _modal(pairs: Counter[tuple[str, str]], modals: tuple[str, ...]) -> int:
@@ -91,16 +93,13 @@ def _strategies(text: str) -> tuple[dict[str, int], Counter[str]]:
     """Strategy counts and the word counts they came from. Words are counted with one Counter
     per message and sentence-start rules look at each sentence's first words, so the cost is a
     few passes in C rather than twenty regular expressions per sentence."""
-    words_: list[str] = []
-    firsts: Counter[str] = Counter()
-    first_pairs: Counter[tuple[str, str]] = Counter()
-    for sentence in sentences(text):
-        toks = _TOKEN.findall(sentence.lower())
-        if toks:
-            firsts[toks[0]] += 1
-            if len(toks) > 1:
-                first_pairs[(toks[0], toks[1])] += 1
-            words_.extend(toks)
+    # Sentences never hold a line break, so one scan of them one per line, lower-cased, gives
+    # every sentence's words in order, and a second gives each sentence's first two words.
+    lines = sentence_lines(text).lower()
+    words_ = _TOKEN.findall(lines)
+    heads = _FIRST_TWO.findall(lines)
+    firsts = Counter(a for a, _b in heads)
+    first_pairs = Counter((a, b) for a, b in heads if b)
     c = Counter(words_)
     pairs = Counter(pairwise(words_))
     lower = text.lower()
@@ -166,7 +165,7 @@ def score(text: str) -> float:
 
 
 def _score(counts: dict[str, int], text: str) -> float:
-    z = load("politeness").margins(model_features(text, counts))[0]
+    z = load("politeness").margin(model_features(text, counts))
     return round(2 / (1 + math.exp(-max(-700.0, z))) - 1, 4)
 
 

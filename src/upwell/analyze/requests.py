@@ -22,7 +22,7 @@ from bisect import bisect_right
 
 from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import lowered, sentence_lines, sentences, sentences_matching
+from upwell.analyze.text import sentences
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -122,7 +122,7 @@ def _is_request(feats: set[str]) -> bool:
     # which saw few bare orders, is unsure; one that only commits the author is not.
     if "r:imperative" in feats:
         return True
-    return load("requests").decisions(feats)["request"] and not (
+    return load("requests").decision(feats) and not (
         "r:commit" in feats and "r:ask" not in feats)
 
 
@@ -131,11 +131,10 @@ def is_request(sentence: str) -> bool:
     return _is_request(sentence_features(sentence))
 
 
-def _count_requests(text: str) -> int:
-    parts = sentences(text)[:MAX_SENTENCES]
+def _count_requests(parts: list[str], hits: list[set[str]]) -> int:
     # A sentence of one or two words ("Thanks,", a name) asks nothing unless a rule says so.
     return sum(_is_request(_features(p, rules))
-               for p, rules in zip(parts, _rule_hits(parts), strict=True)
+               for p, rules in zip(parts[:MAX_SENTENCES], hits, strict=False)
                if rules or p.count(" ") >= 2)
 
 
@@ -143,21 +142,16 @@ def _count_requests(text: str) -> int:
           writes=("questions", "requests", "thanks_in_advance", "fyi", "commitments",
                   "commitment_due"))
 def requests(message: Message) -> Features:
-    text = message.body
-    low = lowered(text)
-    fast = low is not None
-    adv, fyi, commit = ((_FAST["advance"], _FAST["fyi"], _FAST["commit"])
-                        if fast else (_IN_ADVANCE, _FYI, _COMMIT))
-    commits = sentences_matching(text, commit, haystack=low)
-    lines = sentence_lines(text)
-    lines_low = lines.lower() if fast else lines
-    question_re = _FAST["question"] if fast else _QUESTION_LINE
-    haystack = low if low is not None else text
+    # One scan of the sentences per rule gives every count: questions and commitments are
+    # sentences, and the request model reads the first MAX_SENTENCES with their rule hits.
+    parts = sentences(message.body)
+    hits = _rule_hits(parts)
+    commits = [p for p, rules in zip(parts, hits, strict=True) if "r:commit" in rules]
     return {
-        "questions": len(question_re.findall(lines_low)),
-        "requests": _count_requests(text),
-        "thanks_in_advance": bool(adv.search(haystack)),
-        "fyi": bool(fyi.search(haystack)),
+        "questions": sum("r:question" in rules for rules in hits),
+        "requests": _count_requests(parts, hits),
+        "thanks_in_advance": any("r:advance" in rules for rules in hits),
+        "fyi": any("r:fyi" in rules for rules in hits),
         "commitments": len(commits),
         "commitment_due": any(_DUE.search(s) for s in commits),
     }

@@ -38,17 +38,19 @@ def sentences_matching(text: str, *patterns: re.Pattern[str], haystack: str | No
     """The sentences of ``text`` in which any of ``patterns`` matches, found by scanning the
     whole text once per pattern instead of every sentence with every pattern. ``haystack`` is
     what the patterns scan (a same-length lower-cased copy); the text by default."""
-    spans = _spans(text)
-    if not spans:
+    scanned = haystack if haystack is not None else text
+    found = [m.start() for pattern in patterns for m in pattern.finditer(scanned)]
+    if not found:
         return []
-    starts = [a for a, _b in spans]
-    hit: set[int] = set()
-    for pattern in patterns:
-        for m in pattern.finditer(haystack if haystack is not None else text):
-            i = bisect_right(starts, m.start()) - 1
-            if i >= 0:
-                hit.add(i)
+    spans = _spans(text)
+    starts = _starts(text)
+    hit = {i for i in (bisect_right(starts, at) - 1 for at in found) if i >= 0}
     return [text[spans[i][0] : spans[i][1]].strip() for i in sorted(hit)]
+
+
+@lru_cache(maxsize=16)
+def _starts(text: str) -> tuple[int, ...]:
+    return tuple(a for a, _b in _spans(text))
 
 
 @lru_cache(maxsize=16)

@@ -51,6 +51,20 @@ class LinearModel:
     intercepts: tuple[float, ...]
     thresholds: tuple[float, ...]
     weights: dict[str, tuple[float, ...]]
+    #: The first label's weights alone (what a one-label model's scorer reads).
+    first: dict[str, float]
+
+    def margin(self, features: Iterable[str]) -> float:
+        """The first label's decision value: :meth:`margins` ``[0]`` without building a tuple
+        per label (the request model scores every sentence of every message)."""
+        hits = [w for w in map(self.first.get, features) if w is not None]
+        if not hits:
+            return self.intercepts[0]
+        return self.intercepts[0] + sum(hits) * (1.0 / math.sqrt(len(hits)))
+
+    def decision(self, features: Iterable[str]) -> bool:
+        """The first label at its tuned threshold."""
+        return _sigmoid(self.margin(features)) >= self.thresholds[0]
 
     def margins(self, features: Iterable[str]) -> tuple[float, ...]:
         """Each label's decision value (log-odds) for a text with ``features``."""
@@ -83,12 +97,14 @@ def from_dict(data: dict[str, object]) -> LinearModel:
     weights = data["weights"]
     if not isinstance(weights, dict):
         raise ValueError("model weights must be an object")
+    table = {str(k): tuple(float(x) for x in v) for k, v in weights.items()}
     return LinearModel(
         name=str(data["model"]),
         labels=labels,
         intercepts=tuple(float(x) for x in _list(data["intercepts"])),
         thresholds=tuple(float(x) for x in _list(data["thresholds"])),
-        weights={str(k): tuple(float(x) for x in v) for k, v in weights.items()},
+        weights=table,
+        first={k: v[0] for k, v in table.items()},
     )
 
 
