@@ -52,22 +52,24 @@ class DemoReport:
 
 
 def tree_csv(truth: dict[str, Any]) -> str:
-    """The org's tree as CSV (nodes, then one row per person with their email)."""
+    """The org's tree as CSV (nodes, then one row per person with their email). Node ids and
+    names say nothing about who leads them: ``g1``, "Growth team 1"."""
     people = {p["id"]: p for p in truth["people"]}
     managers = [p for p in truth["people"] if p["reports"]]
+    key = {m["id"]: f"g{i}" for i, m in enumerate(managers)}
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["node_id", "parent_id", "name", "kind", "email"])
-    for m in managers:
+    for i, m in enumerate(managers):
         parent = m["manager"]
         leads_leads = any(people[r]["reports"] for r in m["reports"])
         kind = "org" if parent is None else "department" if leads_leads else "team"
-        title = m["title"].split(", ")[-1].removeprefix("Head of ").removeprefix("Manager, ")
-        w.writerow([f"n-{m['id']}", f"n-{parent}" if parent else "", f"{title} ({m['id']})",
-                    kind, ""])
+        area = m["title"].split(", ")[-1].removeprefix("Head of ").removeprefix("Manager, ")
+        name = "Whole organization" if parent is None else f"{area} {kind} {i}"
+        w.writerow([key[m["id"]], key[parent] if parent else "", name, kind, ""])
     for p in truth["people"]:
         node = p["id"] if p["reports"] else p["manager"]
-        w.writerow([f"n-{node}", "", "", "", p["email"]])
+        w.writerow([key[node], "", "", "", p["email"]])
     return out.getvalue()
 
 
