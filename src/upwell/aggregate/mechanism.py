@@ -131,7 +131,7 @@ def interval(mech: MeanMechanism, low: float, noisy_sum: float, noisy_count: flo
     """The released mean and the half-width of its 95 % interval: with probability at least
     0.95 both noises are inside their accuracy (0.025 each), so the true mean lies between
     (sum - a_s) / (count + a_c) and (sum + a_s) / (count - a_c); the half-width is the larger
-    side, capped at the metric's range."""
+    side, capped at the metric's range (the whole range when the interval covers it)."""
     alpha = (1 - CONFIDENCE) / 2
     a_s = accuracy(mech.scale_sum, alpha)
     a_c = accuracy(mech.scale_count, alpha)
@@ -142,6 +142,8 @@ def interval(mech: MeanMechanism, low: float, noisy_sum: float, noisy_count: flo
         return low + mean, span
     lo = max(0.0, noisy_sum - a_s) / (noisy_count + a_c)
     hi = min((noisy_sum + a_s) / (noisy_count - a_c), width)
+    if lo <= 0 and hi >= width:  # the interval is the whole range: say so
+        return low + mean, span
     half = max(mean - lo / RESOLUTION, hi / RESOLUTION - mean, 0.0)
     return low + mean, min(span, half)
 
