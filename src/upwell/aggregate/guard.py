@@ -216,13 +216,6 @@ class Guard:
                 out[row.node_key] = out.get(row.node_key, 0.0) + row.epsilon
         return out
 
-    def spent(self, period: date) -> float:
-        """The period's spend: the largest sum of charges along any path of its tree (what
-        one person in the most-released groups has given up)."""
-        tree = self.tree(period)
-        charged = self.charges(period)
-        return max(sum(charged.get(p, 0.0) for p in tree.path(x)) for x in tree.nodes)
-
     # -- storing -------------------------------------------------------------------------------
 
     def _store(self, period: date, node: str, metric: str, status: str, reason: str | None,

@@ -59,11 +59,6 @@ class MeanMechanism:
         """The OpenDP privacy map at one member added or removed."""
         return float(self.measurement.map(1))
 
-    @property
-    def unit_scale_sum(self) -> float:
-        """The sum's noise scale in the metric's own unit."""
-        return self.scale_sum / RESOLUTION
-
 
 def _space() -> Any:
     return dp.vector_domain(dp.atom_domain(T=int)), dp.symmetric_distance()

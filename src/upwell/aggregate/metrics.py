@@ -53,13 +53,18 @@ METRICS: dict[str, MetricSpec] = {m.id: m for m in (
 )}
 
 
+#: The message channel each consent source covers (calendar covers events).
+CHANNELS = {"mail": "email", "chat": "chat"}
+
+
 def clip(spec: MetricSpec, value: float) -> float:
     return min(spec.high, max(spec.low, value))
 
 
 def shared_view(view: MemberView, shared: set[str]) -> MemberView:
     """The member's view restricted to the sources they agreed to share with group insights."""
-    msgs = [m for m in view.messages if m.channel in shared]
+    channels = {CHANNELS[s] for s in shared if s in CHANNELS}
+    msgs = [m for m in view.messages if m.channel in channels]
     evts = view.events if "calendar" in shared else []
     return replace(view, messages=msgs, events=evts, derived={})
 
@@ -92,7 +97,7 @@ def contributions(view: MemberView, profile: WorkProfile, start: datetime, end: 
                   *, metrics: list[str], shared: set[str]) -> dict[str, float]:
     """One clipped value per metric for the period ``[start, end)``, computed from the
     member's own data in the sources they share; a metric without data for the period gives
-    nothing. Weekly metrics are averaged over the weeks the member's data covers."""
+    nothing. Weekly metrics are averaged over the weeks in which the member has data."""
     view = shared_view(view, shared)
     stamps = [m.sent_at for m in view.messages] + [e.start for e in view.events]
     if not stamps:
@@ -100,7 +105,7 @@ def contributions(view: MemberView, profile: WorkProfile, start: datetime, end: 
     lo, hi = max(start, min(stamps)), min(end, max(stamps) + timedelta(days=1))
     if hi <= lo:
         return {}
-    weeks = max(1.0, (hi - lo) / timedelta(weeks=1))
+    weeks = float(max(1, len({t.isocalendar()[:2] for t in stamps if lo <= t < hi})))
     sent = [m for m in in_window(view.messages, lo, hi) if mine(view, m)]
     events_in = [e for e in view.events if lo <= e.start < hi]
     out: dict[str, float] = {}

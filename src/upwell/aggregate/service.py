@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from upwell.aggregate.contributions import from_members, shared_sources
 from upwell.aggregate.guard import REASONS, Decision, Guard, release_epsilon
 from upwell.aggregate.metrics import METRICS
@@ -28,6 +30,7 @@ from upwell.config import Settings
 from upwell.store.accounts import org_name
 from upwell.store.db import Store
 from upwell.store.member_settings import get_prefs
+from upwell.store.schema import team
 
 
 def default_policy(settings: Settings) -> Policy:
@@ -161,10 +164,13 @@ def member_page(store: Store, settings: Settings, org: int, member_id: int) -> d
     policy = policy_of(store, settings, org)
     paused = get_prefs(store, member_id).paused
     shared = set() if paused else shared_sources(store, member_id)
+    with store.engine.connect() as conn:
+        manager = conn.execute(select(team.c.person_id).where(
+            team.c.member_id == member_id, team.c.relation == "report").limit(1)).first()
     leaving = []
     for m in policy.metrics:
         spec = METRICS[m]
-        via = sorted(set(spec.sources) & shared)
+        via = [] if spec.managers_only and manager is None else sorted(set(spec.sources) & shared)
         leaving.append({"id": m, "label": spec.label, "sources": list(spec.sources),
                         "leaves": bool(via), "via": via, "managers_only": spec.managers_only,
                         "bounds": [spec.low, spec.high], "unit": spec.unit})

@@ -51,10 +51,6 @@ class Tree:
     nodes: dict[str, Node]
     people: dict[str, str]
 
-    @property
-    def root(self) -> str:
-        return next(k for k, n in self.nodes.items() if n.parent is None)
-
     def children(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {k: [] for k in self.nodes}
         for k, n in sorted(self.nodes.items()):

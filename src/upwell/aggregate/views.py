@@ -96,9 +96,3 @@ def spent(store: Store, org: int, period: date) -> float:
             charged[r.node_key] += r.epsilon
     return max(sum(charged[p] for p in tree.path(x)) for x in tree.nodes)
 
-
-def ledger_periods(store: Store, org: int) -> list[date]:
-    t = aggregate_ledger
-    with store.engine.connect() as conn:
-        return sorted({r[0] for r in conn.execute(
-            select(t.c.period).where(t.c.org_id == org).distinct())})
