@@ -21,12 +21,12 @@ _orgs = itertools.count()
 
 @st.composite
 def orgs(draw: st.DrawFn) -> tuple[list[int | None], list[int], list[bool], int]:
-    n_nodes = draw(st.integers(1, 7))
+    n_nodes = draw(st.integers(1, 5))
     parents: list[int | None] = [None] + [draw(st.integers(0, i - 1)) for i in range(1, n_nodes)]
-    n_people = draw(st.integers(0, 36))
+    n_people = draw(st.integers(0, 48))
     placement = [draw(st.integers(0, n_nodes - 1)) for _ in range(n_people)]
-    opted = [draw(st.booleans()) for _ in range(n_people)]
-    k = draw(st.integers(5, 8))
+    opted = [draw(st.integers(0, 3)) > 0 for _ in range(n_people)]  # three in four opt in
+    k = draw(st.integers(5, 6))
     return parents, placement, opted, k
 
 
@@ -74,6 +74,11 @@ def test_k_floor_and_differencing_hold_for_random_orgs(
             assert len(charges) == len(sets)
             for a, b in itertools.combinations(sets.values(), 2):
                 assert len(a ^ b) == 0 or len(a ^ b) >= k
+            for x, members_x in sets.items():  # no released group minus its released subgroups
+                below = [d for d in sets if d != x and x in t.path(d)]
+                top = [d for d in below if not any(a in below for a in t.path(d)[1:])]
+                rest = members_x - set().union(*(sets[d] for d in top))
+                assert len(rest) == 0 or len(rest) >= k
             assert len(decisions) == len(parents)
         finally:
             store.close()

@@ -65,6 +65,22 @@ def test_sibling_attack_fails(store: Store) -> None:
     assert adoption(store, org, P1) == {"root": True, "a": True, "b": False}
 
 
+def test_parent_minus_all_released_children_attack_fails(store: Store) -> None:
+    """Three children of six, six and two people: the parent and the two big children are each
+    far apart pairwise, yet parent - A - B would be the two people of C."""
+    org, acc = people(store, "union", 14)
+    emails = list(acc)
+    placement = {e: ("a" if i < 6 else "b" if i < 12 else "c") for i, e in enumerate(emails)}
+    install(store, org, P1, tree([("root", None, "org"), ("a", "root", "team"),
+                                  ("b", "root", "team"), ("c", "root", "team")], placement))
+    g = guard(store, org, Known(_values(acc)), k=5)
+    out = {d.node: d for d in g.release_period(P1)}
+    assert out["root"].released
+    assert out["a"].released  # the root minus A leaves eight: no one isolated yet
+    assert out["b"].reason == "differencing"
+    assert out["c"].reason == "below-floor"
+
+
 def test_churn_attack_fails_across_periods(store: Store) -> None:
     """The same team one period later without one person (they left or opted out): the two
     releases would isolate them. A renamed node does not get around it."""

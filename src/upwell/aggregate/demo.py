@@ -5,7 +5,7 @@ Writes: a store with an org, its admin, one member account per simulated person,
 contributing person's own archives imported under their own key with their consents (coaching,
 and group insights for mail, chat and calendar), the team tree built from the simulated
 managers for every period the simulation covers, and the guard's releases for those periods.
-The tree: one node per manager (the team they lead; the head's is the org), a manager sits in
+The tree has three levels (org, departments, teams: see :func:`tree_csv`); a manager sits in
 the node they lead, everyone else in their manager's node.
 """
 
@@ -42,6 +42,8 @@ class DemoReport:
     decisions: list[Decision] = field(default_factory=list)
     release_epsilon: float = 0.0
     noise: dict[str, dict[int, float]] = field(default_factory=dict)
+    #: The same table with the whole period's budget on one release (for contrast).
+    whole_budget: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """How many group x metric decisions were released, suppressed or refused."""
@@ -52,24 +54,44 @@ class DemoReport:
 
 
 def tree_csv(truth: dict[str, Any]) -> str:
-    """The org's tree as CSV (nodes, then one row per person with their email). Node ids and
-    names say nothing about who leads them: ``g1``, "Growth team 1"."""
+    """The org's tree as CSV (nodes, then one row per person with their email), in the three
+    levels an HR system exports: the org; departments, led by the managers on the first level
+    of the management chain that has three or more of them (anyone above sits in the org's
+    node); and each deeper manager's team under its department. Node ids and names say nothing
+    about who leads them: ``g1``, "Growth team 1"."""
     people = {p["id"]: p for p in truth["people"]}
-    managers = [p for p in truth["people"] if p["reports"]]
-    key = {m["id"]: f"g{i}" for i, m in enumerate(managers)}
+    managers = [p["id"] for p in truth["people"] if p["reports"]]
+    head = next(p["id"] for p in truth["people"] if p["manager"] is None)
+
+    def chain(pid: str) -> list[str]:
+        out = [pid]
+        while people[out[-1]]["manager"] is not None:
+            out.append(people[out[-1]]["manager"])
+        return out
+
+    depth = {m: len(chain(m)) - 1 for m in managers}
+    level = next((d for d in range(1, max(depth.values(), default=0) + 1)
+                  if sum(1 for v in depth.values() if v == d) >= 3), 1)
+    node: dict[str, str] = {}
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["node_id", "parent_id", "name", "kind", "email"])
-    for i, m in enumerate(managers):
-        parent = m["manager"]
-        leads_leads = any(people[r]["reports"] for r in m["reports"])
-        kind = "org" if parent is None else "department" if leads_leads else "team"
-        area = m["title"].split(", ")[-1].removeprefix("Head of ").removeprefix("Manager, ")
-        name = "Whole organization" if parent is None else f"{area} {kind} {i}"
-        w.writerow([key[m["id"]], key[parent] if parent else "", name, kind, ""])
+    w.writerow(["g0", "", "Whole organization", "org", ""])
+    for i, m in enumerate(managers, 1):
+        area = people[m]["title"].split(", ")[-1].removeprefix("Head of ").removeprefix(
+            "Manager, ")
+        if m == head or depth[m] < level:
+            node[m] = "g0"
+        elif depth[m] == level:
+            node[m] = f"g{i}"
+            w.writerow([node[m], "g0", f"{area} department {i}", "department", ""])
+        else:
+            node[m] = f"g{i}"
+            dept = next(a for a in chain(m) if depth.get(a) == level)
+            w.writerow([node[m], f"g{managers.index(dept) + 1}", f"{area} team {i}", "team",
+                        ""])
     for p in truth["people"]:
-        node = p["id"] if p["reports"] else p["manager"]
-        w.writerow([key[node], "", "", "", p["email"]])
+        w.writerow([node[p["id"] if p["reports"] else p["manager"]], "", "", "", p["email"]])
     return out.getvalue()
 
 
@@ -143,6 +165,7 @@ def build(sim: Path, settings: Settings, *, contributing: float = 0.7, seed: int
         assert tree is not None
         report.release_epsilon = release_epsilon(policy, tree)
         report.noise = noise_table(report.release_epsilon, policy.metrics)
+        report.whole_budget = noise_table(policy.epsilon, policy.metrics)
     finally:
         store.close()
     return report

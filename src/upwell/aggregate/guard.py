@@ -11,7 +11,8 @@ A group (a node of the tree and everything under it) is released only if
 1. its true number of contributors to the metric is at least k (the policy's floor, >= 5);
 2. its contributor set differs by 0 or by at least k people from every group released for the
    metric in this period or the latest earlier one (nested, sibling or any other), and from its
-   own previous release (churn);
+   own previous release (churn); and no released group (it or an ancestor) is left with 1 to
+   k-1 contributors outside its released subgroups (a parent minus all its released children);
 3. the charge fits the period's budget: along every path from the root to a node, the charges
    of the groups on the path (a person is in each of them; sibling groups are disjoint) plus
    this one stay within the policy's epsilon, all metrics together;
@@ -171,6 +172,8 @@ class Guard:
             d = len(contributors ^ other)
             if 0 < d < k:
                 return "churn" if previous_self else "differencing"
+        if not self._residuals_ok(period, node, metric, contributors, tree):
+            return "differencing"
         charge = release_epsilon(self.policy, tree)
         if self._worst_path(period, tree, node) + charge > self.policy.epsilon + _SLACK:
             return "budget"
@@ -200,6 +203,36 @@ class Guard:
                         aggregate_contributors.c.release_id.in_(ids))):
                     sets[c.release_id].add(c.account_id)
         return [(s, i == own) for i, s in sorted(sets.items(), key=lambda kv: kv[0] != own)]
+
+    def _residuals_ok(self, period: date, node: str, metric: str, contributors: set[int],
+                      tree: PeriodTree) -> bool:
+        """With this group released, no released group (this one or an ancestor) may have 1
+        to k-1 contributors outside its released subgroups: a parent minus all its released
+        children would isolate them, which no pairwise comparison sees."""
+        released = {**self._period_sets(period, metric), node: contributors}
+        for x in tree.path(node):
+            if x not in released:
+                continue
+            below = [d for d in released if d != x and x in tree.path(d)]
+            maximal = [d for d in below if not any(a in below for a in tree.path(d)[1:])]
+            covered: set[int] = set().union(*(released[d] for d in maximal))
+            if 0 < len(released[x] - covered) < self.policy.k:
+                return False
+        return True
+
+    def _period_sets(self, period: date, metric: str) -> dict[str, set[int]]:
+        """Contributor sets of the groups released for the metric in the period, by node."""
+        r = aggregate_releases
+        out: dict[str, set[int]] = {}
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(r.c.node_key, aggregate_contributors.c.account_id)
+                .join(aggregate_contributors, aggregate_contributors.c.release_id == r.c.id)
+                .where(r.c.org_id == self.org, r.c.metric == metric, r.c.period == period,
+                       r.c.status == "released"))
+            for row in rows:
+                out.setdefault(row.node_key, set()).add(row.account_id)
+        return out
 
     def _worst_path(self, period: date, tree: PeriodTree, node: str) -> float:
         """The largest charge so far along any root path through ``node``'s subtree."""

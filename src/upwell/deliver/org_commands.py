@@ -195,5 +195,7 @@ def render(report: Any) -> str:
              "interval of a released mean:"]
     for m, sizes in report.noise.items():
         cells = ", ".join(f"{n} people ± {hw:.3g}" for n, hw in sizes.items())
-        lines.append(f"  {m}: {cells}")
+        whole = ", ".join(f"{n} people ± {hw:.3g}" for n, hw in report.whole_budget[m].items())
+        lines.append(f"  {m}: {cells} (whole budget on this one release: {whole})")
+    lines.append("(± the whole range means the interval covers every possible value)")
     return "\n".join(lines)
