@@ -47,6 +47,9 @@ REASONS = {
     "churn": "its contributors differ from its own previous release by fewer than k people",
     "budget": "the period's privacy budget is spent",
 }
+#: The same reasons in a word or two, for table cells (the full text is beside them).
+SHORT = {"below-floor": "below k", "differencing": "suppressed: differencing",
+         "churn": "suppressed: churn", "budget": "refused: budget spent"}
 #: Float slack when adding charges (epsilons are sums of a few floats).
 _SLACK = 1e-9
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from upwell.aggregate.contributions import from_members, shared_sources
-from upwell.aggregate.guard import REASONS, Decision, Guard, release_epsilon
+from upwell.aggregate.guard import REASONS, SHORT, Decision, Guard, release_epsilon
 from upwell.aggregate.metrics import METRICS
 from upwell.aggregate.policy import (
     PERIODS,
@@ -79,7 +79,8 @@ def _cell(d: Decision | None) -> dict[str, Any]:
                 "half_width": round(d.half_width, 3), "whole_range": whole,
                 "text": f"{_fmt(d.value, spec.unit)} ± {_fmt(d.half_width, spec.unit)}"
                         f"{(' ' + spec.unit) if spec.unit else ''}"}
-    return {"status": d.status, "reason": d.reason, "text": REASONS.get(d.reason or "", "")}
+    return {"status": d.status, "reason": d.reason, "short": SHORT.get(d.reason or "", ""),
+            "text": REASONS.get(d.reason or "", "")}
 
 
 def _policy_json(p: Policy) -> dict[str, Any]:
@@ -144,7 +145,7 @@ def console(store: Store, settings: Settings, org: int, group: str | None = None
         "trends": {m: [{"period": d.period.isoformat(), **_cell(d)} for d in ds]
                    for m, ds in series.items() if m in policy.metrics},
         "ledger": _ledger_json(store, org),
-        "reasons": REASONS,
+        "reasons": {SHORT[k]: v for k, v in REASONS.items()},
     }
 
 

@@ -100,7 +100,8 @@ def interval_chart(title: str, labels: list[str], values: list[float | None],
     for i, (v, hw) in enumerate(zip(values, half_widths, strict=True)):
         x = _PAD + i * step
         if v is None or hw is None:
-            parts.append(f'<text x="{x:.1f}" y="{_H / 2:.1f}" text-anchor="middle">'
+            anchor = "start" if i == 0 else "end" if i == len(values) - 1 else "middle"
+            parts.append(f'<text x="{x:.1f}" y="{_H / 2:.1f}" text-anchor="{anchor}">'
                          f'not released</text>')
             continue
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y(v + hw):.1f}" '
