@@ -77,6 +77,17 @@ def test_interval_shrinks_with_group_size() -> None:
     assert abs(drawn.value - 50.0) <= drawn.half_width
 
 
+def test_interval_is_never_empty() -> None:
+    """A draw far below zero (or above the range) still gets an honest interval."""
+    from upwell.aggregate.mechanism import interval
+
+    mech = mean_mechanism(0, 100, 1.0)
+    for noisy_sum in (-10_000_000.0, -1.0, 0.0, 10_000_000.0):
+        value, half = interval(mech, 0, noisy_sum, 500.0)
+        assert 0 <= value <= 100
+        assert half > 0
+
+
 def _year_release_epsilon(store: Store) -> float:
     """A year (13 periods of 28 days) for a ten-person team under the default policy, through
     the guard: the epsilon of each release as the ledger charges it."""

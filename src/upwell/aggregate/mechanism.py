@@ -139,7 +139,10 @@ def interval(mech: MeanMechanism, low: float, noisy_sum: float, noisy_count: flo
     hi = min((noisy_sum + a_s) / (noisy_count - a_c), width)
     if lo <= 0 and hi >= width:  # the interval is the whole range: say so
         return low + mean, span
-    half = max(mean - lo / RESOLUTION, hi / RESOLUTION - mean, 0.0)
+    # Never narrower than the sum's noise alone at the most favourable count: a draw far below
+    # zero would otherwise pinch the interval to nothing.
+    floor = a_s / (noisy_count + a_c) / RESOLUTION
+    half = max(mean - lo / RESOLUTION, hi / RESOLUTION - mean, floor)
     return low + mean, min(span, half)
 
 
