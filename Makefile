@@ -8,7 +8,7 @@ CORPORA ?= var/corpora
 DEMO_HOME ?= var/demo-home
 ENRON_MAILBOXES := bailey-s harris-s hendrickson-s king-j meyers-a pereira-s quenet-j rapp-b slinger-r south-s
 
-.PHONY: setup demo demo-enron test lint corpora bench models clean browser serve
+.PHONY: setup demo demo-org demo-enron test lint corpora bench models clean browser serve
 
 setup: $(VENV)/.installed
 
@@ -53,6 +53,16 @@ demo: setup
 	  echo "  (the simulated manager $$*, member $$id: only their own data). Ctrl-C stops the app."; \
 	  echo "  Ground truth: $(DEMO_SIM)/truth.json. Archives: $(DEMO_SIM)/people/<id>/."
 	$(UPWELL) --home $(DEMO_HOME) serve --host 127.0.0.1 --port 8000
+
+# Group insights behind the privacy guard: a simulated 200-person org, 70 % contributing (their
+# own archives, their own keys), the team tree from the simulated managers, every period released
+# through the guard; then the admin console (sign in as admin@demo.example).
+DEMO_ORG_HOME ?= var/demo-org-home
+
+demo-org: setup
+	@rm -rf $(DEMO_ORG_HOME)
+	$(UPWELL) --home $(DEMO_ORG_HOME) org demo --sim var/demo-org-sim --people 200 --contributing 0.7 --weeks 10 --data $(SHARED)
+	$(UPWELL) --home $(DEMO_ORG_HOME) serve --host 127.0.0.1 --port 8000
 
 # The earlier demo: every Enron mailbox (and its calendar) imported by its own member, one import
 # repeated to show it adds nothing, and one member coached with an HTML report.

@@ -102,6 +102,25 @@ class Settings(BaseSettings):
         "are deleted after their import).",
     )
 
+    aggregate_k: int = Field(
+        default=10,
+        ge=5,
+        le=1000,
+        description="Group floor for orgs without a policy file: a group is released only "
+        "with at least this many contributors (never below 5).",
+    )
+    aggregate_epsilon: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="Privacy budget per period for orgs without a policy file, all metrics "
+        "and groups together (epsilon of differential privacy).",
+    )
+    aggregate_period: Literal["week", "28 days"] = Field(
+        default="28 days",
+        description="Length of a group-insights period for orgs without a policy file.",
+    )
+
     def resolved_analyzers(self) -> tuple[str, ...]:
         """The analyzer names to run: the setting, or every registered analyzer."""
         from upwell.analyze import analyzers as registered

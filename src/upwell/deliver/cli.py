@@ -428,6 +428,9 @@ def _web_commands() -> None:
 
     cli.add_command(serve_cmd)
     cli.add_command(web_group)
+    from upwell.deliver.org_commands import org_group
+
+    cli.add_command(org_group)
 
 
 _web_commands()

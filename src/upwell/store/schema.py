@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -362,6 +363,98 @@ dashboards = Table(
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
     Column("computed_at", DateTime(timezone=True), nullable=False),
     Column("payload_enc", LargeBinary, nullable=False),
+)
+
+# -- group insights: the privacy guard's own tables (aggregate/, docs/privacy-aggregates.md) ---
+
+# The works-council policy, one row per version (append-only: the change log members read).
+aggregate_policies = Table(
+    "aggregate_policies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("metrics", Text, nullable=False),
+    Column("k", Integer, nullable=False),
+    Column("epsilon", Float, nullable=False),
+    Column("period_days", Integer, nullable=False),
+    Column("note", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_id", "version", name="uq_aggregate_policies_org_version"),
+)
+
+# The org's team tree for one period: the only groups anything is released about.
+org_nodes = Table(
+    "org_nodes",
+    metadata,
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True),
+    Column("period", Date, primary_key=True),
+    Column("node_key", String(64), primary_key=True),
+    Column("parent_key", String(64), nullable=True),
+    Column("name", String(120), nullable=False),
+    Column("kind", String(12), nullable=False),
+)
+
+# Which account sits in which node for the period (matched by the account's email hash). Held
+# by the guard alone: no page, API or export shows it.
+org_members = Table(
+    "org_members",
+    metadata,
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True),
+    Column("period", Date, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("node_key", String(64), nullable=False),
+)
+
+# Every decision of the guard, cached: a release (noisy value and its interval), a suppression
+# or a refusal, keyed by (org, policy version, node, metric, period). Asking again reads this.
+aggregate_releases = Table(
+    "aggregate_releases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Column("period", Date, nullable=False),
+    Column("node_key", String(64), nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", String(32), nullable=True),
+    Column("value", Float, nullable=True),
+    Column("half_width", Float, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_id", "policy_version", "node_key", "metric", "period",
+                     name="uq_aggregate_releases_key"),
+    Index("ix_aggregate_releases_org_period", "org_id", "period"),
+)
+
+# Contributor sets of released groups, kept for the differencing rules only (never shown).
+aggregate_contributors = Table(
+    "aggregate_contributors",
+    metadata,
+    Column("release_id", Integer, ForeignKey("aggregate_releases.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("account_id", Integer, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+# The privacy ledger: one row per charge to the org's budget for a period. Members and admins
+# read the same rows.
+aggregate_ledger = Table(
+    "aggregate_ledger",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
+    Column("period", Date, nullable=False),
+    Column("node_key", String(64), nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Column("epsilon", Float, nullable=False),
+    Column("mechanism", String(80), nullable=False),
+    Column("scale_sum", Float, nullable=False),
+    Column("scale_count", Float, nullable=False),
+    Column("charged_at", DateTime(timezone=True), nullable=False),
+    Index("ix_aggregate_ledger_org_period", "org_id", "period"),
 )
 
 #: Tables holding one member's rows, children first (the order deletion uses).

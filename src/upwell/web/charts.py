@@ -78,3 +78,41 @@ def bar_chart(title: str, labels: list[str], values: list[float]) -> Markup:
                      f'{escape(labels[-1])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every label above is escaped
+
+
+def interval_chart(title: str, labels: list[str], values: list[float | None],
+                   half_widths: list[float | None], *, low: float, high: float,
+                   unit: str = "") -> Markup:
+    """Released values across periods, each with its 95 % interval as a vertical bar (capped
+    at the metric's range); a period without a release is a gap."""
+    n = max(len(values), 2)
+    step = (_W - 2 * _PAD) / (n - 1)
+    span = (high - low) or 1.0
+
+    def y(v: float) -> float:
+        v = min(high, max(low, v))
+        return _H - _PAD - (v - low) / span * (_H - 2 * _PAD)
+
+    parts = [f'<svg class="chart" viewBox="0 0 {_W} {_H}" role="img" '
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
+             f'<text x="{_PAD}" y="{_PAD - 10}">{escape(_fmt(high) + unit)}</text>',
+             f'<text x="{_PAD}" y="{_H - _PAD + 12}">{escape(_fmt(low) + unit)}</text>']
+    for i, (v, hw) in enumerate(zip(values, half_widths, strict=True)):
+        x = _PAD + i * step
+        if v is None or hw is None:
+            anchor = "start" if i == 0 else "end" if i == len(values) - 1 else "middle"
+            parts.append(f'<text x="{x:.1f}" y="{_H / 2:.1f}" text-anchor="{anchor}">'
+                         f'not released</text>')
+            continue
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y(v + hw):.1f}" '
+                     f'y2="{y(v - hw):.1f}" stroke="#8a94a6" stroke-width="6" '
+                     f'stroke-opacity="0.5"/>'
+                     f'<circle cx="{x:.1f}" cy="{y(v):.1f}" r="4" fill="#4a7bd0">'
+                     f'<title>{escape(labels[i])}: {_fmt(v)} ± {_fmt(hw)}{escape(unit)}'
+                     f'</title></circle>')
+    if labels:
+        parts.append(f'<text x="{_PAD}" y="{_H - 6}">{escape(labels[0])}</text>'
+                     f'<text x="{_W - _PAD}" y="{_H - 6}" text-anchor="end">'
+                     f'{escape(labels[-1])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every label above is escaped

@@ -1,0 +1,141 @@
+"""The metrics a member may contribute to group insights, and their one value per period.
+
+Reads: a member's own view (decrypted by their own key for this job alone, minus what they
+excluded and minus every source they did not consent to share), their work profile, the period
+window. Writes: at most one number per metric, clipped to the metric's bounds. Nothing here is
+stored: the guard turns these numbers into noisy group releases in memory.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from upwell.analyze.stream import (
+    WorkProfile,
+    after_hours,
+    in_window,
+    meeting_load,
+    mine,
+    one_on_ones,
+    reply_latencies,
+)
+from upwell.store.member_view import EventView, MemberView
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One metric: what it measures, its unit, the bounds every value is clipped to, and the
+    consent sources it reads (a member shares it only with aggregate consent for one of them)."""
+
+    id: str
+    label: str
+    unit: str
+    low: float
+    high: float
+    sources: tuple[str, ...]
+    managers_only: bool = False
+
+
+METRICS: dict[str, MetricSpec] = {m.id: m for m in (
+    MetricSpec("recognition", "Recognition given per week", "messages", 0, 20, ("mail", "chat")),
+    MetricSpec("after_hours", "Share of messages sent after hours", "%", 0, 100,
+               ("mail", "chat")),
+    MetricSpec("meeting_hours", "Meeting hours per week", "h", 0, 40, ("calendar",)),
+    MetricSpec("focus_hours", "Focus hours per week (free stretches of 2 h or more)", "h", 0, 40,
+               ("calendar",)),
+    MetricSpec("reply_hours", "Median reply latency", "h", 0, 72, ("mail", "chat")),
+    MetricSpec("tone", "Tone climate (mean valence of messages sent)", "", -1, 1,
+               ("mail", "chat")),
+    MetricSpec("one_on_ones", "1:1s per report per 4 weeks (managers)", "", 0, 8,
+               ("calendar",), managers_only=True),
+)}
+
+
+#: The message channel each consent source covers (calendar covers events).
+CHANNELS = {"mail": "email", "chat": "chat"}
+
+
+def clip(spec: MetricSpec, value: float) -> float:
+    return min(spec.high, max(spec.low, value))
+
+
+def shared_view(view: MemberView, shared: set[str]) -> MemberView:
+    """The member's view restricted to the sources they agreed to share with group insights."""
+    channels = {CHANNELS[s] for s in shared if s in CHANNELS}
+    msgs = [m for m in view.messages if m.channel in channels]
+    evts = view.events if "calendar" in shared else []
+    return replace(view, messages=msgs, events=evts, derived={})
+
+
+def _focus_hours(events: list[EventView], profile: WorkProfile, start: datetime,
+                 end: datetime) -> float:
+    """Working hours in free stretches of two hours or more between timed meetings."""
+    timed = sorted((e for e in events if not e.all_day and not e.cancelled
+                    and start <= e.start < end and e.end > e.start), key=lambda e: e.start)
+    total = 0.0
+    day = start.astimezone(profile.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < end.astimezone(profile.tz):
+        if day.weekday() in profile.workdays:
+            cursor = day.replace(hour=profile.start_hour)
+            close = day.replace(hour=min(profile.end_hour, 23))
+            for e in timed:
+                s, t = e.start.astimezone(profile.tz), e.end.astimezone(profile.tz)
+                if t <= cursor or s >= close:
+                    continue
+                if s - cursor >= timedelta(hours=2):
+                    total += (s - cursor).total_seconds() / 3600
+                cursor = max(cursor, t)
+            if close - cursor >= timedelta(hours=2):
+                total += (close - cursor).total_seconds() / 3600
+        day += timedelta(days=1)
+    return total
+
+
+def contributions(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
+                  *, metrics: list[str], shared: set[str]) -> dict[str, float]:
+    """One clipped value per metric for the period ``[start, end)``, computed from the
+    member's own data in the sources they share; a metric without data for the period gives
+    nothing. Weekly metrics are averaged over the weeks in which the member has data."""
+    view = shared_view(view, shared)
+    stamps = [m.sent_at for m in view.messages] + [e.start for e in view.events]
+    if not stamps:
+        return {}
+    lo, hi = max(start, min(stamps)), min(end, max(stamps) + timedelta(days=1))
+    if hi <= lo:
+        return {}
+    weeks = float(max(1, len({t.isocalendar()[:2] for t in stamps if lo <= t < hi})))
+    sent = [m for m in in_window(view.messages, lo, hi) if mine(view, m)]
+    events_in = [e for e in view.events if lo <= e.start < hi]
+    out: dict[str, float] = {}
+    for metric in metrics:
+        spec = METRICS[metric]
+        if not set(spec.sources) & shared:
+            continue
+        value: float | None = None
+        if metric == "recognition" and sent:
+            value = sum(1 for m in sent if m.features.get("gratitude.v1", {})
+                        .get("gratitude")) / weeks
+        elif metric == "after_hours" and sent:
+            late = after_hours(view, profile, lo, hi)
+            value = 100 * len(late.after_hours) / late.sent if late.sent else None
+        elif metric == "meeting_hours" and events_in:
+            value = meeting_load(view.events, profile, lo, hi).hours / weeks
+        elif metric == "focus_hours" and events_in:
+            value = _focus_hours(view.events, profile, lo, hi) / weeks
+        elif metric == "reply_hours":
+            lat = reply_latencies(view, lo, hi, by_member=True)
+            value = statistics.median(lat) if lat else None
+        elif metric == "tone":
+            vals = [float(m.features["tone.v1"]["valence"]) for m in sent
+                    if "valence" in m.features.get("tone.v1", {})]
+            value = statistics.fmean(vals) if vals else None
+        elif metric == "one_on_ones":
+            reports = [p for p, r in view.team.items() if r == "report"]
+            if reports and events_in:
+                held = sum(1 for p in reports for t in one_on_ones(view, p) if lo <= t < hi)
+                value = held / len(reports) / max(1.0, (hi - lo) / timedelta(weeks=4))
+        if value is not None:
+            out[metric] = clip(spec, value)
+    return out
