@@ -1,0 +1,78 @@
+"""Gmail end to end against the loopback Google: connect, sync, incremental, expiry, revoke."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from tests.connectors.conftest import Providers, authorize
+from tests.connectors.fakes.people import mail
+
+from upwell.store import connections as vault
+from upwell.store.db import Member, Store
+from upwell.store.schema import messages
+from upwell.tasks.connect import disconnect
+from upwell.tasks.sync import sync_connection
+
+
+def _count(store: Store, member: Member) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(messages).where(
+            messages.c.member_id == member.id)) or 0)
+
+
+def test_gmail_connect_sync_incremental_expiry_disconnect(
+        store: Store, member: Member, providers: Providers, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    g = providers.google
+    for i in range(7):
+        g.add_mail(mail(i), ("INBOX",))
+    g.add_mail(mail(7, sent=True), ("SENT",))
+    settings = providers.settings(store, tmp_path)
+    cid = authorize(store, settings, member, "gmail")
+    conn = vault.get(store, member.id, cid)
+    assert conn is not None
+    assert conn.scopes == ("https://www.googleapis.com/auth/gmail.readonly",)
+    # The refresh token is sealed: not in the database in clear.
+    secret = vault.secret(store, member, cid)
+    assert secret is not None
+    assert secret.startswith("rt-")
+    first = sync_connection(store, settings, member, cid)
+    assert first.status == "done", first
+    assert first.imported == 8
+    assert _count(store, member) == 8
+    # New mail: only the new items are fetched, through history.
+    g.add_mail(mail(8))
+    g.add_mail(mail(9))
+    before = len(providers.server.requests)
+    second = sync_connection(store, settings, member, cid)
+    assert second.imported == 2
+    assert second.seen == 2
+    fetched = [p for p in providers.server.requests[before:] if "/messages/" in p]
+    assert len(fetched) == 2
+    assert any("/history" in p for p in providers.server.requests[before:])
+    assert _count(store, member) == 10
+    # Nothing new: nothing fetched.
+    assert sync_connection(store, settings, member, cid).seen == 0
+    # The access token expires: a 401, one refresh, and the sync goes on.
+    g.oauth.expire_all()
+    g.add_mail(mail(10))
+    third = sync_connection(store, settings, member, cid)
+    assert third.status == "done"
+    assert third.imported == 1
+    assert g.oauth.refreshes == 1
+    # Disconnect revokes at Google and deletes the sealed token.
+    with httpx.Client() as http:
+        result = disconnect(store, settings, member, cid, http)
+    assert result.revoked
+    assert g.oauth.revoked == [secret]
+    assert vault.get(store, member.id, cid) is None
+    # No log line carries a token or an address.
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "rt-" not in logged
+    assert "at-" not in logged
+    assert "example.org" not in logged
