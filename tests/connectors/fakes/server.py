@@ -191,7 +191,10 @@ class FakeServer:
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client was killed
+                    self.close_connection = True
 
             do_GET = do_POST = _handle  # noqa: N815
 
