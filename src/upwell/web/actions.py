@@ -56,13 +56,27 @@ def _refresh(store: Store, settings: Settings, ctx: MemberContext, *, removed: b
         dashboard.evict(store, ctx.member.id)
 
 
-def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, str], bool]
-                   ) -> int:
+def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, str], bool],
+                   settings: Settings | None = None) -> int:
+    """Record consent changes. Withdrawing coaching consent for a source also disconnects every
+    connected source that reads it: the grant is revoked at the provider and its syncs stop."""
+    before = consent.current(store, ctx.member.id)
     n = consent.record(store, ctx.member.id, choices)
     if n:
         granted = sorted(f"{s}/{p}" for (s, p), g in choices.items() if g)
         access_log.append(store, ctx.member.id, "member", "consent",
                           f"version {consent.CONSENT_VERSION}; on: {', '.join(granted) or 'none'}")
+    withdrawn = [s for (s, p), g in choices.items()
+                 if p == "coaching" and not g and before.get((s, p))]
+    if withdrawn:
+        import httpx
+
+        from upwell.config import Settings as _Settings
+        from upwell.tasks.connect import withdraw
+
+        with httpx.Client(timeout=30.0) as http:
+            for source in withdrawn:
+                withdraw(store, settings or _Settings(), ctx.member, source, http)
     return n
 
 
@@ -175,4 +189,9 @@ def delete_everything(store: Store, ctx: MemberContext) -> dict[str, int]:
 
 def exclude_lifted(store: Store, settings: Settings, ctx: MemberContext) -> None:
     access_log.append(store, ctx.member.id, "member", "include")
+    _refresh(store, settings, ctx)
+
+
+def refresh_after_import(store: Store, settings: Settings, ctx: MemberContext) -> None:
+    """Recompute the dashboard after new data arrived (a sync); not while paused."""
     _refresh(store, settings, ctx)

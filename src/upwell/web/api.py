@@ -137,7 +137,8 @@ def api_consents_set(request: Request, me: Me, body: list[Consent]) -> ConsentSt
     """Change consents; each change is a new versioned record."""
     try:
         actions.record_consent(_store(request), me,
-                               {(c.source, c.purpose): c.granted for c in body})
+                               {(c.source, c.purpose): c.granted for c in body},
+                               request.app.state.settings)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     return _consents(_store(request), me.member.id)

@@ -61,7 +61,8 @@ async def consent_save(request: Request, me: Me) -> Response:
     form = await request.form()
     choices = {(s, p): form.get(f"{s}-{p}") == "on"
                for s in consent.SOURCES for p in consent.PURPOSES}
-    await run_in_threadpool(actions.record_consent, _store(request), me, choices)
+    await run_in_threadpool(actions.record_consent, _store(request), me, choices,
+                            _settings(request))
     return _back("/me/import" if any(choices.values()) else "/me")
 
 
