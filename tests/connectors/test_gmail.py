@@ -76,3 +76,33 @@ def test_gmail_connect_sync_incremental_expiry_disconnect(
     assert "rt-" not in logged
     assert "at-" not in logged
     assert "example.org" not in logged
+
+
+def test_cli_sync_prints_a_content_free_summary(store: Store, member: Member,
+                                                providers: Providers, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from upwell.deliver.cli import cli
+
+    for i in range(3):
+        providers.google.add_mail(mail(i))
+    settings = providers.settings(store, tmp_path / "home")
+    authorize(store, settings, member, "gmail")
+    for name, value in settings.model_dump().items():
+        if value is not None and name.startswith(("google_", "database_url", "sync_b")):
+            raw = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+            monkeypatch.setenv("UPWELL_" + name.upper(), str(raw))
+    runner = CliRunner()
+    r = runner.invoke(cli, ["--home", str(tmp_path / "home"), "sync", "--member", "ann",
+                            "--source", "gmail"])
+    assert r.exit_code == 0, r.output
+    assert "gmail: done, 3 new" in r.output
+    assert "example.org" not in r.output
+    r = runner.invoke(cli, ["--home", str(tmp_path / "home"), "--member", "ann", "sync",
+                            "--json"])
+    assert json.loads(r.output)[0]["imported"] == 0
+    r = runner.invoke(cli, ["--home", str(tmp_path / "home"), "sync", "--source", "fax"])
+    assert r.exit_code == 2
