@@ -31,7 +31,7 @@ class Providers:
 
     def settings(self, store: Store, home: Path, **extra: object) -> Settings:
         base = self.server.base
-        values: dict[str, object] = dict(
+        values: dict[str, object] = dict(  # noqa: C408 (reads as settings)
             home=home, database_url=store.engine.url.render_as_string(hide_password=False),
             public_url="https://upwell.test", analyzers=(),
             google_client_id="google-client", google_client_secret="google-secret",

@@ -14,15 +14,15 @@ from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import mail
 from tests.connectors.fakes.server import Request
 
+from upwell.model import RawItem
+from upwell.normalize import to_records
 from upwell.sources.connectors import connectors
 from upwell.sources.connectors.http import Api, retry_after
 from upwell.store import access_log
 from upwell.store import connections as vault
 from upwell.store.db import Member, Store
-from upwell.store.schema import imports, messages
 from upwell.store.rows import record_id
-from upwell.normalize import to_records
-from upwell.model import RawItem
+from upwell.store.schema import imports, messages
 from upwell.tasks.sync import sync_connection
 
 REPO = Path(__file__).resolve().parents[2]

@@ -54,7 +54,8 @@ def _row(r: Any) -> Connection:
                       tuple(r.scopes.split()), r.error, created, _aware(r.synced_at))
 
 
-def create(store: Store, member: Member, source: str, mode: str, scopes: tuple[str, ...],
+def create(store: Store, member: Member, source: str, mode: str,  # noqa: PLR0917 (the row)
+           scopes: tuple[str, ...],
            secret: str | None, config: dict[str, Any] | None = None) -> str:
     """A new active connection holding the sealed ``secret`` (refresh token or password)."""
     cid = secrets.token_hex(12)
@@ -165,7 +166,8 @@ def _key(value: str) -> str:
     return hashlib.sha256(b"upwell-oauth-state|" + value.encode()).hexdigest()
 
 
-def start_authorization(store: Store, member: Member, session: str, source: str, mode: str,
+def start_authorization(store: Store, member: Member, session: str,  # noqa: PLR0917 (the row)
+                        source: str, mode: str,
                         verifier: str) -> str:
     """A fresh single-use state bound to the member's session; the PKCE verifier is kept
     sealed server-side. Earlier unfinished authorizations of the member expire here too."""

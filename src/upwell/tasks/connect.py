@@ -15,8 +15,7 @@ import httpx
 
 from upwell.config import Settings
 from upwell.errors import ConnectorError, UpwellError
-from upwell.sources.connectors import connectors
-from upwell.sources.connectors import oauth
+from upwell.sources.connectors import connectors, oauth
 from upwell.sources.connectors.imap import connect as imap_connect
 from upwell.store import access_log
 from upwell.store import connections as vault
@@ -60,8 +59,8 @@ def _need_consent(store: Store, member: Member, source: str) -> None:
                               "consent for it first (nothing was connected)")
 
 
-def begin(store: Store, settings: Settings, member: Member, session: str, source: str,
-          metadata: bool | None = None) -> str:
+def begin(store: Store, settings: Settings, member: Member, session: str,  # noqa: PLR0917
+          source: str, metadata: bool | None = None) -> str:  # (the route's inputs, in order)
     """The provider URL the member's browser goes to, for an OAuth source."""
     spec = connectors().get(source)
     if spec is None or spec.provider == "imap":
@@ -75,8 +74,8 @@ def begin(store: Store, settings: Settings, member: Member, session: str, source
                                oauth.redirect_uri(settings))
 
 
-def complete(store: Store, settings: Settings, member: Member, session: str, state: str,
-             code: str, http: httpx.Client) -> str:
+def complete(store: Store, settings: Settings, member: Member, session: str,  # noqa: PLR0917
+             state: str, code: str, http: httpx.Client) -> str:  # (the callback's inputs)
     """Finish the authorization ``state`` with ``code``; returns the new connection id."""
     found = vault.finish_authorization(store, member, session, state)
     if found is None:

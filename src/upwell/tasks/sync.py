@@ -75,7 +75,7 @@ class _Stopped(Exception):
 
 
 def context_for(store: Store, settings: Settings, member: Member, connection: vault.Connection,
-                http: httpx.Client, sleep: Callable[[float], None]) -> Context:
+                *, http: httpx.Client, sleep: Callable[[float], None]) -> Context:
     """The fetch context of a connection: its grant (OAuth) or password (IMAP)."""
     spec = connectors()[connection.source]
     secret = vault.secret(store, member, connection.id)
@@ -115,9 +115,9 @@ def sync_connection(store: Store, settings: Settings, member: Member, connection
     own_http = http is None
     client = http or httpx.Client(timeout=30.0, follow_redirects=False)
     try:
-        ctx = context_for(store, settings, member, connection, client, sleep)
-        _run(store, settings, member, connection, ctx, report, prefs.evidence_retention_days,
-             progress)
+        ctx = context_for(store, settings, member, connection, http=client, sleep=sleep)
+        _run(store, settings, member, connection, ctx, report,
+             retention=prefs.evidence_retention_days, progress=progress)
         vault.mark(store, member.id, connection.id, synced=True)
     except _Stopped:
         report.status = "stopped"
@@ -145,8 +145,8 @@ def sync_connection(store: Store, settings: Settings, member: Member, connection
     return report
 
 
-def _run(store: Store, settings: Settings, member: Member, connection: vault.Connection,
-         ctx: Context, report: SyncReport, retention: int,
+def _run(store: Store, settings: Settings, member: Member,  # noqa: PLR0917 (one sync's state)
+         connection: vault.Connection, ctx: Context, report: SyncReport, *, retention: int,
          progress: Callable[[SyncReport], None] | None) -> None:
     spec = connectors()[connection.source]
     analyzers = settings.resolved_analyzers()

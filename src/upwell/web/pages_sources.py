@@ -104,7 +104,7 @@ def connect_callback(request: Request, me: Me, state: str = "", code: str = "",
 
 @router.post("/me/sources/imap")
 @policy("member")
-def connect_imap(request: Request, me: Me, host: Annotated[str, Form()],
+def connect_imap(request: Request, me: Me, host: Annotated[str, Form()],  # noqa: PLR0917 (form)
                  username: Annotated[str, Form()], password: Annotated[str, Form()],
                  port: Annotated[int, Form()] = 993, security: Annotated[str, Form()] = "ssl",
                  metadata: Annotated[bool, Form()] = False) -> Response:

@@ -114,7 +114,7 @@ class FakeGoogle:
             return denied
         start = int(q.query.get("startHistoryId", "0"))
         if start < self.oldest_history:
-            return Reply(404, {"error": {"code": 404, "message": "Requested entity was not found."}})
+            return Reply(404, {"error": {"code": 404, "message": "Requested entity not found."}})
         records = [{"id": str(h), "messagesAdded": [{"message": {
             "id": mid, "threadId": mid,
             "labelIds": next(m["labels"] for m in self.messages if m["id"] == mid)}}]}

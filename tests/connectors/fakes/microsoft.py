@@ -112,8 +112,9 @@ class FakeMicrosoft:
         chat_id = q.path.split("/")[6]
         flt = q.query.get("$filter", "")
         since = flt.rsplit(" ", 1)[1] if flt.startswith("lastModifiedDateTime gt ") else ""
+        floor = _stamp(since or "1970-01-01T00:00:00Z")
         values = sorted((m for m in self.chat_messages.get(chat_id, [])
-                         if _stamp(m["lastModifiedDateTime"]) > _stamp(since or "1970-01-01T00:00:00Z")),
+                         if _stamp(m["lastModifiedDateTime"]) > floor),
                         key=lambda m: m["lastModifiedDateTime"], reverse=True)
         top = min(int(q.query.get("$top", 50)), self.page_size)
         chunk, nxt = page_of(values, q.query.get("$skip"), top)

@@ -183,7 +183,8 @@ class FakeServer:
                               {k.lower(): v for k, v in self.headers.items()})
                 reply = outer.dispatch(req)
                 data = b"" if reply.body is None else (
-                    reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode())
+                    reply.body if isinstance(reply.body, bytes)
+                    else json.dumps(reply.body).encode())
                 self.send_response(reply.status)
                 ctype = "application/json" if not isinstance(reply.body, bytes) else "text/plain"
                 self.send_header("Content-Type", ctype)

@@ -34,7 +34,7 @@ PAGE = 100
 
 
 def _gmail(ctx: Context) -> str:
-    return ctx.settings.google_api_url.rstrip("/") + "/gmail/v1/users/me"
+    return str(ctx.settings.google_api_url).rstrip("/") + "/gmail/v1/users/me"
 
 
 def _message(ctx: Context, message_id: str) -> RawItem | Skipped:

@@ -12,10 +12,10 @@ See docs/sources/imap.md.
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import ipaddress
 import re
-import socket
 import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -68,7 +68,7 @@ def connect(config: dict[str, Any], secret: str | None, token: str | None = None
             conn = imaplib.IMAP4(host, port, timeout=TIMEOUT_S)
             if security == "starttls":
                 conn.starttls(ssl.create_default_context())
-    except (OSError, imaplib.IMAP4.error, socket.timeout) as exc:
+    except (TimeoutError, OSError, imaplib.IMAP4.error) as exc:
         raise ConnectorError(f"the IMAP server could not be reached ({type(exc).__name__})"
                              ) from None
     user = str(config.get("username") or "")
@@ -186,10 +186,8 @@ def fetch(ctx: Context, cursor: Cursor) -> Iterator[Page]:
         raise ConnectorError(f"the IMAP connection failed ({type(exc).__name__}); the next "
                              "sync resumes where this one stopped") from None
     finally:
-        try:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
             conn.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
 
 
 IMAP = connector(ConnectorSpec(

@@ -66,7 +66,8 @@ def endpoints(settings: Settings, provider: str) -> Endpoints:
 
     if provider == "google":
         cid, sec = settings.google_client_id, secret(settings.google_client_secret)
-        ep = (settings.google_auth_url, settings.google_token_url, settings.google_revoke_url)
+        ep: tuple[str, str, str | None] = (settings.google_auth_url, settings.google_token_url,
+                                           settings.google_revoke_url)
     elif provider == "microsoft":
         cid, sec = settings.microsoft_client_id, secret(settings.microsoft_client_secret)
         base = f"{settings.microsoft_login_url.rstrip('/')}/{settings.microsoft_tenant}/oauth2/v2.0"

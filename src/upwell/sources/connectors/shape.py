@@ -118,7 +118,7 @@ def event_ics(*, uid: str, title: str, start: datetime | date, end: datetime | d
     return bytes(cal.to_ical())
 
 
-def get(data: Mapping[str, Any], *path: str) -> Any:
+def get(data: object, *path: str) -> Any:
     """``data[path[0]][path[1]]...`` or ``None`` where a step is missing or not a mapping."""
     cur: Any = data
     for key in path:

@@ -33,7 +33,7 @@ CONVERSATION_GONE = frozenset({"channel_not_found", "not_in_channel", "is_archiv
 def _call(ctx: Context, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
     url = str(ctx.settings.slack_api_url).rstrip("/") + "/" + method
     for attempt in range(2):
-        body = ctx.api.json(url, params)
+        body: dict[str, Any] = ctx.api.json(url, params)
         if body.get("ok") is True:
             return body
         error = str(body.get("error") or "unknown")[:40]
@@ -105,7 +105,8 @@ def fetch(ctx: Context, cursor: Cursor) -> Iterator[Page]:
     marks: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (cursor.get("convs") or {}).items()
                                         if isinstance(v, dict)}
     pending: dict[str, Any] = dict(cursor.get("pending") or {})
-    floor = f"{(datetime.now(UTC) - timedelta(days=ctx.settings.sync_initial_days)).timestamp():.6f}"
+    start = datetime.now(UTC) - timedelta(days=ctx.settings.sync_initial_days)
+    floor = f"{start.timestamp():.6f}"
     convs = [c for c in _paged(ctx, "conversations.list",
                                {"types": "public_channel,private_channel,mpim,im",
                                 "exclude_archived": "true", "limit": 200}, "channels")
