@@ -106,3 +106,39 @@ def test_cli_sync_prints_a_content_free_summary(store: Store, member: Member,
     assert json.loads(r.output)[0]["imported"] == 0
     r = runner.invoke(cli, ["--home", str(tmp_path / "home"), "sync", "--source", "fax"])
     assert r.exit_code == 2
+
+
+def test_gmail_metadata_only_reads_no_body(store: Store, member: Member, providers: Providers,
+                                           tmp_path: Path) -> None:
+    g = providers.google
+    for i in range(3):
+        g.add_mail(mail(i))
+    settings = providers.settings(store, tmp_path, connector_metadata_only=True,
+                                  analyzers=("gratitude.v1",))
+    cid = authorize(store, settings, member, "gmail")
+    conn = vault.get(store, member.id, cid)
+    assert conn is not None
+    assert (conn.mode, conn.scopes) == ("metadata",
+                                        ("https://www.googleapis.com/auth/gmail.metadata",))
+    report = sync_connection(store, settings, member, cid)
+    assert report.imported == 3
+    with store.engine.connect() as c:
+        assert set(c.scalars(select(messages.c.word_count))) == {0}
+        assert c.scalar(select(func.count()).select_from(messages).where(
+            messages.c.subject_enc.is_not(None))) == 3
+
+
+def test_a_grant_missing_a_needed_scope_is_refused_and_revoked(
+        store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
+    from upwell.errors import UpwellError
+
+    g = providers.google
+    real = g.oauth.authorize
+    g.oauth.authorize = lambda q, scopes: real(q, ("openid",))  # type: ignore[method-assign]
+    settings = providers.settings(store, tmp_path)
+    with pytest.raises(UpwellError) as err:
+        authorize(store, settings, member, "gmail")
+    assert err.value.code == "E704"
+    assert "gmail.readonly" in str(err.value)
+    assert vault.list_for(store, member.id) == []
+    assert g.oauth.revoked

@@ -196,9 +196,12 @@ def test_retry_after_parsing() -> None:
     api.http.close()
 
 
-@pytest.mark.parametrize("bad", ["{", "[]", '{"messages": "x"}'])
+@pytest.mark.parametrize(("bad", "status"), [
+    ("{", "failed"), ("[]", "failed"), ('{"messages": "x"}', "done"),
+    ('{"messages": [{"id": 7}, "x", null]}', "done")])
 def test_hostile_json_from_a_provider_is_a_clear_error(
-        store: Store, member: Member, providers: Providers, tmp_path: Path, bad: str) -> None:
+        store: Store, member: Member, providers: Providers, tmp_path: Path, bad: str,
+        status: str) -> None:
     from tests.connectors.fakes.server import Reply
 
     settings = providers.settings(store, tmp_path)
@@ -206,6 +209,51 @@ def test_hostile_json_from_a_provider_is_a_clear_error(
     providers.server.route("GET", "/google/api/gmail/v1/users/me/messages",
                            lambda q: Reply(200, bad.encode()))
     report = sync_connection(store, settings, member, cid)
-    assert report.status in {"failed", "done"}
-    if report.status == "failed":
-        assert report.error == "E701"
+    assert report.status == status
+    assert report.error == ("E701" if status == "failed" else None)
+    conn = vault.get(store, member.id, cid)
+    assert conn is not None
+    assert conn.status == "active"
+
+
+def test_hostile_items_are_counted_skips_and_the_sync_finishes(
+        store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
+    g = providers.google
+    g.add_mail(mail(1))
+    g.add_mail(b"\x00\xff not a message at all")
+    g.add_mail(b"From: nobody\r\n\r\nno date")
+    g.add_mail(mail(2), ("DRAFT",))
+    g.messages.append({"id": "gone", "raw": b"", "labels": [], "history": 0})
+    g.messages.remove(g.messages[-1])
+    settings = providers.settings(store, tmp_path)
+    cid = authorize(store, settings, member, "gmail")
+    report = sync_connection(store, settings, member, cid)
+    assert report.status == "done"
+    assert report.imported == 1
+    assert sum(report.skipped.values()) == 3
+    assert report.skipped["draft"] == 1
+
+
+def test_google_403_rate_limit_is_retried(store: Store, member: Member, providers: Providers,
+                                          tmp_path: Path) -> None:
+    from tests.connectors.fakes.server import Reply
+
+    g = providers.google
+    g.add_mail(mail(1))
+    settings = providers.settings(store, tmp_path)
+    cid = authorize(store, settings, member, "gmail")
+    calls = []
+    real = g._profile
+
+    def limited(q: Request) -> Reply:
+        calls.append(1)
+        if len(calls) == 1:
+            return Reply(403, {"error": {"code": 403, "errors": [
+                {"reason": "userRateLimitExceeded"}]}})
+        return real(q)
+
+    providers.server.route("GET", "/google/api/gmail/v1/users/me/profile", limited)
+    slept: list[float] = []
+    report = sync_connection(store, settings, member, cid, sleep=slept.append)
+    assert (report.status, report.imported, report.retried) == ("done", 1, 1)
+    assert len(slept) == 1

@@ -3,6 +3,7 @@ state bound to the session and single use, opt-out revokes, disconnect."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -49,8 +50,9 @@ def _to_provider_and_back(c: TestClient, csrf: str, source: str) -> tuple[str, s
     return url, f"{target.path}?{target.query}"
 
 
-def test_connect_sync_status_and_opt_out_from_the_web(web: FastAPI, providers: Providers
-                                                      ) -> None:
+def test_connect_sync_status_and_opt_out_from_the_web(web: FastAPI, providers: Providers,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     store: Store = web.state.store
     for i in range(4):
         providers.google.add_mail(mail(i))
@@ -105,6 +107,17 @@ def test_connect_sync_status_and_opt_out_from_the_web(web: FastAPI, providers: P
     assert ann.get("/me/sources/callback?error=access_denied&state=x").status_code == 400
     ann.close()
     bob.close()
+    # No log record carries a token or an address (the test's own browser requests log the
+    # code and state in their URLs; Upwell's own records carry neither).
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert caplog.records
+    for secret_word in ("rt-", "at-", "example.org", "code_verifier"):
+        assert secret_word not in logged, secret_word
+    ours = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records
+                     if r.name.startswith("upwell"))
+    assert ours
+    assert "code=" not in ours
+    assert "state=" not in ours
 
 
 def test_microsoft_disconnect_tells_the_member_how_to_remove_the_grant(

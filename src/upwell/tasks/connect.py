@@ -9,6 +9,7 @@ access token, deletes the sealed refresh token and cursor, and so stops every sy
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import httpx
@@ -88,6 +89,12 @@ def complete(store: Store, settings: Settings, member: Member, session: str,  # 
     tokens = oauth.exchange(http, ep, code, verifier, oauth.redirect_uri(settings))
     requested = spec.scopes_for(mode)
     granted = tokens.scopes or requested
+    missing = [s for s in requested if s != "offline_access" and s not in granted]
+    if missing:  # the member unticked a permission on the provider's consent screen
+        with contextlib.suppress(UpwellError):
+            oauth.revoke(http, ep, tokens.refresh or tokens.access)
+        raise AuthorizationRefused(f"the grant lacks {', '.join(missing)}, which this source "
+                                   "needs: connect again and allow it (nothing was kept)")
     cid = vault.create(store, member, source, mode, tuple(s for s in granted if s in requested),
                        tokens.refresh)
     oauth.remember(cid, tokens)

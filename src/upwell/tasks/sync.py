@@ -39,7 +39,7 @@ from upwell.store.member_settings import get_prefs
 from upwell.store.records import RecordWriter
 from upwell.store.rows import Prepared
 from upwell.store.schema import event_attendees, events, imports
-from upwell.tasks.imports import ImportReport, _finish
+from upwell.tasks.imports import ImportReport, finish
 from upwell.tasks.prepare import prepare_item
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,9 @@ def sync_connection(store: Store, settings: Settings, member: Member, connection
         _run(store, settings, member, connection, ctx, report,
              retention=prefs.evidence_retention_days, progress=progress)
         vault.mark(store, member.id, connection.id, synced=True)
+        if report.imported or report.removed:
+            access_log.append(store, member.id, "member-job", "sync",
+                              f"{spec.id}: {report.imported} new, {report.removed} removed")
     except _Stopped:
         report.status = "stopped"
     except ReconnectNeeded as exc:
@@ -206,7 +209,7 @@ def _run(store: Store, settings: Settings, member: Member,  # noqa: PLR0917 (one
     finally:
         totals.seen, totals.imported, totals.skipped = (report.seen, report.imported,
                                                         report.skipped)
-        _finish(store, member, writer, totals, me=[], import_id=import_id)
+        finish(store, member, writer, totals, me=[], import_id=import_id)
         reapply_forgotten(store, member)
 
 

@@ -57,7 +57,7 @@ def _refresh(store: Store, settings: Settings, ctx: MemberContext, *, removed: b
 
 
 def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, str], bool],
-                   settings: Settings | None = None) -> int:
+                   settings: Settings) -> int:
     """Record consent changes. Withdrawing coaching consent for a source also disconnects every
     connected source that reads it: the grant is revoked at the provider and its syncs stop."""
     before = consent.current(store, ctx.member.id)
@@ -71,12 +71,11 @@ def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, st
     if withdrawn:
         import httpx
 
-        from upwell.config import Settings as _Settings
         from upwell.tasks.connect import withdraw
 
         with httpx.Client(timeout=30.0) as http:
             for source in withdrawn:
-                withdraw(store, settings or _Settings(), ctx.member, source, http)
+                withdraw(store, settings, ctx.member, source, http)
     return n
 
 

@@ -221,7 +221,8 @@ class FakeServer:
             self.faults.served.append(status)
             return Reply(status, {"error": {"code": status}},
                          {"Retry-After": retry} if retry is not None else {})
-        for method, prefix, handler in sorted(self.routes, key=lambda r: -len(r[1])):
+        # Longest prefix first; of equal prefixes the one added last (a test's override).
+        for method, prefix, handler in sorted(reversed(self.routes), key=lambda r: -len(r[1])):
             if req.method == method and req.path.startswith(prefix):
                 return handler(req)
         return Reply(404, {"error": "not_found"})

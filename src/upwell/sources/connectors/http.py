@@ -19,6 +19,8 @@ from upwell.errors import ConnectorError, ReconnectNeeded
 from upwell.sources.connectors.oauth import Grant
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+#: Google answers some rate limits with 403 and one of these reasons in the error body.
+RATE_LIMIT_REASONS = ("rateLimitExceeded", "userRateLimitExceeded")
 MAX_BACKOFF_S = 60.0
 #: The longest Retry-After honoured; a provider asking for more ends this sync instead.
 MAX_RETRY_AFTER_S = 600.0
@@ -78,7 +80,9 @@ class Api:
                 self.grant.renew()
                 refreshed = True
                 continue
-            if response is None or response.status_code in RETRY_STATUS:
+            limited = response is not None and response.status_code == 403 and any(
+                r in response.text for r in RATE_LIMIT_REASONS)
+            if response is None or response.status_code in RETRY_STATUS or limited:
                 if attempt >= self.retries:
                     what = "unreachable" if response is None else str(response.status_code)
                     raise ConnectorError(f"the provider kept failing ({what}); the next sync "
