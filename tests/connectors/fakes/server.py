@@ -222,7 +222,8 @@ class FakeServer:
             return Reply(status, {"error": {"code": status}},
                          {"Retry-After": retry} if retry is not None else {})
         # Longest prefix first; of equal prefixes the one added last (a test's override).
-        for method, prefix, handler in sorted(reversed(self.routes), key=lambda r: -len(r[1])):
+        ranked = sorted(enumerate(self.routes), key=lambda r: (-len(r[1][1]), -r[0]))
+        for _, (method, prefix, handler) in ranked:
             if req.method == method and req.path.startswith(prefix):
                 return handler(req)
         return Reply(404, {"error": "not_found"})
