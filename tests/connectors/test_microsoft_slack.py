@@ -12,7 +12,7 @@ from tests.connectors.fakes.people import ME, PEOPLE, when
 
 from upwell.store import connections as vault
 from upwell.store.db import Member, Store
-from upwell.store.schema import features, messages
+from upwell.store.schema import features, message_parties, messages
 from upwell.tasks.connect import disconnect
 from upwell.tasks.sync import sync_connection
 
@@ -131,6 +131,10 @@ def test_slack(store: Store, member: Member, providers: Providers, tmp_path: Pat
     assert first.status == "done", first
     assert first.imported == 8
     assert first.skipped["not_a_message"] == 1
+    # The DM from Dana is addressed to Ann (her own Slack id came with the token).
+    with store.engine.connect() as c:
+        assert c.scalar(select(func.count()).select_from(message_parties).where(
+            message_parties.c.role == "to")) == 3  # the DM, and the group DM's two others
     # New: a top-level message and a late reply in the old thread; only they are fetched.
     s.post("C1", {"type": "message", "user": "U0DANA", "text": "new", "ts": f"{base + 20:.6f}"})
     s.post("C1", {"type": "message", "user": "U0RAJ", "text": "late reply",

@@ -140,3 +140,20 @@ def test_microsoft_disconnect_tells_the_member_how_to_remove_the_grant(
     assert "myapps.microsoft.com" in r.text
     assert vault.list_for(store, member.id) == []
     ann.close()
+
+
+def test_deleting_everything_revokes_connected_sources_first(web: FastAPI,
+                                                             providers: Providers) -> None:
+    store: Store = web.state.store
+    helpers.member(store, "acme", "ann@example.org")
+    ann = TestClient(web, base_url="https://testserver")
+    csrf = helpers.sign_in(ann, "ann@example.org")
+    ann.post("/consent", data={"csrf": csrf, "chat-coaching": "on"})
+    _, callback = _to_provider_and_back(ann, csrf, "slack")
+    assert ann.get(callback, follow_redirects=False).status_code == 303
+    assert len(providers.slack.oauth.refresh) == 1
+    r = ann.post("/me/delete", data={"csrf": csrf, "confirm": "DELETE"})
+    assert "Your data is deleted" in r.text
+    assert providers.slack.oauth.refresh == {}
+    assert providers.slack.oauth.revoked
+    ann.close()

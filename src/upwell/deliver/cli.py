@@ -558,6 +558,16 @@ def delete_cmd(ctx: click.Context, yes: bool) -> None:
     if not yes:
         click.confirm("Delete all your Upwell data? This cannot be undone", abort=True)
     with _store(ctx) as (store, settings):
+        if store.find_member(settings.member) is not None:
+            import httpx
+
+            from upwell.tasks.connect import withdraw
+
+            # Connected sources are revoked at their providers while the key still opens
+            # their tokens.
+            with httpx.Client(timeout=30.0) as http:
+                withdraw(store, settings, store.open_member(settings.member, create=False),
+                         None, http, why="delete")
         removed = delete_member(store, settings.member)
     click.echo(f"deleted: key shredded, {sum(removed.values())} rows removed, tombstone set")
 

@@ -95,8 +95,10 @@ def complete(store: Store, settings: Settings, member: Member, session: str,  # 
             oauth.revoke(http, ep, tokens.refresh or tokens.access)
         raise AuthorizationRefused(f"the grant lacks {', '.join(missing)}, which this source "
                                    "needs: connect again and allow it (nothing was kept)")
+    # The member's own user id (Slack): a DM from a colleague is addressed to them.
+    config = {"user": tokens.account} if tokens.account else {}
     cid = vault.create(store, member, source, mode, tuple(s for s in granted if s in requested),
-                       tokens.refresh)
+                       tokens.refresh, config)
     oauth.remember(cid, tokens)
     access_log.append(store, member.id, "member", "connect", spec.id)
     return cid
@@ -151,12 +153,12 @@ def disconnect(store: Store, settings: Settings, member: Member, connection_id: 
     return result
 
 
-def withdraw(store: Store, settings: Settings, member: Member, consent_source: str,
-             http: httpx.Client) -> list[Disconnected]:
-    """Coaching consent for ``consent_source`` was withdrawn: disconnect every connection
-    reading it (revoking at the provider)."""
+def withdraw(store: Store, settings: Settings, member: Member, consent_source: str | None,
+             http: httpx.Client, *, why: str = "opt-out") -> list[Disconnected]:
+    """Coaching consent for ``consent_source`` was withdrawn (``None``: the member deletes
+    everything): disconnect every connection reading it, revoking at the provider."""
     out = []
     for c in vault.list_for(store, member.id):
-        if connectors()[c.source].source == consent_source:
-            out.append(disconnect(store, settings, member, c.id, http, why="opt-out"))
+        if consent_source is None or connectors()[c.source].source == consent_source:
+            out.append(disconnect(store, settings, member, c.id, http, why=why))
     return out

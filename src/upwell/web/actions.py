@@ -177,8 +177,15 @@ def export_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def delete_everything(store: Store, ctx: MemberContext) -> dict[str, int]:
-    """Crypto-shred the member (key first, then rows, then a tombstone) and drop the account."""
+def delete_everything(store: Store, ctx: MemberContext, settings: Settings) -> dict[str, int]:
+    """Revoke every connected source at its provider, then crypto-shred the member (key first,
+    then rows, then a tombstone) and drop the account."""
+    import httpx
+
+    from upwell.tasks.connect import withdraw
+
+    with httpx.Client(timeout=30.0) as http:
+        withdraw(store, settings, ctx.member, None, http, why="delete")
     removed = delete_member(store, ctx.ref)
     opened(store).drop(ctx.ref)
     dashboard.evict(store, ctx.member.id)

@@ -318,6 +318,6 @@ def api_access_log(request: Request, me: Me) -> dict[str, Any]:
 @policy("member")
 def api_delete(request: Request, me: Me) -> dict[str, Any]:
     """Delete everything: your key is shredded first, then every row; a tombstone stays."""
-    removed = actions.delete_everything(_store(request), me)
+    removed = actions.delete_everything(_store(request), me, request.app.state.settings)
     sign_out(request)
     return {"deleted": True, "rows": sum(removed.values())}

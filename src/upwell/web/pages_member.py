@@ -285,7 +285,7 @@ def export_html(request: Request, me: Me) -> Response:
 def delete(request: Request, me: Me, confirm: Annotated[str, Form()] = "") -> Response:
     if confirm != "DELETE":
         return privacy_page(request, me, error="type DELETE to confirm")
-    actions.delete_everything(_store(request), me)
+    actions.delete_everything(_store(request), me, _settings(request))
     sign_out(request)
     return render(request, "deleted.html")
 

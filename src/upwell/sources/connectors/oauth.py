@@ -54,6 +54,7 @@ class TokenSet:
     expires_in: float | None
     refresh: str | None
     scopes: tuple[str, ...]
+    account: str | None = None
 
     def __repr__(self) -> str:
         return f"TokenSet(scopes={self.scopes!r})"
@@ -156,9 +157,11 @@ def _token_set(ep: Endpoints, body: dict[str, Any]) -> TokenSet:
     refresh = body.get("refresh_token")
     scope = body.get("scope")
     sep = "," if ep.provider == "slack" else " "
+    account = body.get("id") if ep.provider == "slack" else None
     return TokenSet(access, float(expires) if isinstance(expires, int | float) else None,
                     refresh if isinstance(refresh, str) and refresh else None,
-                    tuple(s for s in scope.split(sep) if s) if isinstance(scope, str) else ())
+                    tuple(s for s in scope.split(sep) if s) if isinstance(scope, str) else (),
+                    account if isinstance(account, str) else None)
 
 
 def exchange(http: httpx.Client, ep: Endpoints, code: str, verifier: str, redirect: str

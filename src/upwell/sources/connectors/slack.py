@@ -68,7 +68,8 @@ def _context(ctx: Context, conv: dict[str, Any]) -> dict[str, object]:
             else "group" if conv.get("is_private") else "channel")
     members: list[str] = []
     if kind == "im" and isinstance(conv.get("user"), str):
-        members = [conv["user"]]
+        me = ctx.config.get("user")
+        members = [conv["user"], *([me] if isinstance(me, str) else [])]
     elif kind == "mpim":
         members = _members(ctx, conv["id"])
     return {"conversation_id": conv["id"], "conversation_name": str(conv.get("name") or ""),
