@@ -257,3 +257,21 @@ def test_google_403_rate_limit_is_retried(store: Store, member: Member, provider
     report = sync_connection(store, settings, member, cid, sleep=slept.append)
     assert (report.status, report.imported, report.retried) == ("done", 1, 1)
     assert len(slept) == 1
+
+
+def test_odd_slack_json_ends_the_sync_with_a_content_free_error(
+        store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
+    from tests.connectors.fakes.server import Reply
+
+    settings = providers.settings(store, tmp_path)
+    cid = authorize(store, settings, member, "slack")
+    providers.server.route("GET", "/slack/api/conversations.list", lambda q: Reply(200, {
+        "ok": True, "channels": [{"id": "C1", "is_member": True}],
+        "response_metadata": "not an object"}))
+    report = sync_connection(store, settings, member, cid)
+    assert (report.status, report.error) == ("failed", "E799")
+    conn = vault.get(store, member.id, cid)
+    assert conn is not None
+    assert conn.error is not None
+    assert conn.error.startswith("E799")
+    assert conn.status == "active"

@@ -135,6 +135,13 @@ def sync_connection(store: Store, settings: Settings, member: Member, connection
     except UpwellError as exc:
         report.status, report.error = "failed", exc.code
         vault.mark(store, member.id, connection.id, error=str(exc))
+    except Exception as exc:  # a connector bug on odd provider JSON: content-free, sync ends
+        report.status, report.error = "failed", "E799"
+        log.error("sync failed unexpectedly", extra={"source": spec.id,
+                                                     "error_type": type(exc).__name__})
+        vault.mark(store, member.id, connection.id,
+                   error=f"E799 the sync failed unexpectedly ({type(exc).__name__}); the next "
+                   "sync resumes where this one stopped")
     finally:
         if own_http:
             client.close()
