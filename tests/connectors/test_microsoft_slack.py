@@ -151,3 +151,35 @@ def test_slack(store: Store, member: Member, providers: Providers, tmp_path: Pat
     with httpx.Client() as http:
         assert disconnect(store, settings, member, cid, http).revoked
     assert s.oauth.refresh == {}
+
+
+def test_slack_resumes_a_conversation_mid_history_without_losing_its_threads(
+        store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
+    from tests.connectors.fakes.server import Request
+
+    s = providers.slack
+    s.conversations = [{"id": "C1", "name": "general", "is_channel": True, "is_member": True}]
+    base = when(0).timestamp()
+    for i in range(5):
+        s.post("C1", {"type": "message", "user": "U0DANA", "text": f"m{i}",
+                      "ts": f"{base + i:.6f}"})
+    s.post("C1", {"type": "message", "user": "U0RAJ", "text": "in thread",
+                  "ts": f"{base + 9:.6f}", "thread_ts": f"{base + 4:.6f}"})
+    settings = providers.settings(store, tmp_path, sync_retries=0)
+    cid = authorize(store, settings, member, "slack")
+
+    failed: list[str] = []
+
+    def fail_second_page(q: Request) -> bool:
+        if q.path.endswith("conversations.history") and q.query.get("cursor") and not failed:
+            failed.append(q.path)
+            providers.server.faults.queue.append((500, None))
+        return False
+
+    providers.server.faults.block_when(fail_second_page)
+    first = sync_connection(store, settings, member, cid)
+    assert (first.status, first.imported) == ("failed", 3)  # page 1 committed, page 2 not
+    second = sync_connection(store, settings, member, cid)
+    assert second.status == "done"
+    assert second.imported == 3  # page 2 (two messages) and the thread found on page 1
+    assert _count(store, member, "slack") == 6

@@ -124,6 +124,7 @@ def fetch(ctx: Context, cursor: Cursor) -> Iterator[Page]:
         if pending.get("conv") == cid:
             page_cursor = str(pending.get("cursor") or "")
             newest = str(pending.get("newest") or oldest)
+            threads.update(pending.get("threads") or {})
         while True:
             params: dict[str, Any] = {"channel": cid, "oldest": oldest, "limit": 200}
             if page_cursor:
@@ -144,7 +145,8 @@ def fetch(ctx: Context, cursor: Cursor) -> Iterator[Page]:
             page_cursor = str((body.get("response_metadata") or {}).get("next_cursor") or "")
             if page_cursor:
                 yield Page(items, {"convs": marks, "pending": {
-                    "conv": cid, "cursor": page_cursor, "newest": newest}})
+                    "conv": cid, "cursor": page_cursor, "newest": newest,
+                    "threads": dict(threads)}})
                 continue
             # Threads: replies since each thread's mark (parents already came with history).
             kept = sorted(threads.items(), key=lambda kv: _ts(kv[1]), reverse=True)
