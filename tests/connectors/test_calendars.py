@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import func, select
 from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import PEOPLE, when
+from tests.connectors.fakes.server import Request
 
 from upwell.store.db import Member, Store
 from upwell.store.schema import event_attendees, events
@@ -101,3 +102,28 @@ def test_outlook_calendar(store: Store, member: Member, providers: Providers,
     assert not result.revoked
     assert result.how_to is not None
     assert "myapps.microsoft.com" in result.how_to
+
+
+def test_google_calendar_resumes_its_first_window_with_the_same_page_token(
+        store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
+    g = providers.google
+    for i in range(5):
+        g.add_event(_google_event(i))
+    settings = providers.settings(store, tmp_path, sync_retries=0)
+    cid = authorize(store, settings, member, "google-calendar")
+    failed: list[str] = []
+
+    def fail_second_page(q: Request) -> bool:
+        if q.query.get("pageToken") and not failed:
+            failed.append(q.path)
+            providers.server.faults.queue.append((503, None))
+        return False
+
+    providers.server.faults.block_when(fail_second_page)
+    first = sync_connection(store, settings, member, cid)
+    assert (first.status, first.imported) == ("failed", 3)
+    # Later, with another window setting: the stored window goes with the stored page token.
+    later = settings.model_copy(update={"sync_calendar_days": (10, 10)})
+    second = sync_connection(store, later, member, cid)
+    assert (second.status, second.imported) == ("done", 2), second
+    assert _events(store, member) == 5

@@ -132,10 +132,17 @@ class FakeGoogle:
         if token is not None and not token.isdigit():
             return Reply(410, {"error": {"code": 410}})
         since = int(token) if token else 0
+        # As at Google, a page token holds only for the request parameters it came from.
+        window = "" if token else q.query.get("timeMin", "")
+        offset, _, made_for = (q.query.get("pageToken") or "").partition("@")
+        if made_for != (window if offset else made_for):
+            return Reply(400, {"error": {"code": 400, "message": "Invalid pageToken"}})
         chosen = [e for e in self.events if e["_seq"] > since
                   and (token or e.get("status") != "cancelled")]
         chunk, nxt = page_of([{k: v for k, v in e.items() if k != "_seq"} for e in chosen],
-                             q.query.get("pageToken"), self.page_size)
+                             offset, self.page_size)
+        if nxt and window:
+            nxt += "@" + window
         body: dict[str, Any] = {"items": chunk, "kind": "calendar#events"}
         if nxt:
             body["nextPageToken"] = nxt

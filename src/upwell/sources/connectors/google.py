@@ -185,15 +185,18 @@ def fetch_calendar(ctx: Context, cursor: Cursor) -> Iterator[Page]:
     """Google Calendar pages: the window first, then changes by sync token."""
     url = ctx.settings.google_api_url.rstrip("/") + "/calendar/v3/calendars/primary/events"
     sync_token, page = cursor.get("sync_token"), cursor.get("page")
+    window = cursor.get("window")  # a page token is only valid with the same window
     while True:
         params: dict[str, Any] = {"singleEvents": "true", "maxResults": 250}
         if sync_token:
             params["syncToken"] = sync_token
         else:
-            before, after = ctx.settings.sync_calendar_days
-            now = datetime.now(UTC)
-            params["timeMin"] = (now - timedelta(days=before)).isoformat().replace("+00:00", "Z")
-            params["timeMax"] = (now + timedelta(days=after)).isoformat().replace("+00:00", "Z")
+            if not (isinstance(window, list) and len(window) == 2 and page):
+                before, after = ctx.settings.sync_calendar_days
+                now = datetime.now(UTC)
+                window = [(now + timedelta(days=d)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                          for d in (-before, after)]
+            params["timeMin"], params["timeMax"] = window
         if page:
             params["pageToken"] = page
         body = ctx.api.json(url, params, allow=frozenset({410}))
@@ -212,7 +215,8 @@ def fetch_calendar(ctx: Context, cursor: Cursor) -> Iterator[Page]:
         token = body.get("nextPageToken")
         if isinstance(token, str) and token:
             page = token
-            yield Page(items, {"sync_token": sync_token, "page": token}, removed)
+            yield Page(items, {"sync_token": sync_token, "page": token,
+                               **({} if sync_token else {"window": window})}, removed)
             continue
         nxt = body.get("nextSyncToken")
         yield Page(items, {"sync_token": nxt if isinstance(nxt, str) else sync_token}, removed)
