@@ -197,7 +197,3 @@ def exclude_lifted(store: Store, settings: Settings, ctx: MemberContext) -> None
     access_log.append(store, ctx.member.id, "member", "include")
     _refresh(store, settings, ctx)
 
-
-def refresh_after_import(store: Store, settings: Settings, ctx: MemberContext) -> None:
-    """Recompute the dashboard after new data arrived (a sync); not while paused."""
-    _refresh(store, settings, ctx)

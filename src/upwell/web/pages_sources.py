@@ -21,8 +21,6 @@ from upwell.sources.connectors import connectors
 from upwell.store import connections as vault
 from upwell.store.db import Store
 from upwell.tasks import connect
-from upwell.tasks.sync import sync_connection
-from upwell.web import actions
 from upwell.web.app import render
 from upwell.web.auth import MemberContext, current_member
 from upwell.web.policies import policy
@@ -65,8 +63,9 @@ def sources_page(request: Request, me: MemberContext, *, error: str | None = Non
 
 @router.get("/me/sources")
 @policy("member")
-def sources(request: Request, me: Me) -> Response:
-    return sources_page(request, me)
+def sources(request: Request, me: Me, syncing: str = "") -> Response:
+    return sources_page(request, me, notice="Sync started: reload in a moment to see it done."
+                        if syncing else None)
 
 
 @router.post("/me/sources/connect")
@@ -120,13 +119,10 @@ def connect_imap(request: Request, me: Me, host: Annotated[str, Form()],  # noqa
 @router.post("/me/sources/{connection_id}/sync")
 @policy("member")
 def sync_now(request: Request, me: Me, connection_id: str) -> Response:
-    store, settings = _store(request), _settings(request)
-    if vault.get(store, me.member.id, connection_id) is None:
+    if vault.get(_store(request), me.member.id, connection_id) is None:
         raise HTTPException(404)
-    report = sync_connection(store, settings, me.member, connection_id)
-    if report.imported or report.removed:
-        actions.refresh_after_import(store, settings, me)
-    return RedirectResponse("/me/sources", status_code=303)
+    request.app.state.jobs.sync(me.ref, connection_id)
+    return RedirectResponse("/me/sources?syncing=1", status_code=303)
 
 
 @router.post("/me/sources/{connection_id}/disconnect")
