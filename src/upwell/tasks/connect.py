@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import httpx
 
@@ -75,6 +76,12 @@ def begin(store: Store, settings: Settings, member: Member, session: str,  # noq
                                oauth.redirect_uri(settings))
 
 
+def _scope_key(scope: str) -> str:
+    """A scope as providers echo it back: Microsoft may answer ``https://graph.microsoft.com/
+    mail.read`` (URL-encoded, any case) for ``Mail.Read``."""
+    return unquote(scope).lower().removeprefix("https://graph.microsoft.com/")
+
+
 def complete(store: Store, settings: Settings, member: Member, session: str,  # noqa: PLR0917
              state: str, code: str, http: httpx.Client) -> str:  # (the callback's inputs)
     """Finish the authorization ``state`` with ``code``; returns the new connection id."""
@@ -88,8 +95,9 @@ def complete(store: Store, settings: Settings, member: Member, session: str,  # 
     ep = oauth.endpoints(settings, spec.provider)
     tokens = oauth.exchange(http, ep, code, verifier, oauth.redirect_uri(settings))
     requested = spec.scopes_for(mode)
-    granted = tokens.scopes or requested
-    missing = [s for s in requested if s != "offline_access" and s not in granted]
+    granted = {_scope_key(s) for s in tokens.scopes} if tokens.scopes else {
+        _scope_key(s) for s in requested}
+    missing = [s for s in requested if s != "offline_access" and _scope_key(s) not in granted]
     if missing:  # the member unticked a permission on the provider's consent screen
         with contextlib.suppress(UpwellError):
             oauth.revoke(http, ep, tokens.refresh or tokens.access)
@@ -97,7 +105,9 @@ def complete(store: Store, settings: Settings, member: Member, session: str,  # 
                                    "needs: connect again and allow it (nothing was kept)")
     # The member's own user id (Slack): a DM from a colleague is addressed to them.
     config = {"user": tokens.account} if tokens.account else {}
-    cid = vault.create(store, member, source, mode, tuple(s for s in granted if s in requested),
+    cid = vault.create(store, member, source, mode,
+                       tuple(s for s in requested if _scope_key(s) in granted
+                             or (s == "offline_access" and tokens.refresh)),
                        tokens.refresh, config)
     oauth.remember(cid, tokens)
     access_log.append(store, member.id, "member", "connect", spec.id)

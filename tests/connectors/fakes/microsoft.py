@@ -30,12 +30,18 @@ class FakeMicrosoft:
         r = server.route
         r("GET", "/ms/organizations/oauth2/v2.0/authorize", lambda q: self.oauth.authorize(
             q.query, tuple(q.query.get("scope", "").split())))
-        r("POST", "/ms/organizations/oauth2/v2.0/token",
-          lambda q: Reply(*self.oauth.token(q.form)))
+        r("POST", "/ms/organizations/oauth2/v2.0/token", self._token)
         r("GET", "/ms/graph/v1.0/me/mailFolders/", self._mail_delta)
         r("GET", "/ms/graph/v1.0/me/calendarView/delta", self._calendar_delta)
         r("GET", "/ms/graph/v1.0/me/chats", self._chats)
         r("GET", "/ms/graph/v1.0/me/chats/", self._chat_messages)
+
+    def _token(self, q: Request) -> Reply:
+        status, body = self.oauth.token(q.form)
+        if status == 200:  # as Microsoft may: Graph's resource URI, lower case, no offline_access
+            body["scope"] = " ".join("https://graph.microsoft.com/" + s.lower()
+                                     for s in body["scope"].split() if s != "offline_access")
+        return Reply(status, body)
 
     def _next(self) -> int:
         self.seq += 1
