@@ -160,3 +160,37 @@ def test_imap_form_errors_from_the_web(tmp_path: Path) -> None:
     finally:
         app.state.jobs.shutdown()
         store.close()
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    ("not a mapping", "malformed_item"),
+    ({"messageType": "systemEventMessage"}, "not_a_message"),
+    ({"deletedDateTime": "2024-01-01T00:00:00Z"}, "deleted_message"),
+    ({"from": {"application": {"id": "bot"}}}, "bot_message"),
+    ({"from": {"user": {"id": "u1"}}, "createdDateTime": "yesterday"}, "bad_date"),
+    ({"from": {"user": {"id": "u1"}}, "createdDateTime": "2999-01-01T00:00:00Z"},
+     "date_out_of_range"),
+])
+def test_hostile_teams_messages_are_skipped_with_a_reason(data: object, reason: str) -> None:
+    with pytest.raises(BadItem) as err:
+        to_records(RawItem("teams", "teams-chat", "x", data, {}))
+    assert err.value.reason == reason
+
+
+def test_teams_message_shape_and_metadata_only() -> None:
+    data = {"id": "1", "createdDateTime": "2024-03-01T09:00:00.1234567Z",
+            "from": {"user": {"id": "u-dana", "displayName": "Dana"}},
+            "body": {"contentType": "text", "content": "x" * 10},
+            "replyToId": "0", "mentions": [{"mentioned": {"user": {"id": "u-raj",
+                                                                   "displayName": "Raj"}}}],
+            "attachments": [{}]}
+    ctx = {"conversation_id": "19:c", "members": {"u-dana": ["Dana Lee", "dana@example.org"],
+                                                  "u-ann": ["Ann", ""]}}
+    (m,) = to_records(RawItem("teams", "teams-chat", "x", data, ctx))
+    assert m.sender.handle == "dana@example.org"
+    assert [a.handle for a in m.to] == ["teams:u-ann"]
+    assert [a.handle for a in m.mentions] == ["teams:u-raj"]
+    assert (m.body, m.attachments, m.in_reply_to) == ("x" * 10, 1, "teams:19:c:0")
+    (quiet,) = to_records(RawItem("teams", "teams-chat", "x", data,
+                                  dict(ctx, metadata_only=True)))
+    assert quiet.body == ""

@@ -204,3 +204,46 @@ def test_xoauth2_and_plain_text_refused_off_loopback() -> None:
     with pytest.raises(ConnectorError):
         connect({"host": "imap.example.org", "port": 143, "security": "plain"}, "pw")
     assert quote('a "b"\\c') == '"a \\"b\\"\\\\c"'
+
+
+def test_imap_connect_from_the_sources_page(dovecot: int, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from tests.web import helpers
+
+    from upwell.testing import open_store
+    from upwell.web import create_app
+
+    store = open_store(tmp_path / "home")
+    app = create_app(Settings(home=tmp_path / "home", web_secret_key="k" * 32, analyzers=()),
+                     store, secure_cookies=True)
+    try:
+        _append(dovecot, "INBOX", mail(3))
+        helpers.member(store, "acme", "ann@example.org")
+        with TestClient(app, base_url="https://testserver") as c:
+            csrf = helpers.sign_in(c, "ann@example.org")
+            helpers.consent_all(c, csrf)
+            r = c.post("/me/sources/imap", data={
+                "csrf": csrf, "host": "127.0.0.1", "port": str(dovecot), "security": "plain",
+                "username": "ann", "password": PASSWORD}, follow_redirects=False)
+            assert r.status_code == 303, r.text
+            page = c.get("/me/sources").text
+            assert "IMAP mailbox" in page
+            assert PASSWORD not in page
+            member = store.open_member(_ref(store, "ann@example.org"))
+            (conn,) = vault.list_for(store, member.id)
+            assert c.post(f"/me/sources/{conn.id}/sync", data={"csrf": csrf},
+                          follow_redirects=False).status_code == 303
+            app.state.jobs.syncs[conn.id].result(60)
+            assert _count(store, member) == 1
+    finally:
+        app.state.jobs.shutdown()
+        store.close()
+
+
+def _ref(store: Store, email: str) -> str:
+    from upwell.store.accounts import find_account
+
+    account = find_account(store, email)
+    assert account is not None
+    assert account.member_ref is not None
+    return account.member_ref
