@@ -36,8 +36,9 @@ def web(providers: Providers, tmp_path: Path) -> Iterator[FastAPI]:
     store.close()
 
 
-def _to_provider_and_back(c: TestClient, csrf: str, source: str) -> tuple[str, str]:
-    r = c.post("/me/sources/connect", data={"csrf": csrf, "source": source},
+def _to_provider_and_back(c: TestClient, csrf: str, source: str, **extra: str
+                          ) -> tuple[str, str]:
+    r = c.post("/me/sources/connect", data={"csrf": csrf, "source": source, **extra},
                follow_redirects=False)
     assert r.status_code == 303, r.text
     url = r.headers["location"]
@@ -130,6 +131,11 @@ def test_microsoft_disconnect_tells_the_member_how_to_remove_the_grant(
     ann = TestClient(web, base_url="https://testserver")
     csrf = helpers.sign_in(ann, "ann@example.org")
     helpers.consent_all(ann, csrf)
+    page = ann.get("/me/sources").text
+    assert "headers only (no bodies)" in page
+    url, _ = _to_provider_and_back(ann, csrf, "outlook-mail", metadata="true")
+    assert "Mail.ReadBasic" in url
+    assert "Mail.Read+" not in url
     url, callback = _to_provider_and_back(ann, csrf, "outlook-calendar")
     assert "Calendars.Read" in url
     assert ann.get(callback, follow_redirects=False).status_code == 303
