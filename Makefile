@@ -8,7 +8,7 @@ CORPORA ?= var/corpora
 DEMO_HOME ?= var/demo-home
 ENRON_MAILBOXES := bailey-s harris-s hendrickson-s king-j meyers-a pereira-s quenet-j rapp-b slinger-r south-s
 
-.PHONY: setup demo demo-org demo-enron test lint corpora bench models clean browser serve
+.PHONY: setup demo demo-org demo-enron test lint corpora bench models clean browser dovecot serve
 
 setup: $(VENV)/.installed
 
@@ -93,7 +93,16 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not installed: the browser tests will skip (and fail in CI)"; fi; }
 
-test: setup browser
+# The IMAP tests start Debian's Dovecot (dovecot-imapd) on a loopback port with a throwaway
+# config: installed here when missing and running as root; elsewhere they skip (and fail in CI).
+dovecot:
+	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing dovecot-imapd (Debian package) for the IMAP tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	  else echo "dovecot not installed: the IMAP tests will skip (and fail in CI)"; fi; }
+
+test: setup browser dovecot
 	$(VENV)/bin/ruff check src tests tools
 	$(VENV)/bin/mypy
 	$(PY) -m pytest --cov=upwell --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)

@@ -120,6 +120,107 @@ class Settings(BaseSettings):
         default="28 days",
         description="Length of a group-insights period for orgs without a policy file.",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The web app's own base URL as members reach it. OAuth redirect URIs are "
+        "exactly this plus /me/sources/callback: register that URI with each provider.",
+    )
+    connector_metadata_only: bool = Field(
+        default=False,
+        description="Ask providers for metadata-only scopes (Gmail gmail.metadata, Graph "
+        "Mail.ReadBasic; mail over IMAP fetches headers only): no message bodies are read, so "
+        "only the rhythm analyzers run.",
+    )
+    google_client_id: str | None = Field(
+        default=None,
+        description="OAuth client id of the org's Google app (Gmail and Google Calendar). "
+        "Unset: Google sources cannot be connected.",
+    )
+    google_client_secret: SecretStr | None = Field(
+        default=None, description="OAuth client secret of the Google app. No default.",
+    )
+    google_auth_url: str = Field(
+        default="https://accounts.google.com/o/oauth2/v2/auth",
+        description="Google's authorization endpoint (tests point it at a local server).",
+    )
+    google_token_url: str = Field(
+        default="https://oauth2.googleapis.com/token",
+        description="Google's token endpoint (code exchange and refresh).",
+    )
+    google_revoke_url: str = Field(
+        default="https://oauth2.googleapis.com/revoke",
+        description="Google's token revocation endpoint (disconnect and opt-out).",
+    )
+    google_api_url: str = Field(
+        default="https://www.googleapis.com",
+        description="Base URL of the Gmail (/gmail/v1) and Calendar (/calendar/v3) APIs.",
+    )
+    microsoft_client_id: str | None = Field(
+        default=None,
+        description="Application (client) id of the org's Microsoft Entra app registration "
+        "(Outlook mail and calendar, Teams chats; delegated permissions only).",
+    )
+    microsoft_client_secret: SecretStr | None = Field(
+        default=None, description="Client secret of the Microsoft app registration. No default.",
+    )
+    microsoft_tenant: str = Field(
+        default="organizations",
+        description="Entra tenant in the sign-in URL: a tenant id, `organizations` or `common`.",
+    )
+    microsoft_login_url: str = Field(
+        default="https://login.microsoftonline.com",
+        description="Microsoft identity platform base; /<tenant>/oauth2/v2.0/authorize and "
+        "/token are appended.",
+    )
+    graph_api_url: str = Field(
+        default="https://graph.microsoft.com/v1.0",
+        description="Base URL of Microsoft Graph.",
+    )
+    slack_client_id: str | None = Field(
+        default=None,
+        description="Client id of the org's Slack app (user token scopes only; no bot).",
+    )
+    slack_client_secret: SecretStr | None = Field(
+        default=None, description="Client secret of the Slack app. No default.",
+    )
+    slack_auth_url: str = Field(
+        default="https://slack.com/oauth/v2/authorize",
+        description="Slack's authorization page.",
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api",
+        description="Base URL of Slack's Web API (oauth.v2.access, auth.revoke, conversations.*).",
+    )
+    sync_initial_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="How far back a first (or a bounded full re-) sync of a mail or chat source "
+        "reaches, in days.",
+    )
+    sync_initial_max_items: int = Field(
+        default=5000,
+        ge=1,
+        le=1_000_000,
+        description="Most items a first (or bounded full re-) sync reads per mail source.",
+    )
+    sync_calendar_days: tuple[int, int] = Field(
+        default=(180, 60),
+        description="Calendar window synced: days before and after today (a JSON pair).",
+    )
+    sync_retries: int = Field(
+        default=6,
+        ge=0,
+        le=20,
+        description="Retries of a provider request answered 429 or 5xx (or a network error), "
+        "with exponential backoff and full jitter, honouring Retry-After.",
+    )
+    sync_backoff_s: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=60.0,
+        description="First backoff delay in seconds (doubled per retry, at most 60 s).",
+    )
 
     def resolved_analyzers(self) -> tuple[str, ...]:
         """The analyzer names to run: the setting, or every registered analyzer."""

@@ -57,3 +57,21 @@ class MemberDeleted(UpwellError):
 
 class ConfigError(UpwellError):
     code = "E301"
+
+
+class ConnectorError(UpwellError):
+    """A connected source failed in a way that ends this sync (the next one retries)."""
+
+    code = "E701"
+
+
+class ReconnectNeeded(ConnectorError):
+    """The member's grant is gone (expired, revoked, ``invalid_grant``): they connect again."""
+
+    code = "E702"
+
+
+class ConnectorNotConfigured(ConnectorError):
+    """The org has not registered an app with this provider (no client id)."""
+
+    code = "E703"

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-RawKind = Literal["mime", "outlook", "slack", "ics"]
+RawKind = Literal["mime", "outlook", "slack", "ics", "teams"]
 Channel = Literal["email", "chat"]
-AddressKind = Literal["email", "x500", "slack", "name"]
+AddressKind = Literal["email", "x500", "slack", "teams", "name"]
 Response = Literal["accepted", "declined", "tentative", "needs-action", "delegated", "unknown"]
 
 

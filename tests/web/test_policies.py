@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from tests.web import helpers
 from tests.web.conftest import imported
 
+from upwell.store import connections as vault
 from upwell.store.accounts import create_invitation, find_account, invitations_of, org_id
 from upwell.store.schema import goals
 from upwell.web import oidc
@@ -102,6 +103,7 @@ def test_idor_matrix_every_route_with_an_id_serves_only_its_owner(
     assert account is not None
     assert account.member_ref is not None
     member_id = store.find_member(account.member_ref)
+    ann_member = store.open_member(account.member_ref)
 
     def fresh() -> dict[str, Any]:
         with store.engine.begin() as conn:
@@ -113,7 +115,11 @@ def test_idor_matrix_every_route_with_an_id_serves_only_its_owner(
         provider = oidc.add_provider(store, app.state.secret_box, acme,
                                      f"p{len(oidc.providers(store, acme))}", kind="google",
                                      issuer="", client_id="id", client_secret="secret")
+        # A connected IMAP source on a closed loopback port: sync fails fast, nothing leaves.
+        connection = vault.create(store, ann_member, "imap", "full", (), "pw", {
+            "host": "127.0.0.1", "port": 9, "security": "plain", "username": "ann"})
         return {"goal_id": goal.json()["id"], "exclusion_id": excl.json()["id"],
+                "connection_id": connection,
                 "job_id": job_id, "insight": "unanswered_asks",
                 "invitation_id": _invitation_id(store, acme), "provider_id": provider}
 
@@ -159,7 +165,8 @@ def test_org_admin_gets_404_on_every_personal_route(
     job_id = ann.get("/api/v1/me/imports").json()[0]["id"]
     boss = client_for(sqlite_app)
     csrf = helpers.sign_in(boss, "boss@example.org")
-    ids = {"goal_id": 1, "exclusion_id": 1, "job_id": job_id, "insight": "unanswered_asks"}
+    ids = {"goal_id": 1, "exclusion_id": 1, "job_id": job_id, "insight": "unanswered_asks",
+           "connection_id": "c1"}
     n = 0
     for route in _api_routes(sqlite_app):
         if policy_of(route.endpoint) != "member":

@@ -419,6 +419,43 @@ def _clear_simulation(out: Path, force: bool) -> None:
     (out / "truth.json").unlink()
 
 
+@cli.command("sync")
+@click.option("--member", "member_ref", help="The member whose sources to sync (default: the "
+              "global --member).")
+@click.option("--source", help="Only this source (gmail, google-calendar, outlook-mail, "
+              "outlook-calendar, teams-chat, slack, imap).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def sync_cmd(ctx: click.Context, member_ref: str | None, source: str | None,
+             as_json: bool) -> None:
+    """Sync your connected sources now, each from where its last sync stopped (connect them
+    in the web app: OAuth needs a browser)."""
+    from upwell.sources.connectors import connectors
+    from upwell.tasks.sync import SyncReport, sync_member
+
+    if source is not None and source not in connectors():
+        raise click.BadParameter(f"choose from {sorted(connectors())}", param_hint="--source")
+    with _store(ctx) as (store, settings):
+        member = store.open_member(member_ref or settings.member, create=False)
+
+        def line(r: SyncReport) -> None:
+            if not as_json:
+                err.print(f"{r.source}: {r.pages} pages, {r.imported} new, "
+                          f"{sum(r.skipped.values())} skipped", end="\r")
+
+        reports = sync_member(store, settings, member, source=source, progress=line)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
+        return
+    if not reports:
+        click.echo("nothing connected: connect a source on the Sources page of the web app")
+    for r in reports:
+        skipped = sum(r.skipped.values())
+        click.echo(f"{r.source}: {r.status}, {r.imported} new, {r.removed} removed, "
+                   f"{skipped} skipped, {r.pages} pages in {r.seconds:.1f} s"
+                   + (f" ({r.error})" if r.error else ""))
+
+
 # -- web app (serve, accounts) --------------------------------------------------------------
 
 
@@ -524,6 +561,16 @@ def delete_cmd(ctx: click.Context, yes: bool) -> None:
     if not yes:
         click.confirm("Delete all your Upwell data? This cannot be undone", abort=True)
     with _store(ctx) as (store, settings):
+        if store.find_member(settings.member) is not None:
+            import httpx
+
+            from upwell.tasks.connect import withdraw
+
+            # Connected sources are revoked at their providers while the key still opens
+            # their tokens.
+            with httpx.Client(timeout=30.0) as http:
+                withdraw(store, settings, store.open_member(settings.member, create=False),
+                         None, http, why="delete")
         removed = delete_member(store, settings.member)
     click.echo(f"deleted: key shredded, {sum(removed.values())} rows removed, tombstone set")
 

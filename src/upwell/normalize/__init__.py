@@ -25,4 +25,8 @@ def to_records(raw: RawItem) -> list[Record]:
         from upwell.normalize.calendar import from_ics
 
         return list(from_ics(raw))
+    if raw.kind == "teams":
+        from upwell.normalize.teams import from_teams
+
+        return [from_teams(raw)]
     raise BadItem("unknown_item_kind")

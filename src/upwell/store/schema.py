@@ -457,8 +457,49 @@ aggregate_ledger = Table(
     Index("ix_aggregate_ledger_org_period", "org_id", "period"),
 )
 
+
+# -- connectors: a member's own grants and where each sync stands (docs/sources/) -------------
+
+# One connected source of one member. ``secret_enc`` is the refresh token (or an IMAP password),
+# ``config_enc`` the non-secret settings (IMAP host and user), ``cursor_enc`` where the next
+# incremental sync starts: all sealed with the member's key. Access tokens are never stored.
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("mode", String(8), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("secret_enc", LargeBinary, nullable=True),
+    Column("config_enc", LargeBinary, nullable=True),
+    Column("cursor_enc", LargeBinary, nullable=True),
+    Column("error", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("synced_at", DateTime(timezone=True), nullable=True),
+    Index("ix_connections_member", "member_id", "source"),
+)
+
+# An authorization in progress: single use, bound to the session that started it, with the PKCE
+# verifier sealed with the member's key. Only a hash of the state is kept.
+oauth_states = Table(
+    "oauth_states",
+    metadata,
+    Column("state_key", String(64), primary_key=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("session_key", String(64), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("mode", String(8), nullable=False),
+    Column("verifier_enc", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_oauth_states_member", "member_id"),
+)
+
 #: Tables holding one member's rows, children first (the order deletion uses).
 MEMBER_TABLES = (
+    oauth_states,
+    connections,
     dashboards,
     import_jobs,
     access_log,

@@ -164,7 +164,7 @@ def import_archive(
         if progress and report.seen % PROGRESS_EVERY == 0:
             progress(report)
     flush()
-    _finish(store, member, writer, report, me=list(me), import_id=import_id)
+    finish(store, member, writer, report, me=list(me), import_id=import_id)
     report.reanalyzed = writer.refreshed
     report.seconds = time.monotonic() - started
     if progress:
@@ -172,8 +172,10 @@ def import_archive(
     return report
 
 
-def _finish(store: Store, member: Member, writer: RecordWriter, report: ImportReport, *,
-            me: list[Address], import_id: int) -> None:
+def finish(store: Store, member: Member, writer: RecordWriter, report: ImportReport, *,
+           me: list[Address], import_id: int) -> None:
+    """After an import's (or a sync's) records are written: merge same-name persons, mark the
+    member's own identities, relink replies, and close the ``imports`` row with the counts."""
     with store.engine.begin() as conn:
         report.persons_merged = merge_same_name(conn, member.id, member.cipher)
         ids = [writer.person_id(a) for a in me] or infer_self(conn, member.id)

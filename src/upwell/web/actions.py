@@ -56,13 +56,26 @@ def _refresh(store: Store, settings: Settings, ctx: MemberContext, *, removed: b
         dashboard.evict(store, ctx.member.id)
 
 
-def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, str], bool]
-                   ) -> int:
+def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, str], bool],
+                   settings: Settings) -> int:
+    """Record consent changes. Withdrawing coaching consent for a source also disconnects every
+    connected source that reads it: the grant is revoked at the provider and its syncs stop."""
+    before = consent.current(store, ctx.member.id)
     n = consent.record(store, ctx.member.id, choices)
     if n:
         granted = sorted(f"{s}/{p}" for (s, p), g in choices.items() if g)
         access_log.append(store, ctx.member.id, "member", "consent",
                           f"version {consent.CONSENT_VERSION}; on: {', '.join(granted) or 'none'}")
+    withdrawn = [s for (s, p), g in choices.items()
+                 if p == "coaching" and not g and before.get((s, p))]
+    if withdrawn:
+        import httpx
+
+        from upwell.tasks.connect import withdraw
+
+        with httpx.Client(timeout=30.0) as http:
+            for source in withdrawn:
+                withdraw(store, settings, ctx.member, source, http)
     return n
 
 
@@ -164,8 +177,15 @@ def export_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def delete_everything(store: Store, ctx: MemberContext) -> dict[str, int]:
-    """Crypto-shred the member (key first, then rows, then a tombstone) and drop the account."""
+def delete_everything(store: Store, ctx: MemberContext, settings: Settings) -> dict[str, int]:
+    """Revoke every connected source at its provider, then crypto-shred the member (key first,
+    then rows, then a tombstone) and drop the account."""
+    import httpx
+
+    from upwell.tasks.connect import withdraw
+
+    with httpx.Client(timeout=30.0) as http:
+        withdraw(store, settings, ctx.member, None, http, why="delete")
     removed = delete_member(store, ctx.ref)
     opened(store).drop(ctx.ref)
     dashboard.evict(store, ctx.member.id)
@@ -176,3 +196,4 @@ def delete_everything(store: Store, ctx: MemberContext) -> dict[str, int]:
 def exclude_lifted(store: Store, settings: Settings, ctx: MemberContext) -> None:
     access_log.append(store, ctx.member.id, "member", "include")
     _refresh(store, settings, ctx)
+

@@ -137,7 +137,8 @@ def api_consents_set(request: Request, me: Me, body: list[Consent]) -> ConsentSt
     """Change consents; each change is a new versioned record."""
     try:
         actions.record_consent(_store(request), me,
-                               {(c.source, c.purpose): c.granted for c in body})
+                               {(c.source, c.purpose): c.granted for c in body},
+                               request.app.state.settings)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     return _consents(_store(request), me.member.id)
@@ -317,6 +318,6 @@ def api_access_log(request: Request, me: Me) -> dict[str, Any]:
 @policy("member")
 def api_delete(request: Request, me: Me) -> dict[str, Any]:
     """Delete everything: your key is shredded first, then every row; a tombstone stays."""
-    removed = actions.delete_everything(_store(request), me)
+    removed = actions.delete_everything(_store(request), me, request.app.state.settings)
     sign_out(request)
     return {"deleted": True, "rows": sum(removed.values())}

@@ -132,7 +132,8 @@ def resolve_upload(path: Path) -> tuple[Path, ReaderSpec]:
 
 
 class ImportJobs:
-    """One worker thread runs the members' imports in turn (the embedded default)."""
+    """One worker thread runs the members' imports and source syncs in turn (the embedded
+    default; a later issue moves both to queue workers)."""
 
     def __init__(self, store: Store, settings: Settings, workers: int = 1) -> None:
         self.store = store
@@ -140,6 +141,26 @@ class ImportJobs:
         self.uploads = settings.home / "uploads"
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upwell-import")
         self.futures: dict[str, Future[None]] = {}
+        self.syncs: dict[str, Future[None]] = {}
+
+    def sync(self, member_ref: str, connection_id: str) -> None:
+        """Queue a sync of the member's connection (ids only, like a queue payload)."""
+        self.syncs[connection_id] = self._pool.submit(self._sync, member_ref, connection_id)
+
+    def _sync(self, member_ref: str, connection_id: str) -> None:
+        from upwell.tasks.sync import sync_connection
+
+        try:
+            member = self.store.open_member(member_ref, create=False)
+            report = sync_connection(self.store, self.settings, member, connection_id)
+            if report.imported or report.removed:
+                prefs = get_prefs(self.store, member.id, self.settings.evidence_retention_days)
+                if not prefs.paused:
+                    dashboard.refresh(self.store, member, prefs)
+        except (UpwellError, LookupError):
+            return  # disconnected or deleted meanwhile: nothing to do
+        except Exception as exc:
+            log.error("sync job failed", extra={"error_type": type(exc).__name__})
 
     def upload_dir(self) -> Path:
         """A fresh private folder for one upload."""

@@ -61,7 +61,8 @@ async def consent_save(request: Request, me: Me) -> Response:
     form = await request.form()
     choices = {(s, p): form.get(f"{s}-{p}") == "on"
                for s in consent.SOURCES for p in consent.PURPOSES}
-    await run_in_threadpool(actions.record_consent, _store(request), me, choices)
+    await run_in_threadpool(actions.record_consent, _store(request), me, choices,
+                            _settings(request))
     return _back("/me/import" if any(choices.values()) else "/me")
 
 
@@ -284,7 +285,7 @@ def export_html(request: Request, me: Me) -> Response:
 def delete(request: Request, me: Me, confirm: Annotated[str, Form()] = "") -> Response:
     if confirm != "DELETE":
         return privacy_page(request, me, error="type DELETE to confirm")
-    actions.delete_everything(_store(request), me)
+    actions.delete_everything(_store(request), me, _settings(request))
     sign_out(request)
     return render(request, "deleted.html")
 

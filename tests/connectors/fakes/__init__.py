@@ -1,0 +1,1 @@
+"""Loopback stand-ins for the providers (see server.py), and synthetic people."""
