@@ -57,3 +57,9 @@ class MemberDeleted(UpwellError):
 
 class ConfigError(UpwellError):
     code = "E301"
+
+
+class DeliveryError(UpwellError):
+    """A digest or nudge could not be handed over (no SMTP server, refused, unreachable)."""
+
+    code = "E601"
