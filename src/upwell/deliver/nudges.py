@@ -203,7 +203,7 @@ def _links(settings: Settings, account_id: int, insight: str) -> dict[str, str]:
 
     base = settings.public_url.rstrip("/")
     return {v: f"{base}/feedback/" + make_token(settings, LinkClaim(account_id, "feedback",
-                                                                     insight, v))
+                                                                     insight, v, "nudge"))
             for v in VERDICTS}
 
 

@@ -32,6 +32,7 @@ class LinkClaim:
     purpose: str
     insight: str = ""
     verdict: str = ""
+    surface: str = "digest"
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
@@ -43,7 +44,7 @@ def _serializer(settings: Settings) -> URLSafeTimedSerializer:
 def make_token(settings: Settings, claim: LinkClaim) -> str:
     return str(_serializer(settings).dumps({
         "a": claim.account_id, "p": claim.purpose, "i": claim.insight, "v": claim.verdict,
-        "n": secrets.token_urlsafe(8)}))
+        "s": claim.surface, "n": secrets.token_urlsafe(8)}))
 
 
 def read_token(settings: Settings, token: str) -> LinkClaim | None:
@@ -54,7 +55,8 @@ def read_token(settings: Settings, token: str) -> LinkClaim | None:
         return None
     if not isinstance(d, dict) or d.get("p") not in PURPOSES or not isinstance(d.get("a"), int):
         return None
-    return LinkClaim(d["a"], d["p"], str(d.get("i", "")), str(d.get("v", "")))
+    return LinkClaim(d["a"], d["p"], str(d.get("i", "")), str(d.get("v", "")),
+                     str(d.get("s", "digest")))
 
 
 def _key(token: str) -> str:
