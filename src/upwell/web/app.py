@@ -123,9 +123,16 @@ def create_app(settings: Settings, store: Store | None = None, *,
     app.state.sso = SSO(the_store, app.state.secret_box)
     secure = settings.web_secure_cookies if secure_cookies is None else secure_cookies
 
-    from upwell.web import api, pages_admin, pages_auth, pages_delivery, pages_member
+    from upwell.web import (
+        api,
+        api_delivery,
+        pages_admin,
+        pages_auth,
+        pages_delivery,
+        pages_member,
+    )
 
-    for module in (pages_auth, pages_member, pages_delivery, pages_admin, api):
+    for module in (pages_auth, pages_member, pages_delivery, pages_admin, api, api_delivery):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
