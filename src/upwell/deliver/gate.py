@@ -3,7 +3,8 @@
 Reads: the member's fatigue controls (:class:`~upwell.store.delivery_prefs.Controls`) and the
 content-free delivery log (``deliveries``). Writes nothing. In order: an insight type the
 member muted is suppressed; a snooze (of everything, or of that type) suppresses until it ends;
-a channel at its cap (per day or per rolling week) suppresses; inside the member's quiet hours
+a channel at its cap (per day or per week: the member's local calendar day, and week from
+Monday) suppresses; inside the member's quiet hours
 (their own zone) the delivery is deferred to the end of them. See docs/delivery.md.
 """
 
@@ -59,9 +60,11 @@ def gate(store: Store, member_id: int, controls: Controls, tz: tzinfo, *, channe
     if until is not None and now < until:
         return Verdict("suppress", "snoozed", until)
     per_day, per_week = controls.cap(channel)
-    if sent_since(store, member_id, channel, now - timedelta(days=1)) >= per_day:
+    day = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    week = day - timedelta(days=day.weekday())
+    if sent_since(store, member_id, channel, day) >= per_day:
         return Verdict("suppress", "cap-day")
-    if sent_since(store, member_id, channel, now - timedelta(days=7)) >= per_week:
+    if sent_since(store, member_id, channel, week) >= per_week:
         return Verdict("suppress", "cap-week")
     end = in_quiet_hours(controls, tz, now)
     if end is not None:
