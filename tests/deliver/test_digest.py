@@ -27,6 +27,7 @@ from upwell.store import consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.db import Store
 from upwell.store.delivery_prefs import get_delivery, remember_address
+from upwell.store.goals import add_goal
 from upwell.store.member_settings import MemberPrefs, save_prefs
 from upwell.store.team import set_relation
 from upwell.tasks.digest import due_slot, run_due, send_digest
@@ -77,6 +78,7 @@ def sim_member(tmp_path_factory: pytest.TempPathFactory) -> SimMember:
     account = create_account(store, create_org(store, "northwind", "Northwind"), p["email"],
                              "correct horse battery", member_ref=p["id"])
     assert remember_address(store, member, p["id"], p["email"])
+    add_goal(store, member.id, "recognition", 1.0)
     store.close()
     return SimMember(root / "home", p["id"], p["email"], p["tz"], set(plant["insights"]),
                      account.id)
@@ -132,6 +134,10 @@ def test_simulated_member_gets_a_digest_whose_cards_match_their_planted_behaviou
         assert spec.title in html
     assert html.count("behind it") == len(cards)
     assert "https://upwell.example/feedback/" in html
+    # Progress on the member's goal, with its weekly chart drawn as an HTML table.
+    assert "Your goals" in html
+    assert "Recognize people more often" in text
+    assert html.count('class="chart"') == 1
     # Idempotent: the same week is never sent twice, however often the job runs.
     assert [o.status for o in run_due(sim_store, settings, now + timedelta(hours=2))] \
         == ["already"]
@@ -195,6 +201,19 @@ def test_dry_run_preview_and_a_failed_send_is_retried(sim_member: SimMember, sim
     assert send_digest(sim_store, settings, sim_member.account_id, now, dry_run=True).status \
         == "dry-run"
     assert smtp.received == []
+    # The gate holds the whole digest: snoozed (suppressed) or in quiet hours (deferred).
+    member = sim_store.open_member(sim_member.ref, create=False)
+    from upwell.store.delivery_prefs import Controls, DeliveryPrefs, save_delivery
+
+    save_delivery(sim_store, member, DeliveryPrefs(controls=Controls(
+        snoozed_until=now + timedelta(hours=1))))
+    held = send_digest(sim_store, settings, sim_member.account_id, now)
+    assert (held.status, held.reason) == ("suppressed", "snoozed")
+    save_delivery(sim_store, member, DeliveryPrefs(controls=Controls(quiet_start=9,
+                                                                      quiet_end=12)))
+    held = send_digest(sim_store, settings, sim_member.account_id, now)
+    assert (held.status, held.reason) == ("deferred", "quiet-hours")
+    save_delivery(sim_store, member, DeliveryPrefs())
     down = settings.model_copy(update={"smtp_port": 1})
     failed = send_digest(sim_store, down, sim_member.account_id, now)
     assert (failed.status, failed.reason) == ("failed", "E603")

@@ -98,6 +98,20 @@ def test_nudges_reach_the_member_once_by_email(store: Store, smtp: Sink, tmp_pat
     assert len(smtp.received) == 2
     kinds = {q.payload["kind"]: q.status for q in listed(store, member)}
     assert kinds == {"ask_waiting": "sent", "night_landing": "sent"}
+    # The CLI runs the same job for every member: nothing new is due.
+    from click.testing import CliRunner
+
+    from upwell.deliver.cli import cli
+
+    env = {"UPWELL_DATABASE_URL": store.engine.url.render_as_string(hide_password=False),
+           "UPWELL_SMTP_HOST": smtp.host, "UPWELL_SMTP_PORT": str(smtp.port),
+           "UPWELL_SMTP_SECURITY": "plain", "UPWELL_WEB_SECRET_KEY": "test-secret-" + "x" * 20}
+    res = CliRunner().invoke(cli, ["--home", str(tmp_path / "home"), "nudges", "run", "--now",
+                                   (NOW + timedelta(minutes=20)).isoformat(), "--json"],
+                             env=env)
+    assert res.exit_code == 0, res.output
+    assert res.output.strip() == '{"counts": {}}'
+    assert len(smtp.received) == 2
 
 
 def test_snooze_and_caps_suppress_and_quiet_hours_defer(store: Store, smtp: Sink,
