@@ -123,7 +123,9 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The web app's own base URL as members reach it. OAuth redirect URIs are "
-        "exactly this plus /me/sources/callback: register that URI with each provider.",
+        "exactly this plus /me/sources/callback: register that URI with each provider. Also "
+        "the base of the unsubscribe and feedback links in digests and nudges (use https:// "
+        "in production).",
     )
     connector_metadata_only: bool = Field(
         default=False,
@@ -220,6 +222,43 @@ class Settings(BaseSettings):
         ge=0.0,
         le=60.0,
         description="First backoff delay in seconds (doubled per retry, at most 60 s).",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server that sends digests and email nudges. Unset: nothing is sent "
+        "(`upwell digest run --dry-run` and `preview` still work).",
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535,
+        description="SMTP port (587 for STARTTLS, 465 for implicit TLS, 25 for plain).",
+    )
+    smtp_security: Literal["starttls", "ssl", "plain"] = Field(
+        default="starttls",
+        description="How the SMTP connection is protected: `starttls` (upgrade after "
+        "connecting), `ssl` (TLS from the start) or `plain` (loopback relays and tests only).",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP user name, when the server requires sign-in.",
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="SMTP password for `smtp_username`. No default.",
+    )
+    smtp_timeout_s: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds before an SMTP connection gives up.",
+    )
+    mail_from: str = Field(
+        default="Upwell <upwell@localhost>",
+        description="The From address of digests and email nudges.",
+    )
+    mail_unsubscribe: str | None = Field(
+        default=None,
+        description="Mailbox for `mailto:` unsubscribe requests, listed in List-Unsubscribe "
+        "beside the one-click https link. Unset: the https link only.",
+    )
+    digest_hour: int = Field(
+        default=8, ge=0, le=23,
+        description="Local hour (in each member's own time zone) from which their weekly "
+        "digest is due on their digest day; a member may choose another.",
     )
 
     def resolved_analyzers(self) -> tuple[str, ...]:

@@ -75,3 +75,9 @@ class ConnectorNotConfigured(ConnectorError):
     """The org has not registered an app with this provider (no client id)."""
 
     code = "E703"
+
+
+class DeliveryError(UpwellError):
+    """A digest or nudge could not be handed over (no SMTP server, refused, unreachable)."""
+
+    code = "E601"

@@ -17,7 +17,7 @@ from tests.web.conftest import imported
 
 from upwell.store import connections as vault
 from upwell.store.accounts import create_invitation, find_account, invitations_of, org_id
-from upwell.store.schema import goals
+from upwell.store.schema import experiments, goals
 from upwell.web import oidc
 from upwell.web.app import FRAMEWORK_ROUTES
 from upwell.web.auth import current_account, current_admin, current_member, public_form
@@ -25,8 +25,13 @@ from upwell.web.policies import flat_routes, policy_of
 
 ENFORCER = {"member": current_member, "org_admin": current_admin,
             "signed_in": current_account}
-#: Public routes that take an id: none of them shows anyone's data (invitations, sign-on).
-PUBLIC_WITH_IDS = {"/invite/{token}", "/sso/{org_slug}", "/sso/{org_slug}/{provider_slug}/start"}
+#: Public routes that take an id: none of them shows anyone's data (invitations, sign-on, the
+#: signed single-use links of digests and nudges: content-free pages, bound to one account).
+PUBLIC_WITH_IDS = {"/invite/{token}", "/sso/{org_slug}", "/sso/{org_slug}/{provider_slug}/start",
+                   "/unsubscribe/{token}", "/feedback/{token}"}
+#: Public POSTs without a form token: RFC 8058 one-click unsubscribe, posted by a mail provider
+#: with no session; the signed, single-use token in the path is the proof.
+SIGNED_LINK_POSTS = {"/unsubscribe/{token}"}
 
 
 def _calls(dependant: Any) -> set[Any]:
@@ -55,7 +60,8 @@ def test_every_route_declares_a_policy_that_its_dependencies_enforce(sqlite_app:
         for other, dep in ENFORCER.items():
             if other != name:
                 assert dep not in calls, f"{route.path} mixes policies"
-        if name == "public" and route.methods & {"POST", "PUT", "DELETE"}:
+        if name == "public" and route.methods & {"POST", "PUT", "DELETE"} \
+                and route.path not in SIGNED_LINK_POSTS:
             assert public_form in calls, f"{route.path} takes a form without CSRF"
         if name == "member":
             assert route.path.startswith(("/me", "/api/v1/me", "/consent"))
@@ -118,8 +124,14 @@ def test_idor_matrix_every_route_with_an_id_serves_only_its_owner(
         # A connected IMAP source on a closed loopback port: sync fails fast, nothing leaves.
         connection = vault.create(store, ann_member, "imap", "full", (), "pw", {
             "host": "127.0.0.1", "port": 9, "security": "plain", "username": "ann"})
+        with store.engine.begin() as conn:
+            conn.execute(delete(experiments).where(experiments.c.member_id == member_id))
+        exp = ann_c.post("/api/v1/me/experiments", json={
+            "metric": "harsh", "start_on": "2024-02-01", "end_on": "2024-02-20"},
+            headers={"X-CSRF-Token": ann_csrf})
         return {"goal_id": goal.json()["id"], "exclusion_id": excl.json()["id"],
                 "connection_id": connection,
+                "experiment_id": exp.json()["id"], "verdict": "helpful",
                 "job_id": job_id, "insight": "unanswered_asks",
                 "invitation_id": _invitation_id(store, acme), "provider_id": provider}
 
@@ -166,7 +178,7 @@ def test_org_admin_gets_404_on_every_personal_route(
     boss = client_for(sqlite_app)
     csrf = helpers.sign_in(boss, "boss@example.org")
     ids = {"goal_id": 1, "exclusion_id": 1, "job_id": job_id, "insight": "unanswered_asks",
-           "connection_id": "c1"}
+           "connection_id": "c1", "experiment_id": 1, "verdict": "helpful"}
     n = 0
     for route in _api_routes(sqlite_app):
         if policy_of(route.endpoint) != "member":

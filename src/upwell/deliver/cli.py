@@ -469,6 +469,12 @@ def _web_commands() -> None:
 
     cli.add_command(org_group)
 
+    # `upwell digest ...` and `upwell nudges ...`: the delivery jobs.
+    from upwell.deliver.commands import digest_group, nudges_group
+
+    cli.add_command(digest_group)
+    cli.add_command(nudges_group)
+
 
 _web_commands()
 

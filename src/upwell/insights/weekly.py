@@ -7,7 +7,9 @@ before it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from upwell.analyze.stream import WorkProfile
 from upwell.insights.catalog import Card, Context, Week, catalog
@@ -54,3 +56,11 @@ def weekly_cards(view: MemberView, profile: WorkProfile, *, at: datetime | None 
     ctx = Context(view, profile, coached_week(view, profile, at))
     cards = [c for spec in catalog().values() if (c := spec.fn(ctx)) is not None]
     return sorted(cards, key=lambda c: (-c.priority, c.insight))[:cap]
+
+
+def reranked(cards: list[dict[str, Any]], weights: Mapping[str, float]) -> list[dict[str, Any]]:
+    """Stored cards ordered by priority x the member's own feedback weight for each type (see
+    :func:`upwell.store.feedback.weight`), highest first; each copy carries ``weight``."""
+    out = [dict(c, weight=weights.get(c["insight"], 1.0),
+                ranked=round(c["priority"] * weights.get(c["insight"], 1.0), 4)) for c in cards]
+    return sorted(out, key=lambda c: (-c["ranked"], c["insight"]))

@@ -496,8 +496,107 @@ oauth_states = Table(
     Index("ix_oauth_states_member", "member_id"),
 )
 
+
+# -- delivery: digest, nudges, fatigue controls, feedback, experiments (docs/delivery.md) -----
+
+# The member's delivery choices: the digest on or off and its hour; the fatigue controls (caps
+# per channel, quiet hours, mutes and snoozes per insight type) sealed as one JSON object; and
+# their own account address, sealed, captured when they signed in (checked against the
+# account's email hash before every send).
+delivery_prefs = Table(
+    "delivery_prefs",
+    metadata,
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("digest_enabled", Boolean, nullable=False),
+    Column("digest_hour", Integer, nullable=False),
+    Column("controls_enc", LargeBinary, nullable=True),
+    Column("address_enc", LargeBinary, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per weekly digest slot (the member's local date of their digest day), written before
+# the message is handed to SMTP: a second run, or a run after a crash, never sends it twice.
+digests_sent = Table(
+    "digests_sent",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("slot", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("member_id", "slot", name="uq_digests_sent_member_slot"),
+)
+
+# What went out on each channel (digest, nudges), content-free: the frequency caps count these.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Index("ix_deliveries_member_channel", "member_id", "channel", "sent_at"),
+)
+
+# The nudge queue: each nudge once (a blind key of what it is about), its text sealed.
+nudges = Table(
+    "nudges",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("dedupe_key", String(32), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("reason", String(16), nullable=True),
+    Column("channel", String(16), nullable=True),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("payload_enc", LargeBinary, nullable=False),
+    UniqueConstraint("member_id", "dedupe_key", name="uq_nudges_member_key"),
+    Index("ix_nudges_member_status", "member_id", "status", "due_at"),
+)
+
+# Helpful / not helpful / wrong on a card or nudge, sealed (insight type, verdict, surface).
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("item_enc", LargeBinary, nullable=False),
+    Index("ix_feedback_member", "member_id"),
+)
+
+# Personal experiments: a behaviour (a weekly metric) and the period the member tries a change.
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("metric", String(32), nullable=False),
+    Column("start_on", Date, nullable=False),
+    Column("end_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_experiments_member", "member_id"),
+)
+
+# Signed single-use links (unsubscribe, feedback from the digest): only the hash of a used one.
+used_tokens = Table(
+    "used_tokens",
+    metadata,
+    Column("token_key", String(64), primary_key=True),
+    Column("used_at", DateTime(timezone=True), nullable=False),
+)
+
 #: Tables holding one member's rows, children first (the order deletion uses).
 MEMBER_TABLES = (
+    nudges,
+    deliveries,
+    digests_sent,
+    feedback,
+    experiments,
+    delivery_prefs,
     oauth_states,
     connections,
     dashboards,

@@ -138,7 +138,9 @@ def add_goal(store: Store, ctx: MemberContext, metric: str) -> int:
     data = dashboard.load(store, ctx.member) or {}
     trend = data.get("trends", {}).get(metric, {})
     start = trend.get("current") if trend.get("current") is not None else trend.get("baseline")
-    return goals.add_goal(store, ctx.member.id, metric, start)
+    goal_id = goals.add_goal(store, ctx.member.id, metric, start)
+    dashboard.evict(store, ctx.member.id)
+    return goal_id
 
 
 def goals_view(store: Store, ctx: MemberContext, data: dict[str, Any] | None = None
@@ -147,8 +149,9 @@ def goals_view(store: Store, ctx: MemberContext, data: dict[str, Any] | None = N
     if not chosen:
         return []
     data = data if data is not None else (dashboard.load(store, ctx.member) or {})
+    changes = data.get("changes", {})
     return [dict(dashboard.goal_progress(data, g.metric, g.baseline), id=g.id,
-                 created_at=g.created_at.isoformat())
+                 created_at=g.created_at.isoformat(), change=changes.get(f"goal-{g.id}"))
             for g in chosen]
 
 
@@ -161,6 +164,7 @@ def export_all(store: Store, settings: Settings, ctx: MemberContext) -> dict[str
     out["goals"] = [{"metric": g.metric, "baseline": g.baseline,
                      "created_at": g.created_at.isoformat()}
                     for g in goals.list_goals(store, ctx.member.id)]
+    out["delivery"] = _delivery_export(store, ctx)
     out["exclusions"] = [{"kind": x.kind, "label": x.label,
                           "start": x.start.isoformat() if x.start else None,
                           "end": x.end.isoformat() if x.end else None}
@@ -197,3 +201,24 @@ def exclude_lifted(store: Store, settings: Settings, ctx: MemberContext) -> None
     access_log.append(store, ctx.member.id, "member", "include")
     _refresh(store, settings, ctx)
 
+
+def _delivery_export(store: Store, ctx: MemberContext) -> dict[str, Any]:
+    """The member's delivery choices, feedback, experiments and nudges, decrypted."""
+    from upwell.store import feedback
+    from upwell.store.delivery_prefs import get_delivery
+    from upwell.store.experiments import list_experiments
+    from upwell.store.nudge_queue import listed
+
+    d = get_delivery(store, ctx.member)
+    return {
+        "digest_enabled": d.digest_enabled, "digest_hour": d.digest_hour,
+        "controls": json.loads(d.controls.to_json()), "address_on_file": d.has_address,
+        "feedback": [{"insight": f.insight, "verdict": f.verdict, "surface": f.surface,
+                      "at": f.at.isoformat()} for f in feedback.items(store, ctx.member)],
+        "experiments": [{"metric": x.metric, "start_on": x.start_on.isoformat(),
+                         "end_on": x.end_on.isoformat()}
+                        for x in list_experiments(store, ctx.member.id)],
+        "nudges": [{"status": q.status, "reason": q.reason, "channel": q.channel,
+                    "created_at": q.created_at.isoformat(), **q.payload}
+                   for q in listed(store, ctx.member)],
+    }

@@ -102,7 +102,7 @@ class SettingsIo(BaseModel):
 def api_sign_in(request: Request, body: Credentials) -> SessionOut:
     """Sign in with email and password (rate limited). Sets the session cookie."""
     account = check_login(request, body.email, body.password)
-    _signed_in_member(request, account, "api")
+    _signed_in_member(request, account, "api", body.email)
     from upwell.web.auth import principal
 
     p = principal(request)

@@ -125,14 +125,17 @@ def create_app(settings: Settings, store: Store | None = None, *,
 
     from upwell.web import (
         api,
+        api_delivery,
         pages_admin,
         pages_auth,
+        pages_delivery,
         pages_insights,
         pages_member,
         pages_sources,
     )
 
-    for module in (pages_auth, pages_member, pages_sources, pages_admin, pages_insights, api):
+    for module in (pages_auth, pages_member, pages_sources, pages_delivery, pages_admin,
+                   pages_insights, api, api_delivery):
         app.include_router(module.router)
     app.include_router(pages_insights.api)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

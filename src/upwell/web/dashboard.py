@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,7 @@ from upwell.analyze.stream import (
     reply_latencies,
 )
 from upwell.insights import coached_week, weekly_cards
+from upwell.insights.experiments import before_after
 from upwell.store.db import Member, Store
 from upwell.store.member_rules import filter_view
 from upwell.store.member_settings import MemberPrefs
@@ -76,15 +78,44 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
 
 
+def _sent_with(view: MemberView, start: datetime, end: datetime, analyzer: str, name: str
+               ) -> float:
+    return float(sum(1 for m in in_window(view.messages, start, end)
+                     if mine(view, m) and m.features.get(analyzer, {}).get(name)))
+
+
+def _after_hours_pct(view: MemberView, profile: WorkProfile, start: datetime, end: datetime
+                     ) -> float | None:
+    late = after_hours(view, profile, start, end)
+    return round(100 * len(late.after_hours) / late.sent, 1) if late.sent else None
+
+
+MetricFn = Callable[[MemberView, WorkProfile, datetime, datetime], float | None]
+
+#: One function per metric, so a goal or an experiment computes only its own.
+METRIC_FNS: dict[str, MetricFn] = {
+    "after_hours_pct": _after_hours_pct,
+    "reply_hours": lambda v, _p, s, e: _median(reply_latencies(v, s, e, by_member=True)),
+    "recognition": lambda v, _p, s, e: _sent_with(v, s, e, "gratitude.v1", "gratitude"),
+    "harsh": lambda v, _p, s, e: _sent_with(v, s, e, "harsh.v1", "harsh"),
+    "meeting_hours": lambda v, p, s, e: meeting_load(v.events, p, s, e).hours,
+    "focus_blocks": lambda v, p, s, e: float(meeting_load(v.events, p, s, e).focus_blocks),
+    "sent": lambda v, _p, s, e: float(sum(1 for m in in_window(v.messages, s, e) if mine(v, m))),
+    "received": lambda v, _p, s, e: float(sum(1 for m in in_window(v.messages, s, e)
+                                              if not mine(v, m))),
+}
+#: Metrics that add up over days (a change is shown per week); the others are rates or medians.
+ADDITIVE = frozenset({"recognition", "harsh", "meeting_hours", "focus_blocks", "sent",
+                      "received"})
+
+
 def _week_values(view: MemberView, profile: WorkProfile, start: datetime, end: datetime
                  ) -> dict[str, float | None]:
     msgs = in_window(view.messages, start, end)
     sent = [m for m in msgs if mine(view, m)]
-    late = after_hours(view, profile, start, end)
     load = meeting_load(view.events, profile, start, end)
     return {
-        "after_hours_pct": round(100 * len(late.after_hours) / late.sent, 1) if late.sent
-        else None,
+        "after_hours_pct": _after_hours_pct(view, profile, start, end),
         "reply_hours": _median(reply_latencies(view, start, end, by_member=True)),
         "recognition": float(sum(1 for m in sent if m.features.get("gratitude.v1", {})
                                  .get("gratitude"))),
@@ -98,12 +129,41 @@ def _week_values(view: MemberView, profile: WorkProfile, start: datetime, end: d
     }
 
 
-def compute(view: MemberView, profile: WorkProfile) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A goal (from the day it was set) or an experiment (its own dates) to compare against
+    the weeks before it."""
+
+    key: str
+    metric: str
+    start_on: date
+    end_on: date
+
+
+def change(view: MemberView, profile: WorkProfile, period: Period) -> dict[str, Any] | None:
+    """Before/after of one period with its interval, from the member's own days."""
+    fn = METRIC_FNS.get(period.metric)
+    stamps = [m.sent_at for m in view.messages] + [e.start for e in view.events]
+    if fn is None or not stamps:
+        return None
+    last_day = max(stamps).astimezone(profile.tz).date()
+    found = before_after(profile, period.start_on, period.end_on, last_day,
+                         lambda s, e: fn(view, profile, s, e), additive=period.metric in ADDITIVE)
+    if found is None:
+        return None
+    spec = METRICS[period.metric]
+    return dict(found.as_dict(), metric=period.metric, label=spec.label, unit=spec.unit,
+                better=spec.better, per_week=period.metric in ADDITIVE,
+                start_on=period.start_on.isoformat(), end_on=period.end_on.isoformat())
+
+
+def compute(view: MemberView, profile: WorkProfile, periods: tuple[Period, ...] = ()
+            ) -> dict[str, Any]:
     """The dashboard as JSON-ready data (the member's eyes only: it holds names and subjects)."""
     out: dict[str, Any] = {"format": FORMAT, "computed_at": datetime.now(UTC).isoformat(),
                            "messages": len(view.messages), "events": len(view.events),
                            "week": None, "cards": [], "trends": {}, "relationships": [],
-                           "meetings": {}}
+                           "meetings": {}, "changes": {}}
     if not view.messages and not view.events:
         return out
     week = coached_week(view, profile)
@@ -139,7 +199,20 @@ def compute(view: MemberView, profile: WorkProfile) -> dict[str, Any]:
     cur = rows[-1]
     out["meetings"] = {k: cur[k] for k in ("meeting_hours", "meetings", "back_to_back",
                                             "focus_blocks")}
+    out["changes"] = {p.key: c for p in periods if (c := change(view, profile, p)) is not None}
     return out
+
+
+def periods_of(store: Store, member_id: int) -> tuple[Period, ...]:
+    """The member's goals (from the day each was set, open-ended) and experiments."""
+    from upwell.store.experiments import list_experiments
+    from upwell.store.goals import list_goals
+
+    far = date(9999, 12, 31)
+    return (*(Period(f"goal-{g.id}", g.metric, g.created_at.date(), far)
+              for g in list_goals(store, member_id)),
+            *(Period(f"experiment-{x.id}", x.metric, x.start_on, x.end_on)
+              for x in list_experiments(store, member_id)))
 
 
 def _seal(member: Member, payload: dict[str, Any]) -> bytes:
@@ -150,7 +223,7 @@ def _seal(member: Member, payload: dict[str, Any]) -> bytes:
 def refresh(store: Store, member: Member, prefs: MemberPrefs) -> dict[str, Any]:
     """Recompute and store the member's dashboard (not while they have paused)."""
     view = filter_view(store, member, load_member(store, member))
-    payload = compute(view, profile_of(prefs))
+    payload = compute(view, profile_of(prefs), periods_of(store, member.id))
     with store.engine.begin() as conn:
         conn.execute(delete(dashboards).where(dashboards.c.member_id == member.id))
         conn.execute(insert(dashboards).values(member_id=member.id,

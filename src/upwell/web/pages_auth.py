@@ -64,12 +64,22 @@ def landing(request: Request, account: Account) -> str:
     return "/me"
 
 
-def _signed_in_member(request: Request, account: Account, how: str) -> None:
+def _signed_in_member(request: Request, account: Account, how: str, email: str | None = None
+                      ) -> None:
+    """Start the session; for a member, log the sign-in in their access log and keep their own
+    account address (sealed with their key) for their digest and email nudges."""
     sign_in(request, account)
     if account.is_member and account.member_ref:
-        member_id = _store(request).find_member(account.member_ref)
+        store = _store(request)
+        member_id = store.find_member(account.member_ref)
         if member_id is not None:
-            access_log.append(_store(request), member_id, "member", "sign-in", how)
+            access_log.append(store, member_id, "member", "sign-in", how)
+            if email:
+                from upwell.store.delivery_prefs import remember_address
+                from upwell.web.key_cache import opened
+
+                remember_address(store, opened(store).open(account.member_ref),
+                                 account.member_ref, email)
 
 
 @router.get("/")
@@ -114,7 +124,7 @@ def login(request: Request, email: Annotated[str, Form()],
         account = check_login(request, email, password)
     except HTTPException as exc:
         return render(request, "login.html", status_code=exc.status_code, error=exc.detail)
-    _signed_in_member(request, account, "password")
+    _signed_in_member(request, account, "password", email)
     return RedirectResponse(landing(request, account), status_code=303)
 
 
@@ -151,7 +161,7 @@ def signup(request: Request, token: str, email: Annotated[str, Form()],
         account = create_account(_store(request), org, email, password)
     except AccountError as exc:
         return render(request, "invite.html", status_code=400, error=str(exc), **ctx)
-    _signed_in_member(request, account, "sign-up")
+    _signed_in_member(request, account, "sign-up", email)
     return RedirectResponse("/consent", status_code=303)
 
 
@@ -235,5 +245,6 @@ def _sso_sign_in(request: Request, p: oidc.Provider, pending: dict[str, Any],
     link_identity(store, account.id, issuer, subject)
     fresh = get_account(store, account.id)
     assert fresh is not None
-    _signed_in_member(request, fresh, f"sso:{p.slug}")
+    _signed_in_member(request, fresh, f"sso:{p.slug}",
+                      email if claims.get("email_verified") is True else None)
     return RedirectResponse(landing(request, fresh), status_code=303)

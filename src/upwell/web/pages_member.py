@@ -74,10 +74,16 @@ def dashboard_page(request: Request, me: Me) -> Response:
     if board is None and not any(consent.current(store, me.member.id).values()):
         return _back("/consent")
     data = board.data if board is not None else None
-    return render(request, "dashboard.html", data=data,
+    from upwell.insights.weekly import reranked
+    from upwell.store.feedback import weights
+    from upwell.web import delivery_actions
+
+    cards = reranked(data.get("cards", []), weights(store, me.member)) if data else []
+    return render(request, "dashboard.html", data=data, cards=cards,
                   charts=board.charts if board is not None else [],
                   prefs=actions.prefs(store, settings, me),
-                  goals=actions.goals_view(store, me, data or {}))
+                  goals=actions.goals_view(store, me, data or {}),
+                  experiments=delivery_actions.experiments_view(store, me, data or {}))
 
 
 @router.get("/me/cards/{insight}")
@@ -117,9 +123,13 @@ def meetings_page(request: Request, me: Me) -> Response:
 
 @router.get("/me/goals")
 @policy("member")
-def goals_page(request: Request, me: Me) -> Response:
-    return render(request, "goals.html", goals=actions.goals_view(_store(request), me),
-                  metrics={k: m for k, m in dashboard.METRICS.items() if m.better}, error=None)
+def goals_page(request: Request, me: Me, error: str | None = None) -> Response:
+    from upwell.web import delivery_actions
+
+    return render(request, "goals.html", status_code=400 if error else 200,
+                  goals=actions.goals_view(_store(request), me),
+                  experiments=delivery_actions.experiments_view(_store(request), me),
+                  metrics={k: m for k, m in dashboard.METRICS.items() if m.better}, error=error)
 
 
 @router.post("/me/goals")
@@ -128,9 +138,7 @@ def goals_add(request: Request, me: Me, metric: Annotated[str, Form()]) -> Respo
     try:
         actions.add_goal(_store(request), me, metric)
     except ValueError as exc:
-        return render(request, "goals.html", status_code=400,
-                      goals=actions.goals_view(_store(request), me), error=str(exc),
-                      metrics={k: m for k, m in dashboard.METRICS.items() if m.better})
+        return goals_page(request, me, error=str(exc))
     return _back("/me/goals")
 
 
@@ -301,9 +309,11 @@ def access_log_page(request: Request, me: Me) -> Response:
 @router.get("/me/settings")
 @policy("member")
 def settings_page(request: Request, me: Me) -> Response:
+    from upwell.web.pages_delivery import delivery_context
+
     return render(request, "settings.html", prefs=actions.prefs(_store(request),
                                                                 _settings(request), me),
-                  days=DAYS, error=None)
+                  days=DAYS, error=None, **delivery_context(request, me))
 
 
 @router.post("/me/settings")
@@ -317,6 +327,8 @@ def settings_save(request: Request, me: Me,  # noqa: PLR0917 - one form field ea
     try:
         actions.save_settings(_store(request), _settings(request), me, new)
     except ValueError as exc:
+        from upwell.web.pages_delivery import delivery_context
+
         return render(request, "settings.html", status_code=400, prefs=new, days=DAYS,
-                      error=str(exc))
+                      error=str(exc), **delivery_context(request, me))
     return _back("/me/settings")
