@@ -189,6 +189,12 @@ class Settings(BaseSettings):
         default="https://slack.com/oauth/v2/authorize",
         description="Slack's authorization page.",
     )
+    slack_bot_token: SecretStr | None = Field(
+        default=None,
+        description="Bot token of the org's Upwell Slack app, for nudges only: its scopes are "
+        "chat:write and im:write (it opens a DM with the member and posts there; it cannot read "
+        "any conversation). Unset: Slack nudges stay queued.",
+    )
     slack_api_url: str = Field(
         default="https://slack.com/api",
         description="Base URL of Slack's Web API (oauth.v2.access, auth.revoke, conversations.*).",

@@ -4,6 +4,7 @@ gated (snooze, caps, quiet hours) and delivered by the email channel to a real S
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import SecretStr
 from tests.deliver.conftest import Sink, mail_settings
 
 from upwell.config import Settings
@@ -194,3 +196,64 @@ def test_landing_check_suggests_the_recipients_morning(store: Store, tmp_path: P
                                                                       tzinfo=KOLKATA)
     assert landing_check(view, profile, rex, datetime(2024, 3, 7, 6, tzinfo=UTC)) is None
     assert landing_check(view, profile, "someone-unknown", friday_night) is None
+
+
+def test_a_slack_dm_nudge_reaches_the_local_slack_server(store: Store, tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
+    from tests.connectors.fakes.server import FakeServer
+    from tests.connectors.fakes.slack import FakeSlack
+
+    from upwell.deliver.chat import SlackDMChannel, channels_for
+    from upwell.deliver.nudges import run_due
+    from upwell.store import connections
+
+    member, account_id = _member(store, tmp_path)
+    server = FakeServer()
+    slack = FakeSlack(server)
+    server.start()
+    try:
+        settings = Settings(home=tmp_path / "home", database_url=store.engine.url
+                            .render_as_string(hide_password=False),
+                            web_secret_key="test-secret-" + "x" * 20,
+                            public_url="https://upwell.example",
+                            slack_api_url=server.base + "/slack/api", sync_backoff_s=0.0)
+        save_delivery(store, member, DeliveryPrefs(controls=Controls(
+            nudge_channel="slack", quiet_start=None, quiet_end=None)))
+        # No Slack app configured: the channel is not offered, the nudges wait.
+        assert "slack" not in channels_for(store, settings)
+        assert _run(store, settings, account_id, NOW, channels_for(store, settings)) \
+            == [("queued", "no-channel")] * 2
+        app = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-upwell-app")})
+        # The app is there but the member has not connected Slack: nobody to write to.
+        assert _run(store, app, account_id, NOW, channels_for(store, app)) \
+            == [("failed", "E608")] * 2
+        connections.create(store, member, "slack", "full", ("im:history",), "xoxe-refresh",
+                           {"user": "U0MIA"})
+        # A wrong bot token: Slack refuses, the nudges stay queued with a coded reason.
+        wrong = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-someone-else")})
+        assert _run(store, wrong, account_id, NOW, {"slack": SlackDMChannel(store, wrong)}) \
+            == [("failed", "E607")] * 2
+        assert slack.dms == []
+        server.faults.queue.append((429, "0"))  # rate limited once
+        with caplog.at_level("DEBUG"):
+            counts = run_due(store, app, NOW)
+        assert [o.status for o in counts[account_id]] == ["sent", "sent"]
+        assert [user for user, _t, _b in slack.dms] == ["U0MIA", "U0MIA"]
+        texts = {t.split(":", 1)[0]: (t, b) for _u, t, b in slack.dms}
+        ask_text, ask_blocks = texts["Rex Report is waiting on you"]
+        assert "Budget draft" in ask_text
+        buttons = [e["url"] for b in ask_blocks if b["type"] == "actions" for e in b["elements"]]
+        assert len(buttons) == 3
+        assert all(u.startswith("https://upwell.example/feedback/") for u in buttons)
+        _night, night_blocks = texts["Your message reached Rex Report in their night"]
+        assert "Schedule-send it for Thu 09:00 their time" in json.dumps(night_blocks)
+        # Sent once; the logs name no one and hold no text or token.
+        assert _run(store, app, account_id, NOW + timedelta(minutes=5),
+                    channels_for(store, app)) == []
+        assert len(slack.dms) == 2
+        logged = caplog.text
+        for secret in ("U0MIA", "Budget", "Rex", "xoxb-", "mia@example.org"):
+            assert secret not in logged
+    finally:
+        server.stop()

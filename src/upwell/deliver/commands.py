@@ -106,7 +106,8 @@ def nudges_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def nudges_run(ctx: click.Context, now_iso: str | None, as_json: bool) -> None:
-    """Detect every member's timely nudges and deliver the due ones (email channel)."""
+    """Detect every member's timely nudges and deliver the due ones (email; Slack DM when the
+    org's Slack app is configured)."""
     from upwell.deliver.nudges import run_due
 
     settings = _settings(ctx)

@@ -13,9 +13,9 @@ delivery log, the member's access log. Two detectors:
   :func:`landing_check` answers the same question for a message *about to* be sent, for a chat
   channel to ask before it lands.
 
-A :class:`NudgeChannel` delivers one nudge to the member themselves. ``email`` (a short plain
-text message to their own account address over SMTP) works now; Slack DM and Teams chat
-channels plug in with the same protocol. See docs/delivery.md.
+A :class:`NudgeChannel` delivers one nudge to the member themselves: ``email`` (a short plain
+text message to their own account address over SMTP) or ``slack`` (a DM from the org's Upwell
+app, :mod:`upwell.deliver.chat`). See docs/delivery.md.
 """
 
 from __future__ import annotations
@@ -269,9 +269,11 @@ def run_for(store: Store, settings: Settings, account_id: int, ref: str, *, now:
 
 def run_due(store: Store, settings: Settings, now: datetime,
             channels: Mapping[str, NudgeChannel] | None = None) -> dict[int, list[NudgeOutcome]]:
-    """Every member's nudges (the email channel unless others are given)."""
+    """Every member's nudges, on the channels given or every channel this deployment has
+    (email; Slack when its app is configured: :func:`upwell.deliver.chat.channels_for`)."""
+    from upwell.deliver.chat import channels_for
     from upwell.tasks.digest import member_accounts
 
-    chans = channels if channels is not None else {"email": EmailChannel(store, settings)}
+    chans = channels if channels is not None else channels_for(store, settings)
     return {account_id: run_for(store, settings, account_id, ref, now=now, channels=chans)
             for account_id, ref in member_accounts(store)}

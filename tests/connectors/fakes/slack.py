@@ -1,5 +1,7 @@
 """Slack on loopback: OAuth v2 (authorize with ``user_scope``, ``oauth.v2.access`` with token
-rotation, ``auth.revoke``) and ``conversations.list/history/replies/members``.
+rotation, ``auth.revoke``) and ``conversations.list/history/replies/members``; for the org's
+Upwell app (its bot token, scopes ``im:write`` and ``chat:write`` only) ``conversations.open``
+and ``chat.postMessage``, which land in :attr:`FakeSlack.dms`.
 
 Errors come back as Slack sends them: HTTP 200 with ``{"ok": false, "error": ...}``
 (``invalid_auth``, ``token_expired``, ``invalid_refresh_token``); rate limits as HTTP 429 with
@@ -9,6 +11,7 @@ Retry-After. Paging is ``response_metadata.next_cursor``; history is newest firs
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.connectors.fakes.server import FakeServer, OAuth, Reply, Request, page_of
@@ -23,6 +26,10 @@ class FakeSlack:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.members: dict[str, list[str]] = {}
         self.page_size = 3
+        #: The Upwell app's bot token, and the DMs it posted: (user, text, blocks).
+        self.bot_token = "xoxb-upwell-app"
+        self.dms: list[tuple[str, str, list[Any]]] = []
+        self._ims: dict[str, str] = {}
         r = server.route
         r("GET", "/slack/authorize", self._authorize)
         r("POST", "/slack/api/oauth.v2.access", self._access)
@@ -31,6 +38,8 @@ class FakeSlack:
         r("GET", "/slack/api/conversations.history", self._history)
         r("GET", "/slack/api/conversations.replies", self._replies)
         r("GET", "/slack/api/conversations.members", self._members)
+        r("POST", "/slack/api/conversations.open", self._open)
+        r("POST", "/slack/api/chat.postMessage", self._post_message)
 
     def post(self, conv: str, message: dict[str, Any]) -> None:
         self.messages.setdefault(conv, []).append(message)
@@ -101,3 +110,30 @@ class FakeSlack:
     def _members(self, q: Request) -> Reply:
         return self._auth(q) or Reply(200, {"ok": True, "members": self.members.get(
             q.query.get("channel", ""), []), "response_metadata": {"next_cursor": ""}})
+
+    def _bot(self, q: Request) -> Reply | None:
+        if q.bearer != self.bot_token:
+            return Reply(200, {"ok": False, "error": "invalid_auth"})
+        return None
+
+    def _open(self, q: Request) -> Reply:
+        if (denied := self._bot(q)) is not None:
+            return denied
+        users = q.form.get("users", "")
+        if not users or "," in users:
+            return Reply(200, {"ok": False, "error": "users_not_found"})
+        dm = self._ims.setdefault(users, f"D{len(self._ims) + 1:04d}")
+        return Reply(200, {"ok": True, "channel": {"id": dm}})
+
+    def _post_message(self, q: Request) -> Reply:
+        if (denied := self._bot(q)) is not None:
+            return denied
+        user = next((u for u, d in self._ims.items() if d == q.form.get("channel")), None)
+        if user is None:
+            return Reply(200, {"ok": False, "error": "channel_not_found"})
+        text = q.form.get("text", "")
+        if not text:
+            return Reply(200, {"ok": False, "error": "no_text"})
+        blocks = json.loads(q.form.get("blocks", "[]"))
+        self.dms.append((user, text, blocks))
+        return Reply(200, {"ok": True, "channel": q.form["channel"], "ts": f"{len(self.dms)}.0"})
