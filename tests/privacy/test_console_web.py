@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -215,3 +216,29 @@ def test_crawl_of_every_admin_response_finds_no_person(demo: Demo, tmp_path: Pat
     planted = "member " + next(iter(sorted(values))) + " " + demo.truth["people"][3]["email"]
     assert any(v in planted for v in values)
     assert any(i in planted for i in ids)
+
+
+def test_usefulness_leaves_only_as_a_contribution_to_the_guard(demo: Demo) -> None:
+    from upwell.aggregate.policy import Policy, window
+    from upwell.store import feedback
+
+    period = periods(demo.store, demo.org)[0]
+    tree = load_tree(demo.store, demo.org, period)
+    assert tree is not None
+    start, _end = window(period, 28)
+    with demo.store.engine.connect() as conn:
+        refs = dict(conn.execute(select(accounts.c.id, accounts.c.member_ref).where(
+            accounts.c.id.in_(list(tree.members)), accounts.c.member_ref.is_not(None))).all())
+    gave = {}
+    for n, (account_id, ref) in enumerate(sorted(refs.items())):
+        member = demo.store.open_member(ref, create=False)
+        verdict = "helpful" if n % 2 else "wrong"
+        feedback.record(demo.store, member, "unanswered_asks", verdict, "dashboard",
+                        at=start + timedelta(days=1))
+        gave[account_id] = 100.0 if verdict == "helpful" else 0.0
+    policy = Policy(("useful_unanswered_asks",), 10, 1.0, 28)
+    got = from_members(demo.store)(tree, period, policy)
+    # Only members who share something with group insights contribute, each one clipped value.
+    assert got
+    assert set(got) < set(gave)
+    assert all(v == {"useful_unanswered_asks": gave[a]} for a, v in got.items())

@@ -81,3 +81,30 @@ def test_only_shared_sources_count_and_values_are_clipped() -> None:
                   False, False, ME, (), "") for d in range(7)])
     assert contributions(heavy, WorkProfile(), *period, metrics=["meeting_hours"],
                          shared={"calendar"}) == {"meeting_hours": 40.0}
+
+
+def test_usefulness_per_insight_type_from_the_members_own_feedback() -> None:
+    start, end = MONDAY, MONDAY + timedelta(days=28)
+    said = [("unanswered_asks", "helpful", MONDAY + timedelta(days=1)),
+            ("unanswered_asks", "helpful", MONDAY + timedelta(days=2)),
+            ("unanswered_asks", "wrong", MONDAY + timedelta(days=3)),
+            ("unanswered_asks", "not_helpful", MONDAY + timedelta(days=40)),  # another period
+            ("harsh_language", "not_helpful", MONDAY + timedelta(days=5))]
+    wanted = ["useful_unanswered_asks", "useful_harsh_language", "useful_fading_tie"]
+    out = contributions(_view(), WorkProfile(), start, end, metrics=wanted,
+                        shared={"mail"}, feedback=said)
+    assert out == {"useful_unanswered_asks": pytest.approx(200 / 3),
+                   "useful_harsh_language": 0.0}
+    # Nothing shared with group insights: no feedback leaves either.
+    assert contributions(_view(), WorkProfile(), start, end, metrics=wanted, shared=set(),
+                         feedback=said) == {}
+    # Every insight type has its metric, none of them in the default policy.
+    from upwell.aggregate.metrics import DEFAULT_METRICS
+    from upwell.aggregate.policy import Policy, parse_policy
+    from upwell.insights import catalog
+
+    assert {f"useful_{i}" for i in catalog()} <= set(METRICS)
+    assert not any(m.startswith("useful_") for m in DEFAULT_METRICS)
+    assert Policy().metrics == DEFAULT_METRICS
+    assert parse_policy('metrics = ["useful_unanswered_asks"]\n').metrics \
+        == ("useful_unanswered_asks",)

@@ -21,17 +21,17 @@ from upwell.aggregate.mechanism import (
     mean_mechanism,
     release_mean,
 )
-from upwell.aggregate.metrics import METRICS
+from upwell.aggregate.metrics import DEFAULT_METRICS, METRICS
 from upwell.aggregate.policy import Policy
 from upwell.aggregate.tree import Node as TreeNode
 from upwell.aggregate.tree import PeriodTree
 from upwell.store.db import Store
 
-DEFAULT_RELEASE_EPS = 1.0 / (len(METRICS) * 3)  # default policy, org -> department -> team
+DEFAULT_RELEASE_EPS = 1.0 / (len(DEFAULT_METRICS) * 3)  # default policy, org -> department -> team
 
 
 @pytest.mark.parametrize("eps", [DEFAULT_RELEASE_EPS, 0.25, 1.0, 3.0])
-@pytest.mark.parametrize("metric", sorted(METRICS))
+@pytest.mark.parametrize("metric", [*sorted(DEFAULT_METRICS), "useful_unanswered_asks"])
 def test_privacy_map_equals_the_charged_epsilon(metric: str, eps: float) -> None:
     spec = METRICS[metric]
     mech = mean_mechanism(spec.low, spec.high, eps)
@@ -95,7 +95,7 @@ def _year_release_epsilon(store: Store) -> float:
     install(store, org, P1, tree([("org", None, "org"), ("dept", "org", "department"),
                                   ("team", "dept", "team")], dict.fromkeys(acc, "team")))
     g = guard(store, org, Known({a: dict.fromkeys(METRICS, 1.0) for a in acc.values()}),
-              metrics=tuple(METRICS), k=10)
+              metrics=DEFAULT_METRICS, k=10)
     assert g.release(P1, "org", "after_hours").released
     charged = g.charges(P1)["org"]
     assert charged == pytest.approx(DEFAULT_RELEASE_EPS)
@@ -140,6 +140,6 @@ def test_release_epsilon_fits_every_path() -> None:
     nodes = {"o": TreeNode("o", None, "O", "org"), "d": TreeNode("d", "o", "D", "department"),
              "t": TreeNode("t", "d", "T", "team")}
     t = PeriodTree(nodes, {})
-    p = Policy(tuple(METRICS), 10, 1.0, 28)
-    assert release_epsilon(p, t) * len(METRICS) * 3 == pytest.approx(1.0)
+    p = Policy(DEFAULT_METRICS, 10, 1.0, 28)
+    assert release_epsilon(p, t) * len(DEFAULT_METRICS) * 3 == pytest.approx(1.0)
     assert RESOLUTION == 100

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from upwell.aggregate.guard import Contributions, ContributionSource
-from upwell.aggregate.metrics import contributions
+from upwell.aggregate.metrics import USEFULNESS_PREFIX, contributions
 from upwell.aggregate.policy import Policy, window
 from upwell.aggregate.tree import PeriodTree
 from upwell.analyze.stream import WorkProfile
 from upwell.errors import UpwellError
-from upwell.store import access_log, consent
+from upwell.store import access_log, consent, feedback
 from upwell.store.db import Store
 from upwell.store.member_rules import filter_view
 from upwell.store.member_settings import get_prefs
@@ -58,8 +58,11 @@ def from_members(store: Store) -> ContributionSource:
                 continue  # deleted or shredded: nothing to read
             view = filter_view(store, member, load_member(store, member))
             profile = WorkProfile(ZoneInfo(prefs.tz), prefs.start_hour, prefs.end_hour)
-            values = contributions(view, profile, start, end,
-                                   metrics=list(policy.metrics), shared=shared)
+            wanted = list(policy.metrics)
+            said = ([(f.insight, f.verdict, f.at) for f in feedback.items(store, member)]
+                    if any(m.startswith(USEFULNESS_PREFIX) for m in wanted) else [])
+            values = contributions(view, profile, start, end, metrics=wanted, shared=shared,
+                                   feedback=said)
             if values:
                 out[account_id] = values
                 access_log.append(store, member_id, "member-job", "aggregate",

@@ -9,6 +9,7 @@ stored: the guard turns these numbers into noisy group releases in memory.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -51,6 +52,25 @@ METRICS: dict[str, MetricSpec] = {m.id: m for m in (
     MetricSpec("one_on_ones", "1:1s per report per 4 weeks (managers)", "", 0, 8,
                ("calendar",), managers_only=True),
 )}
+#: The culture metrics: what a policy releases unless it names others.
+DEFAULT_METRICS: tuple[str, ...] = tuple(METRICS)
+#: How useful members found each insight type: the share of their feedback on its cards and
+#: nudges (helpful / not helpful / wrong) that said helpful, in the period. Released only when
+#: a policy names them (``useful_<insight type>``), and only through the guard like every other
+#: metric: the organization never sees one person's feedback.
+USEFULNESS_PREFIX = "useful_"
+ANY_SOURCE = ("mail", "chat", "calendar")
+
+
+def _usefulness_metrics() -> dict[str, MetricSpec]:
+    from upwell.insights import catalog
+
+    return {USEFULNESS_PREFIX + i.id: MetricSpec(
+        USEFULNESS_PREFIX + i.id, f"Found helpful: {i.title}", "%", 0, 100, ANY_SOURCE)
+        for i in catalog().values()}
+
+
+METRICS.update(_usefulness_metrics())
 
 
 #: The message channel each consent source covers (calendar covers events).
@@ -93,11 +113,34 @@ def _focus_hours(events: list[EventView], profile: WorkProfile, start: datetime,
     return total
 
 
+def usefulness(feedback: list[tuple[str, str, datetime]], start: datetime, end: datetime,
+               metrics: list[str]) -> dict[str, float]:
+    """Per ``useful_<type>`` metric asked for: the share (%) of the member's feedback on that
+    insight type in ``[start, end)`` that said helpful; types without feedback give nothing."""
+    out: dict[str, float] = {}
+    for metric in metrics:
+        if not metric.startswith(USEFULNESS_PREFIX):
+            continue
+        kind = metric[len(USEFULNESS_PREFIX):]
+        verdicts = [v for k, v, at in feedback if k == kind and start <= at < end]
+        if verdicts:
+            out[metric] = clip(METRICS[metric], 100 * verdicts.count("helpful") / len(verdicts))
+    return out
+
+
 def contributions(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
-                  *, metrics: list[str], shared: set[str]) -> dict[str, float]:
+                  *, metrics: list[str], shared: set[str],
+                  feedback: Sequence[tuple[str, str, datetime]] = ()) -> dict[str, float]:
     """One clipped value per metric for the period ``[start, end)``, computed from the
-    member's own data in the sources they share; a metric without data for the period gives
-    nothing. Weekly metrics are averaged over the weeks in which the member has data."""
+    member's own data in the sources they share (and their own feedback, for the usefulness
+    metrics); a metric without data for the period gives nothing. Weekly metrics are averaged
+    over the weeks in which the member has data."""
+    useful = usefulness(list(feedback), start, end, metrics) if shared else {}
+    return {**_culture(view, profile, start, end, metrics=metrics, shared=shared), **useful}
+
+
+def _culture(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
+             *, metrics: list[str], shared: set[str]) -> dict[str, float]:
     view = shared_view(view, shared)
     stamps = [m.sent_at for m in view.messages] + [e.start for e in view.events]
     if not stamps:

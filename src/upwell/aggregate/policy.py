@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from upwell.aggregate.metrics import METRICS
+from upwell.aggregate.metrics import DEFAULT_METRICS, METRICS
 from upwell.errors import UpwellError
 from upwell.store.db import Store
 from upwell.store.schema import aggregate_policies
@@ -42,7 +42,7 @@ class PolicyError(UpwellError):
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    metrics: tuple[str, ...] = tuple(METRICS)
+    metrics: tuple[str, ...] = DEFAULT_METRICS
     k: int = 10
     epsilon: float = 1.0
     period_days: int = 28
@@ -88,7 +88,7 @@ def parse_policy(text: str) -> Policy:
     period = data.get("period", "28 days")
     if period not in PERIODS:
         raise PolicyError('period must be "week" or "28 days"')
-    metrics = data.get("metrics", list(METRICS))
+    metrics = data.get("metrics", list(DEFAULT_METRICS))
     if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
         raise PolicyError("metrics must be a list of metric ids")
     eps = data.get("epsilon", 1.0)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from upwell.aggregate.contributions import from_members, shared_sources
 from upwell.aggregate.guard import REASONS, SHORT, Decision, Guard, release_epsilon
-from upwell.aggregate.metrics import METRICS
+from upwell.aggregate.metrics import DEFAULT_METRICS, METRICS
 from upwell.aggregate.policy import (
     PERIODS,
     Policy,
@@ -35,7 +35,7 @@ from upwell.store.schema import team
 
 def default_policy(settings: Settings) -> Policy:
     """The policy of an org that has not stored one: from settings (version 0)."""
-    return Policy(tuple(METRICS), settings.aggregate_k, settings.aggregate_epsilon,
+    return Policy(DEFAULT_METRICS, settings.aggregate_k, settings.aggregate_epsilon,
                   PERIODS[settings.aggregate_period]).checked()
 
 
