@@ -57,3 +57,9 @@ class MemberDeleted(UpwellError):
 
 class ConfigError(UpwellError):
     code = "E301"
+
+
+class TaskError(UpwellError):
+    """A task cannot run as sent (its archive left the spool, its job is unknown)."""
+
+    code = "E601"

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from upwell import __version__
 from upwell.config import Settings
 from upwell.store.db import Store
+from upwell.tasks.metrics import HTTP
 from upwell.web.auth import NotSignedIn, RateLimiter, SecretBox, csrf_token, principal, secret_key
 from upwell.web.jobs import ImportJobs
 
@@ -81,9 +82,11 @@ class HeadersAndLog:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            route = scope.get("route")
+            route = getattr(scope.get("route"), "path", "unmatched")
+            if not static:
+                HTTP.labels(route, str(status)).inc()
             log.info("request", extra={"method": scope["method"],
-                                       "route": getattr(route, "path", "unmatched"),
+                                       "route": route,
                                        "status": status,
                                        "ms": round((time.perf_counter() - started) * 1000, 1)})
 
@@ -123,9 +126,9 @@ def create_app(settings: Settings, store: Store | None = None, *,
     app.state.sso = SSO(the_store, app.state.secret_box)
     secure = settings.web_secure_cookies if secure_cookies is None else secure_cookies
 
-    from upwell.web import api, pages_admin, pages_auth, pages_member
+    from upwell.web import api, ops, pages_admin, pages_auth, pages_member
 
-    for module in (pages_auth, pages_member, pages_admin, api):
+    for module in (pages_auth, pages_member, pages_admin, api, ops):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
