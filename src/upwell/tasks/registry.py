@@ -48,6 +48,10 @@ class TaskSpec:
 
 _TASKS: dict[str, TaskSpec] = {}
 
+#: The modules whose ``@task`` registrations every process loads (web, workers, scheduler).
+#: A new task module adds its name here (e.g. ``"upwell.tasks.sync"``).
+TASK_MODULES: tuple[str, ...] = ("upwell.tasks.builtin",)
+
 
 def task(name: str, *, ids: tuple[str, ...], member: bool = True,
          schedule: str | None = None) -> Callable[[F], F]:
@@ -67,9 +71,11 @@ def task(name: str, *, ids: tuple[str, ...], member: bool = True,
 
 
 def tasks() -> dict[str, TaskSpec]:
-    """Every registered task (the built-ins loaded first)."""
-    import upwell.tasks.builtin  # noqa: F401 - registers the built-in tasks
+    """Every registered task (the modules of :data:`TASK_MODULES` loaded first)."""
+    import importlib
 
+    for module in TASK_MODULES:
+        importlib.import_module(module)
     return dict(_TASKS)
 
 
