@@ -273,3 +273,46 @@ def test_bench_scale_tiny_org(postgres_ready: None, redis_ready: None) -> None:
     text = render(result)
     assert "speed-up 1 -> 2 workers" in text
     assert "projection to 10,000" in text
+
+
+def test_actors_run_in_a_dramatiq_worker_thread(pg_store: Store, tmp_path: Path,
+                                                redis_namespace: str) -> None:
+    """The broker's actors, consumed by a Dramatiq worker in this process: the chain runs in
+    order, each run once, and the worker serves its metrics."""
+    import socket
+    import urllib.request
+
+    import dramatiq
+
+    from upwell.tasks.broker import make_broker
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = str(pg_store.engine.url.render_as_string(hide_password=False))
+    settings = scale_settings(url, tmp_path, redis_namespace, worker_metrics_port=port)
+    member = pg_store.open_member("ann.example@example.org")
+    queue = DramatiqQueue(settings)
+    runs = queue.chain([("import", {"member_id": member.id,
+                                    "spool_id": spool.link(settings, archive(tmp_path, 12))}),
+                        ("insights", {"member_id": member.id})])
+    queue.close()
+    broker = make_broker(settings, worker=True)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 120
+        while scalar(pg_store, select(func.count()).select_from(task_runs)
+                     .where(task_runs.c.status == "done")) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+    finally:
+        worker.stop()
+        broker.close()
+    with pg_store.engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(task_runs))}
+    assert set(rows) == set(runs)
+    assert rows[runs[0]].finished_at <= rows[runs[1]].started_at
+    assert 'task="insights"' in metrics
+    assert "example.org" not in metrics

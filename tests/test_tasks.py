@@ -237,3 +237,15 @@ def test_projection_is_linear_in_messages() -> None:
     text = render({"participants": 10, "people": 20, "weeks": 10, "cpus": 2,
                    "load_average": [1.0], "runs": [run], "speedup": None, "projection": p})
     assert "projection to 10,000 people x 52 weeks" in text
+
+
+def test_worker_command_runs_dramatiq_on_upwells_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    calls: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(os, "execv", lambda exe, argv: calls.append((exe, argv)))
+    res = CliRunner().invoke(cli, ["worker", "--processes", "1", "--queues", "member-0"])
+    assert res.exit_code == 0, res.output
+    ((exe, argv),) = calls
+    assert exe.endswith("dramatiq")
+    assert argv[1:] == ["upwell.tasks.worker", "--processes", "1", "--queues", "member-0"]

@@ -36,8 +36,9 @@ class _WorkerMetrics(Middleware):
         start_http_server(self.port)
 
 
-class _Runner:
-    """Runs a task in a worker process on that process's one store (opened at first use)."""
+class _Runner(Middleware):
+    """Runs a task in a worker process on that process's one store (opened at first use,
+    closed when the worker shuts down)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -51,6 +52,12 @@ class _Runner:
 
                 self._store = Store(self.settings)
             return self._store
+
+    def after_worker_shutdown(self, broker: Any, worker: Any) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
 
     def __call__(self, name: str, ids: dict[str, Any]) -> None:
         from upwell.tasks.runs import execute
@@ -74,6 +81,7 @@ def make_broker(settings: Settings, *, worker: bool = False) -> RedisBroker:
     for queue in all_queues(settings.queue_shards):
         broker.declare_queue(queue)
     runner = _Runner(settings)
+    broker.add_middleware(runner)
     for spec in tasks().values():
         def body(_name: str = spec.name, **ids: Any) -> None:
             runner(_name, ids)
