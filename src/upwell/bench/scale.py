@@ -82,6 +82,8 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "UPWELL_IMPORT_WORKERS": str(settings.import_workers),
         "UPWELL_BATCH_SIZE": str(settings.batch_size),
         "UPWELL_BROKER_HEARTBEAT_MS": str(settings.broker_heartbeat_ms),
+        # One message held per queue: long tasks stay spread over the workers to the end.
+        "dramatiq_queue_prefetch": "1",
     })
     return env
 
