@@ -143,7 +143,7 @@ def scalar(store: Store, stmt: Any) -> Any:
 
 def test_worker_killed_mid_import_leaves_no_duplicates_after_redelivery(
         pg_url: str, tmp_path: Path, redis_namespace: str) -> None:
-    n = 900
+    n = 1500
     path = archive(tmp_path, n)
     settings = scale_settings(pg_url, tmp_path, redis_namespace, batch_size=25,
                               broker_heartbeat_ms=2000)
