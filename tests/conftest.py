@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from upwell.store.db import Store
-from upwell.testing import open_store, postgres_admin_url, scratch_postgres
+from upwell.testing import open_store, postgres_admin_url, redis_test_url, scratch_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -69,3 +69,44 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s = open_store(tmp_path / "home", url)
         yield s
         s.close()
+
+
+def _redis_available() -> str | None:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_test_url(), socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except redis.RedisError as exc:
+        return type(exc).__name__
+    return None
+
+
+@pytest.fixture(scope="session")
+def redis_ready() -> None:
+    problem = _redis_available()
+    if problem is not None:
+        msg = f"Redis not reachable at UPWELL_TEST_REDIS_URL ({problem})"
+        if IN_CI:
+            pytest.fail(msg + " — CI must start it (.ci/run)")
+        pytest.skip(msg)
+
+
+@pytest.fixture
+def pg_url(postgres_ready: None) -> Iterator[str]:
+    """A scratch PostgreSQL database (skips, or fails in CI, when there is no server)."""
+    with scratch_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_namespace(redis_ready: None) -> Iterator[str]:
+    """A fresh Redis key namespace for one test, deleted afterwards."""
+    import uuid
+
+    from upwell.bench.scale import clear_namespace
+
+    namespace = "upwell-test-" + uuid.uuid4().hex[:10]
+    yield namespace
+    clear_namespace(redis_test_url(), namespace)

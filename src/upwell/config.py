@@ -266,6 +266,68 @@ class Settings(BaseSettings):
         description="Local hour (in each member's own time zone) from which their weekly "
         "digest is due on their digest day; a member may choose another.",
     )
+    queue: Literal["inline", "dramatiq"] = Field(
+        default="inline",
+        description="Where tasks (import, reanalyze, insights, web imports) run: `inline` in "
+        "the calling process (the embedded default, no Redis), or `dramatiq` as Dramatiq "
+        "actors on the Redis broker, run by `dramatiq upwell.tasks.worker` processes.",
+    )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Redis URL of the Dramatiq broker (used when `queue` is `dramatiq`); may "
+        "carry a password, so it is never logged.",
+    )
+    queue_namespace: str = Field(
+        default="upwell",
+        pattern=r"^[A-Za-z0-9_.-]{1,40}$",
+        description="Prefix of every Redis key the broker writes, so that several deployments "
+        "(or benchmarks) can share one Redis server.",
+    )
+    queue_shards: int = Field(
+        default=8,
+        ge=1,
+        le=1024,
+        description="Member queues (`member-0` ... `member-N-1`); a member's tasks always go to "
+        "queue `member-(stable hash of member id mod N)`. Changing it re-shards new tasks only.",
+    )
+    spool_dir: Path | None = Field(
+        default=None,
+        description="Folder where archives wait for their import task (uploads, or links to "
+        "files an operator hands over); workers on other machines need it mounted at the same "
+        "path. Unset: `home`/uploads.",
+    )
+    task_max_retries: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        description="Times a task that failed unexpectedly is retried (with exponential "
+        "backoff) before it is dead-lettered; input errors (coded Upwell errors) never retry.",
+    )
+    task_time_limit_s: int = Field(
+        default=6 * 3600,
+        ge=10,
+        le=7 * 24 * 3600,
+        description="Seconds a task may run before the worker stops it (and retries it).",
+    )
+    broker_heartbeat_ms: int = Field(
+        default=60_000,
+        ge=1000,
+        le=3_600_000,
+        description="Milliseconds without a heartbeat after which a worker counts as dead and "
+        "the tasks it had taken are handed to another worker (redelivery after a crash).",
+    )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port on which a worker process serves Prometheus metrics (`/metrics`); 0 "
+        "serves none. Run one worker process per port.",
+    )
+    schedules: dict[str, str] = Field(
+        default_factory=dict,
+        description="Cron lines (5 fields, UTC) per periodic task, overriding the registered "
+        "ones, as a JSON object, e.g. {\"insights\": \"0 5 * * 1\"}; \"\" turns a task off.",
+    )
 
     def resolved_analyzers(self) -> tuple[str, ...]:
         """The analyzer names to run: the setting, or every registered analyzer."""
@@ -288,3 +350,7 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'upwell.db'}"
+
+    def resolved_spool_dir(self) -> Path:
+        """The spool folder, defaulting to ``home``/uploads."""
+        return self.spool_dir or self.home / "uploads"

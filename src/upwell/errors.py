@@ -81,3 +81,9 @@ class DeliveryError(UpwellError):
     """A digest or nudge could not be handed over (no SMTP server, refused, unreachable)."""
 
     code = "E601"
+
+
+class TaskError(UpwellError):
+    """A task cannot run as sent (its archive left the spool, its job is unknown)."""
+
+    code = "E801"

@@ -70,6 +70,11 @@ def write_mbox(path: Path, items: list[bytes]) -> Path:
     return path
 
 
+def redis_test_url() -> str:
+    """The Redis server the queue tests use (``UPWELL_TEST_REDIS_URL``)."""
+    return os.environ.get("UPWELL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
 def postgres_admin_url() -> str:
     """The PostgreSQL server tests use (``UPWELL_TEST_POSTGRES_URL``)."""
     return os.environ.get(
@@ -78,13 +83,15 @@ def postgres_admin_url() -> str:
 
 
 @contextmanager
-def scratch_postgres() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
-    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+def scratch_postgres(admin_url: str | None = None) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (or benchmark run) on the server of
+    ``admin_url`` (default: :func:`postgres_admin_url`); dropped afterwards."""
+    admin_url = admin_url or postgres_admin_url()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = "upwell_test_" + uuid.uuid4().hex[:12]
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = postgres_admin_url().rsplit("/", 1)[0] + "/" + name
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
     try:
         yield url
     finally:

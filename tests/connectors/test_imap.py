@@ -233,7 +233,7 @@ def test_imap_connect_from_the_sources_page(dovecot: int, tmp_path: Path) -> Non
             (conn,) = vault.list_for(store, member.id)
             assert c.post(f"/me/sources/{conn.id}/sync", data={"csrf": csrf},
                           follow_redirects=False).status_code == 303
-            app.state.jobs.syncs[conn.id].result(60)
+            app.state.jobs.wait_sync(conn.id, 60)
             assert _count(store, member) == 1
     finally:
         app.state.jobs.shutdown()

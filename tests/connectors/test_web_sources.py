@@ -88,7 +88,7 @@ def test_connect_sync_status_and_opt_out_from_the_web(web: FastAPI, providers: P
     (conn,) = vault.list_for(store, member.id)
     assert ann.post(f"/me/sources/{conn.id}/sync", data={"csrf": csrf},
                     follow_redirects=False).status_code == 303
-    web.state.jobs.syncs[conn.id].result(60)
+    web.state.jobs.wait_sync(conn.id, 60)
     assert "Sync started" in ann.get("/me/sources?syncing=1").text
     assert "not yet" not in ann.get("/me/sources").text  # the last sync's time is shown
     with store.engine.connect() as c:

@@ -651,5 +651,81 @@ def bench_simulate(ctx: click.Context, people: int, weeks: int, seed: int,  # no
     click.echo(json.dumps(result, indent=2) if as_json else render(result))
 
 
+@bench.command("scale")
+@click.option("--people", default=1000, show_default=True, help="People in the simulated org.")
+@click.option("--weeks", default=12, show_default=True, help="Weeks simulated.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--workers", default="1,2", show_default=True,
+              help="Worker process counts to run, in order (comma-separated).")
+@click.option("--postgres", envvar="UPWELL_TEST_POSTGRES_URL",
+              default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+              show_default=True, help="PostgreSQL server (a scratch database per run).")
+@click.option("--redis", "redis_url", envvar="UPWELL_TEST_REDIS_URL",
+              default="redis://127.0.0.1:6379/0", show_default=True,
+              help="Redis server (a fresh key namespace per run).")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The corpora the simulated text is drawn from (required).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def bench_scale(ctx: click.Context, people: int, weeks: int, seed: int,  # noqa: PLR0917
+                workers: str, postgres: str, redis_url: str, data: Path, as_json: bool) -> None:
+    """Import and coach a simulated org with 1 then 2 Dramatiq workers on PostgreSQL + Redis:
+    throughput, speed-up, CPU per member, and the projection to 10,000 people x 52 weeks."""
+    from upwell.bench.scale import render, run_scale_bench
+    from upwell.sim.corpus import cached_pools
+
+    try:
+        counts = [int(x) for x in workers.split(",")]
+    except ValueError:
+        raise click.BadParameter("comma-separated numbers, e.g. 1,2",
+                                 param_hint="--workers") from None
+    if not data.is_dir():
+        raise click.UsageError(f"bench scale simulates its org from the corpora in {data} "
+                               "(../shared/data): they are absent here; pass --data DIR")
+    pools = cached_pools(data, _settings(ctx).home / "cache")
+    result = run_scale_bench(pools, people=people, weeks=weeks, seed=seed, workers=counts,
+                             postgres=postgres, redis_url=redis_url,
+                             progress=None if as_json else err.print)
+    click.echo(json.dumps(result, indent=2) if as_json else render(result))
+
+
+# -- scale-out: workers and the scheduler ---------------------------------------------------
+
+
+@cli.command("worker", context_settings={"ignore_unknown_options": True})
+@click.argument("dramatiq_args", nargs=-1, type=click.UNPROCESSED)
+def worker_cmd(dramatiq_args: tuple[str, ...]) -> None:
+    """Run Dramatiq worker processes for Upwell's tasks (UPWELL_QUEUE=dramatiq); options are
+    dramatiq's, e.g. `upwell worker --processes 2 --threads 1 --queues member-0 member-1`."""
+    import os
+
+    exe = str(Path(sys.executable).with_name("dramatiq"))
+    os.execv(exe, [exe, "upwell.tasks.worker", *dramatiq_args])  # noqa: S606 - our own worker
+
+
+@cli.command("scheduler")
+@click.option("--list", "list_only", is_flag=True, help="Print the periodic tasks and exit.")
+@click.pass_context
+def scheduler_cmd(ctx: click.Context, list_only: bool) -> None:
+    """Send periodic tasks (weekly insights; later syncs and digests) to every member on
+    their cron times. Run exactly one per deployment."""
+    from upwell.tasks.queue import queue_for
+    from upwell.tasks.scheduler import build, schedules
+
+    settings = _settings(ctx)
+    if list_only:
+        for name, cron in sorted(schedules(settings).items()):
+            click.echo(f"{name:12} {cron}")
+        return
+    store = Store(settings)
+    queue = queue_for(store, settings)
+    try:
+        build(store, settings, queue).start()
+    finally:
+        queue.close()
+        store.close()
+
+
 def main() -> None:
     cli(prog_name="upwell")

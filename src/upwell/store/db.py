@@ -27,7 +27,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: The newest migration. A test checks it against Alembic's own head, so that opening a current
 #: store needs one query and never loads Alembic (a third of the CLI's start-up time).
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 
 
 def _alembic_config(conn: Connection) -> Any:
@@ -138,6 +138,20 @@ class Store:
             ).first()
         if row is None:
             raise MemberKeyError("the member's key is gone (crypto-shredded): nothing can be read")
+        dek = self.keys.unwrap(member_id, row.key_id, row.wrapped)
+        return Member(member_id, MemberCipher(member_id, dek))
+
+    def open_member_id(self, member_id: int) -> Member:
+        """Open member ``member_id`` (tasks carry ids, never references); a member whose key is
+        gone, or who was deleted, raises MemberKeyError."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(member_keys.c.key_id, member_keys.c.wrapped).where(
+                    member_keys.c.member_id == member_id
+                )
+            ).first()
+        if row is None:
+            raise MemberKeyError("the member's key is gone (deleted or never opted in)")
         dek = self.keys.unwrap(member_id, row.key_id, row.wrapped)
         return Member(member_id, MemberCipher(member_id, dek))
 

@@ -589,8 +589,29 @@ used_tokens = Table(
     Column("used_at", DateTime(timezone=True), nullable=False),
 )
 
+
+# One row per task run (a Dramatiq message id, or a fresh id in-process): what made a task's
+# completion idempotent. Ids, status, counts and timings only; never content or addresses.
+task_runs = Table(
+    "task_runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("task", String(32), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=True),
+    Column("queue", String(40), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("detail", Text, nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("cpu_s", Float, nullable=True),
+    Index("ix_task_runs_member", "member_id"),
+    Index("ix_task_runs_status", "status"),
+)
+
 #: Tables holding one member's rows, children first (the order deletion uses).
 MEMBER_TABLES = (
+    task_runs,
     nudges,
     deliveries,
     digests_sent,

@@ -86,6 +86,7 @@ def import_archive(
     evidence: bool = False,
     refresh: bool = False,
     progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import ``path`` for ``member``; ``me`` names the member's own addresses if known.
 
@@ -93,7 +94,9 @@ def import_archive(
     ``analyzers`` names the analyzers whose features are kept for each new message (bodies are
     read by them and dropped); with ``refresh``, messages already stored get their features
     recomputed where the analyzer versions changed (``upwell reanalyze``). With ``evidence`` the
-    phrases behind flagged features are kept, sealed, for the member's own cards.
+    phrases behind flagged features are kept, sealed, for the member's own cards. ``on_start``
+    is told the new ``imports`` row's id before anything is read (the task ledger keeps it, so
+    a redelivered task can mark a killed attempt's row interrupted).
     """
     spec = detect(path, fmt)
     report = ImportReport(reader=spec.id)
@@ -105,6 +108,8 @@ def import_archive(
         ).inserted_primary_key
     assert pk is not None
     import_id = int(pk[0])
+    if on_start is not None:
+        on_start(import_id)
     writer = RecordWriter(member.id, member.cipher, import_id)
     with store.engine.connect() as conn:
         writer.preload(conn)

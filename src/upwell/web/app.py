@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from upwell import __version__
 from upwell.config import Settings
 from upwell.store.db import Store
+from upwell.tasks.metrics import HTTP
 from upwell.web.auth import NotSignedIn, RateLimiter, SecretBox, csrf_token, principal, secret_key
 from upwell.web.jobs import ImportJobs
 
@@ -81,9 +82,11 @@ class HeadersAndLog:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            route = scope.get("route")
+            route = getattr(scope.get("route"), "path", "unmatched")
+            if not static:
+                HTTP.labels(route, str(status)).inc()
             log.info("request", extra={"method": scope["method"],
-                                       "route": getattr(route, "path", "unmatched"),
+                                       "route": route,
                                        "status": status,
                                        "ms": round((time.perf_counter() - started) * 1000, 1)})
 
@@ -126,6 +129,7 @@ def create_app(settings: Settings, store: Store | None = None, *,
     from upwell.web import (
         api,
         api_delivery,
+        ops,
         pages_admin,
         pages_auth,
         pages_delivery,
@@ -135,7 +139,7 @@ def create_app(settings: Settings, store: Store | None = None, *,
     )
 
     for module in (pages_auth, pages_member, pages_sources, pages_delivery, pages_admin,
-                   pages_insights, api, api_delivery):
+                   pages_insights, api, api_delivery, ops):
         app.include_router(module.router)
     app.include_router(pages_insights.api)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

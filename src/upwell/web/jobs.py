@@ -1,9 +1,10 @@
 """Background imports for the web app: an uploaded archive read on a worker thread, with
 progress the member can watch.
 
-Reads: an upload the member handed over (streamed to ``<home>/uploads``). Writes: the member's
-rows (through :func:`upwell.tasks.imports.import_archive`), an ``import_jobs`` row with counts
-only, an access-log entry, the refreshed dashboard. The upload is deleted when the job ends.
+Reads: an upload the member handed over (streamed to a spool entry, ``<home>/uploads/<token>``
+by default). Writes: an ``import_jobs`` row, then the ``web_import`` task
+(:mod:`upwell.tasks.builtin`) writes the member's rows, the job's counts, an access-log entry
+and the refreshed dashboard, and deletes the upload when the job ends.
 Errors keep their code and fix; nothing about content reaches a log.
 """
 
@@ -13,27 +14,23 @@ import logging
 import secrets
 import shutil
 import tarfile
+import time
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from upwell.config import Settings
 from upwell.errors import UnknownFormat, UpwellError
 from upwell.sources import ReaderSpec, detect
-from upwell.store import access_log
 from upwell.store.consent import missing_for, sources_of
 from upwell.store.db import Store
-from upwell.store.member_data import purge_evidence
-from upwell.store.member_rules import reapply_forgotten
-from upwell.store.member_settings import get_prefs
 from upwell.store.schema import import_jobs
-from upwell.tasks.imports import ImportReport, import_archive
-from upwell.web import dashboard
+from upwell.tasks import spool
+from upwell.tasks.queue import InlineQueue, queue_for
 
 log = logging.getLogger(__name__)
 
@@ -132,42 +129,33 @@ def resolve_upload(path: Path) -> tuple[Path, ReaderSpec]:
 
 
 class ImportJobs:
-    """One worker thread runs the members' imports and source syncs in turn (the embedded
-    default; a later issue moves both to queue workers)."""
+    """The members' import jobs and source syncs, sent to the task queue as ``web_import`` and
+    ``sync`` (ids only): on one background thread of this process by default, or to the
+    Dramatiq workers when ``UPWELL_QUEUE=dramatiq`` (the spool folder then has to be shared
+    with them)."""
 
-    def __init__(self, store: Store, settings: Settings, workers: int = 1) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
-        self.uploads = settings.home / "uploads"
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upwell-import")
-        self.futures: dict[str, Future[None]] = {}
-        self.syncs: dict[str, Future[None]] = {}
+        self.uploads = settings.resolved_spool_dir()
+        self.queue = queue_for(store, settings, background=True)
+        self.runs: dict[str, str] = {}
+        self.sync_runs: dict[str, str] = {}
 
-    def sync(self, member_ref: str, connection_id: str) -> None:
-        """Queue a sync of the member's connection (ids only, like a queue payload)."""
-        self.syncs[connection_id] = self._pool.submit(self._sync, member_ref, connection_id)
+    def sync(self, member_id: int, connection_id: str) -> None:
+        """Queue a sync of the member's connection (the ``sync`` task: ids only)."""
+        self.sync_runs[connection_id] = self.queue.send("sync", member_id=member_id,
+                                                        connection_id=connection_id)
 
-    def _sync(self, member_ref: str, connection_id: str) -> None:
-        from upwell.tasks.sync import sync_connection
-
-        try:
-            member = self.store.open_member(member_ref, create=False)
-            report = sync_connection(self.store, self.settings, member, connection_id)
-            if report.imported or report.removed:
-                prefs = get_prefs(self.store, member.id, self.settings.evidence_retention_days)
-                if not prefs.paused:
-                    dashboard.refresh(self.store, member, prefs)
-        except (UpwellError, LookupError):
-            return  # disconnected or deleted meanwhile: nothing to do
-        except Exception as exc:
-            log.error("sync job failed", extra={"error_type": type(exc).__name__})
+    def wait_sync(self, connection_id: str, timeout: float | None = None) -> None:
+        """Block until the queued sync of ``connection_id`` has run (tests; in-process queue)."""
+        run_id = self.sync_runs.get(connection_id)
+        if run_id is not None and isinstance(self.queue, InlineQueue):
+            self.queue.wait(run_id, timeout)
 
     def upload_dir(self) -> Path:
-        """A fresh private folder for one upload."""
-        self.uploads.mkdir(parents=True, exist_ok=True, mode=0o700)
-        d = self.uploads / secrets.token_hex(12)
-        d.mkdir(mode=0o700)
-        return d
+        """A fresh private folder for one upload (a spool entry)."""
+        return spool.new_entry(self.settings)
 
     def start(self, member_ref: str, member_id: int, upload: Path) -> str:
         """Check consent for what the archive holds, then queue its import; returns the job id.
@@ -182,62 +170,30 @@ class ImportJobs:
         except UpwellError:
             shutil.rmtree(upload.parent, ignore_errors=True)
             raise
+        token = spool.describe(upload.parent, path, spec.id)
         job_id = secrets.token_hex(16)
         with self.store.engine.begin() as conn:
             conn.execute(insert(import_jobs).values(
                 id=job_id, member_id=member_id, status="queued", reader=spec.id, seen=0,
                 imported=0, skipped=0, created_at=datetime.now(UTC)))
-        self.futures[job_id] = self._pool.submit(self._run, job_id, member_ref, member_id, path,
-                                                 upload.parent)
+        self.runs[job_id] = self.queue.send("web_import", member_id=member_id, job_id=job_id,
+                                            spool_id=token)
         return job_id
-
-    def _update(self, job_id: str, **values: Any) -> None:
-        with self.store.engine.begin() as conn:
-            conn.execute(update(import_jobs).where(import_jobs.c.id == job_id).values(**values))
-
-    def _run(self, job_id: str, member_ref: str, member_id: int, path: Path, folder: Path
-             ) -> None:
-        try:
-            prefs = get_prefs(self.store, member_id, self.settings.evidence_retention_days)
-            if prefs.paused:
-                self._update(job_id, status="paused", finished_at=datetime.now(UTC),
-                             error="E403 you paused Upwell: resume to import")
-                return
-            member = self.store.open_member(member_ref, create=False)
-            self._update(job_id, status="running")
-
-            def progress(r: ImportReport) -> None:
-                self._update(job_id, seen=r.seen, imported=r.imported,
-                             skipped=sum(r.skipped.values()))
-
-            purge_evidence(self.store, member, prefs.evidence_retention_days)
-            report = import_archive(
-                self.store, member, path, batch_size=self.settings.batch_size,
-                analyzers=self.settings.resolved_analyzers(),
-                evidence=prefs.evidence_retention_days > 0, progress=progress)
-            reapply_forgotten(self.store, member)
-            dashboard.refresh(self.store, member, prefs)
-            skipped = sum(report.skipped.values())
-            self._update(job_id, status="done", seen=report.seen, imported=report.imported,
-                         skipped=skipped, finished_at=datetime.now(UTC))
-            access_log.append(self.store, member_id, "member-job", "import",
-                              f"{report.reader}: {report.imported} imported, {skipped} skipped")
-        except UpwellError as exc:
-            self._update(job_id, status="failed", error=str(exc)[:200],
-                         finished_at=datetime.now(UTC))
-        except Exception as exc:
-            log.error("import job failed", extra={"error_type": type(exc).__name__})
-            self._update(job_id, status="failed", finished_at=datetime.now(UTC),
-                         error="E500 the import failed unexpectedly: try again, or ask your "
-                         "operator to check the server log")
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
 
     def wait(self, job_id: str, timeout: float | None = None) -> None:
         """Block until a job ends (tests and the CLI)."""
-        future = self.futures.get(job_id)
-        if future is not None:
-            future.result(timeout)
+        run_id = self.runs.get(job_id)
+        if run_id is not None and isinstance(self.queue, InlineQueue):
+            self.queue.wait(run_id, timeout)
+            return
+        deadline = time.monotonic() + (timeout or 3600)
+        while time.monotonic() < deadline:
+            with self.store.engine.connect() as conn:
+                status = conn.scalar(select(import_jobs.c.status)
+                                     .where(import_jobs.c.id == job_id))
+            if status not in {"queued", "running"}:
+                return
+            time.sleep(0.2)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.queue.close()

@@ -121,7 +121,7 @@ def connect_imap(request: Request, me: Me, host: Annotated[str, Form()],  # noqa
 def sync_now(request: Request, me: Me, connection_id: str) -> Response:
     if vault.get(_store(request), me.member.id, connection_id) is None:
         raise HTTPException(404)
-    request.app.state.jobs.sync(me.ref, connection_id)
+    request.app.state.jobs.sync(me.member.id, connection_id)
     return RedirectResponse("/me/sources?syncing=1", status_code=303)
 
 
