@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, Upload
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from upwell.config import Settings
 from upwell.store import access_log, consent
 from upwell.store.db import Store
 from upwell.store.goals import remove_goal
@@ -29,6 +28,8 @@ from upwell.web.auth import (
     public_form,
     sign_out,
 )
+from upwell.web.auth import app_settings as _settings
+from upwell.web.auth import app_store as _store
 from upwell.web.jobs import get_job, list_jobs
 from upwell.web.pages_auth import _signed_in_member, check_login
 from upwell.web.pages_member import save_upload, start_import
@@ -36,16 +37,6 @@ from upwell.web.policies import policy
 
 router = APIRouter(prefix="/api/v1", tags=["member"])
 Me = Annotated[MemberContext, Depends(current_member)]
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 class Credentials(BaseModel):

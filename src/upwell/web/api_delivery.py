@@ -10,8 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from upwell.config import Settings
-from upwell.store.db import Store
 from upwell.store.delivery_prefs import DeliveryPrefs
 from upwell.store.experiments import remove_experiment
 from upwell.store.feedback import VERDICTS
@@ -19,20 +17,12 @@ from upwell.store.nudge_queue import listed
 from upwell.web import dashboard
 from upwell.web import delivery_actions as dx
 from upwell.web.auth import MemberContext, current_member
+from upwell.web.auth import app_settings as _settings
+from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
 
 router = APIRouter(prefix="/api/v1", tags=["delivery"])
 Me = Annotated[MemberContext, Depends(current_member)]
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 class DeliveryIo(BaseModel):

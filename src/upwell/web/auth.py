@@ -113,9 +113,19 @@ class NotSignedIn(Exception):
     """No session: pages redirect to sign-in, the API answers 401."""
 
 
-def _store(request: Request) -> Store:
+def app_store(request: Request) -> Store:
+    """The app's store (every route module reads it from here)."""
     store: Store = request.app.state.store
     return store
+
+
+def app_settings(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+_store = app_store
 
 
 def principal(request: Request) -> Principal | None:

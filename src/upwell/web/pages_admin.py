@@ -12,19 +12,14 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from upwell.store.accounts import create_invitation, invitations_of, org_name, revoke_invitation
-from upwell.store.db import Store
 from upwell.web import oidc
 from upwell.web.app import render
 from upwell.web.auth import Principal, current_admin
+from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, Depends(current_admin)]
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 def _page(request: Request, admin: Principal, *, new_link: str | None = None,

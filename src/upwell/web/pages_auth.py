@@ -30,7 +30,6 @@ from upwell.store.accounts import (
     org_name,
     org_slug,
 )
-from upwell.store.db import Store
 from upwell.web import oidc
 from upwell.web.app import render
 from upwell.web.auth import (
@@ -43,14 +42,10 @@ from upwell.web.auth import (
     sign_in,
     sign_out,
 )
+from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
 
 router = APIRouter(include_in_schema=False)
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 def landing(request: Request, account: Account) -> str:

@@ -14,9 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from upwell.config import Settings
 from upwell.insights import catalog
-from upwell.store.db import Store
 from upwell.store.delivery_prefs import CHANNELS, DeliveryPrefs
 from upwell.store.experiments import remove_experiment
 from upwell.store.feedback import VERDICTS
@@ -24,20 +22,12 @@ from upwell.web import dashboard
 from upwell.web import delivery_actions as dx
 from upwell.web.app import render
 from upwell.web.auth import MemberContext, current_member, public_form
+from upwell.web.auth import app_settings as _settings
+from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[MemberContext, Depends(current_member)]
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 @router.post("/me/delivery")

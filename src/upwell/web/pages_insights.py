@@ -20,11 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 from upwell.aggregate import service
 from upwell.aggregate.metrics import METRICS
-from upwell.config import Settings
 from upwell.errors import UpwellError
-from upwell.store.db import Store
 from upwell.web.app import render
 from upwell.web.auth import MemberContext, Principal, current_admin, current_member
+from upwell.web.auth import app_settings as _settings
+from upwell.web.auth import app_store as _store
 from upwell.web.charts import interval_chart
 from upwell.web.policies import policy
 
@@ -34,16 +34,6 @@ Admin = Annotated[Principal, Depends(current_admin)]
 Me = Annotated[MemberContext, Depends(current_member)]
 #: Largest tree or policy file an admin may upload.
 MAX_FILE = 20 * 1024 * 1024
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def _charts(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,15 +15,15 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, 
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from upwell.config import Settings
 from upwell.errors import UpwellError
 from upwell.store import access_log, consent
-from upwell.store.db import Store
 from upwell.store.member_rules import list_exclusions, remove_exclusion
 from upwell.store.member_settings import DAYS, MemberPrefs
 from upwell.web import actions, dashboard
 from upwell.web.app import render
 from upwell.web.auth import MemberContext, current_member, sign_out
+from upwell.web.auth import app_settings as _settings
+from upwell.web.auth import app_store as _store
 from upwell.web.charts import bar_chart, trend_chart
 from upwell.web.jobs import ImportJobs, get_job, list_jobs
 from upwell.web.policies import policy
@@ -31,16 +31,6 @@ from upwell.web.policies import policy
 router = APIRouter(include_in_schema=False)
 Me = Annotated[MemberContext, Depends(current_member)]
 CHUNK = 1024 * 1024
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def _back(path: str) -> Response:

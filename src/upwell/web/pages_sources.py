@@ -19,24 +19,15 @@ from upwell.config import Settings
 from upwell.errors import UpwellError
 from upwell.sources.connectors import connectors
 from upwell.store import connections as vault
-from upwell.store.db import Store
 from upwell.tasks import connect
 from upwell.web.app import render
 from upwell.web.auth import MemberContext, current_member
+from upwell.web.auth import app_settings as _settings
+from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[MemberContext, Depends(current_member)]
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def _session(request: Request) -> str:
