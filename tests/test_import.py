@@ -195,3 +195,63 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path) ->
     assert one["seen"] == n + 5
     assert one["skipped"] == {"duplicate": 5, "missing_date": 1}
     assert rows_one == rows_two
+
+
+def test_copies_are_analyzed_once_and_nothing_good_is_lost(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import upwell.analyze
+
+    calls: list[str] = []
+    real = upwell.analyze.analyze_message
+
+    def counting(message, names):  # type: ignore[no-untyped-def]
+        calls.append(message.subject)
+        return real(message, names)
+
+    monkeypatch.setattr(upwell.analyze, "analyze_message", counting)
+    a = make_email(subject="A", message_id="<a1@example.org>", body="Thanks for the fix!\n")
+    b = make_email(subject="B", body="Could you send the deck?\n")  # no Message-ID
+    b_other_to = make_email(subject="B", to="Cy <cy@example.org>",
+                            body="Could you send the deck?\n")
+    # The first copy of C cannot be read (no date): the second, under the same Message-ID, is
+    # expected to be a duplicate, turns out new and must still be analyzed.
+    c_broken = b"From: Ann <ann@example.org>\r\nMessage-ID: <c1@example.org>\r\n\r\nno date"
+    c = make_email(subject="C", message_id="<c1@example.org>", body="Great work on the demo.\n")
+    root = write_maildir(tmp_path / "md", {"": [a, b, c_broken], "Archive": [a, b_other_to, c]})
+    member = store.open_member("ann")
+    analyzers = ("gratitude.v1", "requests.v1")
+
+    first = import_archive(store, member, root, analyzers=analyzers)
+    assert first.imported == 3
+    assert dict(first.skipped) == {"duplicate": 2, "missing_date": 1}
+    assert sorted(calls) == ["A", "B", "C"]  # C once: re-prepared, not analyzed twice more
+    data = export_member(store, member)
+    assert {m["subject"]: bool(m["features"]) for m in data["messages"]} == {
+        "A": True, "B": True, "C": True}
+
+    calls.clear()
+    again = import_archive(store, member, root, analyzers=analyzers)
+    assert again.imported == 0
+    # What the store holds under a Message-ID is not analyzed again; a message without one
+    # is recognized only after its parse (once per import: its copy is skipped).
+    assert calls == ["B"]
+
+    calls.clear()
+    refreshed = import_archive(store, member, root, analyzers=analyzers, refresh=True)
+    assert refreshed.imported == 0
+    assert sorted(calls) == ["A", "B", "C"]  # reanalyzing reads every stored message again
+
+
+def test_duplicate_key_reads_the_message_id_or_a_digest_of_what_makes_the_id() -> None:
+    from upwell.normalize.mime import duplicate_key
+
+    folded = b"From: a@example.org\r\nMessage-ID:\r\n <X1@Example.org>\r\n\r\nbody"
+    assert duplicate_key(folded) == "mid:x1@example.org"
+    assert duplicate_key(b"Message-ID: <x1@example.org>\n\nother body") == "mid:x1@example.org"
+    one = make_email(subject="S", to="Bo <bo@example.org>", body="same words\n")
+    other_to = make_email(subject="S", to="Cy <cy@example.org>", body="same words\n")
+    other_body = make_email(subject="S", to="Bo <bo@example.org>", body="other words\n")
+    assert duplicate_key(one).startswith("raw:")
+    assert duplicate_key(one) == duplicate_key(other_to)
+    assert duplicate_key(one) != duplicate_key(other_body)
+    assert duplicate_key(b"no header end at all").startswith("raw:")

@@ -160,6 +160,31 @@ def _source_item_id(msg_id: str | None, sender: str, date: str, subject: str, bo
     return "sha:" + digest[:40]
 
 
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_KEY_HEADERS = re.compile(
+    rb"^(message-id|from|date|subject|content-type|content-transfer-encoding):[ \t]*"
+    rb"(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+
+
+def duplicate_key(data: bytes | bytearray) -> str:
+    """What two copies of one message share, read without parsing: ``mid:<id>`` (the source
+    item id :func:`from_mime` gives a message with a Message-ID header) or, without one, a
+    digest of the headers the id is made from and the raw body (``raw:<hex>``). Lets an import
+    spot a duplicate before analyzing it; only a hint, the full parse decides."""
+    end = _HEADER_END.search(data)
+    cut = end.start() if end else len(data)
+    fields: dict[bytes, bytes] = {}
+    for m in _KEY_HEADERS.finditer(data, 0, cut):
+        fields.setdefault(m.group(1).lower(), m.group(2))
+    ids = _ids(fields.get(b"message-id", b"").decode("ascii", "replace"))
+    if ids:
+        return "mid:" + ids[0]
+    digest = hashlib.sha256(repr(sorted(fields.items())).encode())
+    digest.update(b"\0")
+    digest.update(data[end.end():] if end else b"")
+    return "raw:" + digest.hexdigest()[:40]
+
+
 def from_mime(raw: RawItem) -> Message:
     """Normalize one RFC 5322 message; raises :class:`BadItem` for unusable items."""
     data = raw.data

@@ -85,6 +85,15 @@ def insert_ignoring_duplicates(
     conn.exec_driver_sql(sql, [make(r) for r in rows])
 
 
+def stored_ids(conn: Connection, table: Table, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` the member's ``table`` (messages or events) already holds."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        found.update(conn.scalars(select(table.c.id).where(table.c.id.in_(part))))
+    return found
+
+
 @dataclass
 class RecordWriter:
     """Buffers one member's records and writes them in batches.
@@ -161,10 +170,10 @@ class RecordWriter:
         records already stored are replaced where the analyzer versions differ."""
         existing: set[str] = set()
         for table in (messages, events):
-            ids = [p.id for p in prepared if p.table == table.name]
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
-                existing.update(conn.scalars(select(table.c.id).where(table.c.id.in_(part))))
+            existing |= stored_ids(conn, table, [p.id for p in prepared if p.table == table.name])
+        if any(p.unanalyzed and p.id not in existing for p in prepared):
+            # prepare.prepared() re-analyzes any such record that turns out new.
+            raise RuntimeError("a new message was left unanalyzed")
         if refresh:
             self._refresh_features(conn, [p for p in prepared if p.id in existing])
         person_rows: dict[str, dict[str, Any]] = {}

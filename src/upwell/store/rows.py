@@ -9,7 +9,7 @@ the writer, which resolves them to the member's persons.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -37,6 +37,13 @@ class Prepared:
     notes: tuple[str, ...]
     features: dict[str, Any] | None = None
     evidence: dict[str, Any] | None = None
+    #: Left unanalyzed because the import expected it to be a duplicate (see
+    #: :mod:`upwell.tasks.prepare`); never written as is when it turns out new.
+    unanalyzed: bool = False
+
+
+#: ``duplicate_of`` for an item all of whose messages are expected to be duplicates.
+ANY_MESSAGE = "*"
 
 
 @lru_cache(maxsize=65536)
@@ -46,8 +53,14 @@ def _folded(name: str) -> str:
 
 def record_id(cipher: MemberCipher, record: Record) -> str:
     """The member's id for a record: a blind index of its source item id."""
-    prefix = "msg|" if isinstance(record, Message) else "evt|"
-    return cipher.index(prefix + record.source_item_id)
+    if isinstance(record, Message):
+        return message_id(cipher, record.source_item_id)
+    return cipher.index("evt|" + record.source_item_id)
+
+
+def message_id(cipher: MemberCipher, source_item_id: str) -> str:
+    """The member's id for the message with ``source_item_id``."""
+    return cipher.index("msg|" + source_item_id)
 
 
 def _name_key(cipher: MemberCipher, name: str | None) -> str | None:
@@ -56,11 +69,16 @@ def _name_key(cipher: MemberCipher, name: str | None) -> str | None:
 
 
 def prepare(cipher: MemberCipher, record: Record, analyzers: tuple[str, ...] = (),
-            evidence: bool = False) -> Prepared:
+            evidence: bool = False, duplicate_of: str | None = None) -> Prepared:
     """The stored form of ``record``: message bodies are read here, by the named analyzers and
     for counts, and then dropped; with ``evidence``, the phrases behind flagged features are
-    kept (sealed) for the member's own cards."""
+    kept (sealed) for the member's own cards. A message whose id is ``duplicate_of`` (one the
+    import expects to have already; :data:`ANY_MESSAGE`: whatever its id) is not analyzed: it
+    comes back marked ``unanalyzed``."""
     if isinstance(record, Message):
+        if analyzers and duplicate_of is not None and (
+                duplicate_of == ANY_MESSAGE or record_id(cipher, record) == duplicate_of):
+            return replace(_message(cipher, record, (), False), unanalyzed=True)
         return _message(cipher, record, analyzers, evidence)
     return _event(cipher, record)
 

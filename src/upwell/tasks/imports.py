@@ -24,7 +24,7 @@ from upwell.model import Address, RawItem, Skipped
 from upwell.sources import detect
 from upwell.store.db import Member, Store
 from upwell.store.identities import infer_self, mark_self, merge_same_name
-from upwell.store.records import RecordWriter
+from upwell.store.records import RecordWriter, stored_ids
 from upwell.store.rows import Prepared
 from upwell.store.schema import events, imports, messages
 from upwell.store.threads import relink
@@ -143,7 +143,12 @@ def import_archive(
             yield item
 
     seen_ids: set[str] = set()
-    for item, outcome in prepared(with_aliases(), member.cipher, workers, analyzers, evidence):
+    def stored(ids: list[str]) -> set[str]:
+        with store.engine.connect() as conn:
+            return stored_ids(conn, messages, ids)
+
+    for item, outcome in prepared(with_aliases(), member.cipher, workers, analyzers, evidence,
+                                  stored=None if refresh else stored):
         if isinstance(item, Skipped):
             report.seen += item.count
             report.skipped[item.reason] += item.count
