@@ -41,17 +41,26 @@ def test_features_and_scoring_in_plain_python() -> None:
     assert ngrams(("a", "b")) == {"a", "b", "a b", "<s> a", "b </s>"}
     assert ngrams(()) == set()
     model = from_dict({"model": "t/1", "labels": ["x"], "intercepts": [-1.0],
-                       "thresholds": [0.5], "weights": {"good": [4.0], "bad": [-4.0]}})
+                       "thresholds": [0.5], "scale": 10_000, "features": ["bad", "good"],
+                       "weights": [[-40_000, 40_000]]})
     assert model.decisions({"good"}) == {"x": True}
     assert model.decisions({"bad", "unknown"}) == {"x": False}
     assert model.margins(set()) == (-1.0,)
     assert model.probabilities({"good", "bad"})["x"] == pytest.approx(0.2689, abs=1e-4)
+    assert model.weights == {"bad": (-4.0,), "good": (4.0,)}
+    assert from_dict({"model": "t/1", "labels": ["x"], "intercepts": [0.0], "thresholds": [0.5],
+                      "scale": 10_000, "features": ["a"], "weights": [[123]]}
+                     ).first["a"] == 0.0123  # the float the decimal stands for, exactly
+    base = {"model": "t", "labels": ["x"], "intercepts": [0.0], "thresholds": [0.5],
+            "scale": 10_000, "features": ["a", "b"], "weights": [[1, 2]]}
     with pytest.raises(ValueError, match="list"):
-        from_dict({"model": "t", "labels": "x", "intercepts": [], "thresholds": [],
-                   "weights": {}})
-    with pytest.raises(ValueError, match="object"):
-        from_dict({"model": "t", "labels": [], "intercepts": [], "thresholds": [],
-                   "weights": []})
+        from_dict({**base, "labels": "x"})
+    with pytest.raises(ValueError, match="one weight per feature"):
+        from_dict({**base, "weights": [[1]]})
+    with pytest.raises(ValueError, match="one weight per feature"):
+        from_dict({**base, "weights": [[1, 2], [3, 4]]})
+    with pytest.raises(ValueError, match="scale"):
+        from_dict({**base, "scale": 0})
 
 
 def test_metrics_helpers() -> None:

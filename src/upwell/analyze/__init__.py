@@ -8,13 +8,14 @@ them all on one message's own words: its first :data:`MAX_CHARS` characters.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from upwell.analyze import gratitude, harsh, politeness, requests, tone  # noqa: F401
 from upwell.analyze.registry import AnalyzerSpec, Features, analyzer, analyzers, run
-from upwell.model import Message
+from upwell.model import Address, Message
 
 __all__ = ["MAX_CHARS", "AnalyzerSpec", "Features", "analyze_message", "analyzer", "analyzers",
-           "run"]
+           "run", "warm"]
 
 #: Characters of a message's own words that the analyzers read (about 650 words, a full page).
 #: How someone treats people shows in what they write to them, not in a report or contract
@@ -42,3 +43,12 @@ def analyze_message(message: Message, names: tuple[str, ...] | None = None
     if part is not message.body:
         message = replace(message, body=part)
     return {spec.name: run(spec, message) for spec in chosen}
+
+
+def warm(names: tuple[str, ...]) -> None:
+    """Read the named analyzers' models and lexicons now (a worker process does this while it
+    starts, so that it is ready when its first chunk of messages arrives)."""
+    analyze_message(Message(source="warm", source_item_id="warm", channel="email",
+                            sent_at=datetime(2024, 1, 1, tzinfo=UTC), utc_offset_minutes=0,
+                            sender=Address("warm@example.org"),
+                            body="Thanks, could you send it?"), names)

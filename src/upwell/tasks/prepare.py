@@ -28,11 +28,13 @@ StoredIds = Callable[[list[str]], set[str]]
 #: starting them (about 0.2 s) costs more than it saves. With analyzers on, an item costs about
 #: five times more, so workers pay off five times sooner.
 WARM_ITEMS = 1000
-#: Items prepared in-process while the workers start.
+#: Items prepared in-process while the workers start (at least; more until they are ready).
 INLINE_ITEMS = 1400
 ANALYZING_SPEEDUP = 5
-#: Items per chunk sent to a worker process.
+#: Items per chunk sent to a worker process (fewer with analyzers on, so that the last chunks,
+#: which one worker may finish alone, are short).
 CHUNK_ITEMS = 250
+MIN_CHUNK_ITEMS = 50
 #: Chunks in flight at most: enough for the workers to keep going while this process writes a
 #: batch (``batch_size`` items), few enough that memory stays flat.
 MAX_IN_FLIGHT = 16
@@ -135,6 +137,10 @@ def _init_worker(cipher: MemberCipher, analyzers: tuple[str, ...], evidence: boo
     _worker_cipher = cipher
     _worker_analyzers = analyzers
     _worker_evidence = evidence
+    if analyzers:
+        from upwell.analyze import warm
+
+        warm(analyzers)
 
 
 def _ready() -> bool:
@@ -190,16 +196,20 @@ def prepared(
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
                              initargs=(cipher, analyzers, evidence)) as pool:
-        for _ in range(workers):
-            pool.submit(_ready)  # start the processes now; they boot while we go on inline
-        for _ in range((INLINE_ITEMS - WARM_ITEMS) // scale):
+        # Start the processes now; this process goes on inline while they boot.
+        booting = [pool.submit(_ready) for _ in range(workers)]
+        inline = 0
+        while inline < (INLINE_ITEMS - WARM_ITEMS) // scale or not all(
+                f.done() for f in booting):
             item = next(stream, None)
             if item is None:
                 return
             yield item, _inline(item)
+            inline += 1
+        chunk_items = max(MIN_CHUNK_ITEMS, CHUNK_ITEMS // scale)
         window: deque[tuple[list[RawItem | Skipped], Future[list[Outcome | Skipped]]]] = deque()
         while True:
-            chunk = list(islice(stream, CHUNK_ITEMS))
+            chunk = list(islice(stream, chunk_items))
             if chunk:
                 marks = dups.mark(chunk) if analyzers else [None] * len(chunk)
                 window.append((chunk, pool.submit(_prepare_chunk, list(zip(chunk, marks,

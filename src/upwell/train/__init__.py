@@ -34,7 +34,7 @@ def train_one(name: str, corpus: Path, output: Path | None = None) -> dict[str, 
     start = time.perf_counter()
     model = fit(corpus)
     path = write(model, output) if output is not None else write(model)
-    return {"model": name, "rows": model["rows"], "features": len(model["weights"]),
+    return {"model": name, "rows": model["rows"], "features": len(model["features"]),
             "bytes": path.stat().st_size, "seconds": round(time.perf_counter() - start, 1),
             "written": str(path)}
 

@@ -64,21 +64,29 @@ def best_threshold(probabilities: Sequence[float], gold: Sequence[bool]) -> floa
     return max(grid, key=lambda t: (f1([p >= t for p in probabilities], gold)[2], -abs(t - 0.5)))
 
 
+#: Weights are stored as integers in units of 1/SCALE (four decimals, as fitted weights are
+#: rounded): integers parse four times faster than decimals, and every process that analyzes
+#: reads the models once.
+SCALE = 10_000
+
+
 def artifact(name: str, *, labels: Sequence[str], models: Sequence[Any],
              vocab: dict[str, int], thresholds: Sequence[float], meta: dict[str, Any]
              ) -> dict[str, Any]:
-    """The JSON form :func:`upwell.analyze.models.from_dict` reads, weights rounded to 4
-    decimals. Every known feature stays, even at weight 0: it still counts in the norm."""
-    columns = [m.coef_[0] for m in models]
-    weights = {feature: [round(float(col[i]), 4) for col in columns]
-               for feature, i in vocab.items()}
+    """The JSON form :func:`upwell.analyze.models.from_dict` reads: the features in order and,
+    per label, their weights in units of 1/:data:`SCALE`. Every known feature stays, even at
+    weight 0: it still counts in the norm."""
+    order = sorted(vocab, key=vocab.__getitem__)
     return {
         "model": name,
         **meta,
         "labels": list(labels),
         "intercepts": [round(float(m.intercept_[0]), 6) for m in models],
         "thresholds": [round(float(t), 4) for t in thresholds],
-        "weights": weights,
+        "scale": SCALE,
+        "features": order,
+        "weights": [[round(round(float(m.coef_[0][vocab[f]]), 4) * SCALE) for f in order]
+                    for m in models],
     }
 
 

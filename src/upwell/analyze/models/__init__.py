@@ -17,7 +17,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, repeat
+from operator import truediv
 from pathlib import Path
 from typing import Any
 
@@ -92,19 +93,26 @@ def _sigmoid(z: float) -> float:
 
 
 def from_dict(data: dict[str, object]) -> LinearModel:
-    """A model from its JSON form (as :func:`upwell.train.common.to_dict` writes it)."""
+    """A model from its JSON form (as :func:`upwell.train.common.artifact` writes it: the
+    features, and per label their weights in units of 1/``scale``)."""
     labels = tuple(str(x) for x in _list(data["labels"]))
-    weights = data["weights"]
-    if not isinstance(weights, dict):
-        raise ValueError("model weights must be an object")
-    table = {str(k): tuple(float(x) for x in v) for k, v in weights.items()}
+    features = _list(data["features"])
+    columns = _list(data["weights"])
+    scale = data["scale"]
+    if not isinstance(scale, int) or scale <= 0:
+        raise ValueError("the model's scale must be a positive integer")
+    if len(columns) != len(labels) or any(len(_list(c)) != len(features) for c in columns):
+        raise ValueError("the model needs one weight per feature and label")
+    # int / int is correctly rounded: the same float as the decimal it stands for.
+    names = list(map(str, features))
+    floats = [list(map(truediv, c, repeat(scale, len(names)))) for c in columns]
     return LinearModel(
         name=str(data["model"]),
         labels=labels,
         intercepts=tuple(float(x) for x in _list(data["intercepts"])),
         thresholds=tuple(float(x) for x in _list(data["thresholds"])),
-        weights=table,
-        first={k: v[0] for k, v in table.items()},
+        weights=dict(zip(names, zip(*floats, strict=True), strict=True)),
+        first=dict(zip(names, floats[0], strict=True)) if floats else {},
     )
 
 
@@ -116,5 +124,5 @@ def _list(value: object) -> list[Any]:
 
 @lru_cache(maxsize=8)
 def load(name: str) -> LinearModel:
-    """The shipped model ``name`` (``analyze/models/<name>.json``)."""
+    """The shipped model ``name`` (``analyze/models/<name>.json``), read once per process."""
     return from_dict(json.loads((MODELS / f"{name}.json").read_text(encoding="utf-8")))
