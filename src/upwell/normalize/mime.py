@@ -160,7 +160,6 @@ def _source_item_id(msg_id: str | None, sender: str, date: str, subject: str, bo
     return "sha:" + digest[:40]
 
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
 _KEY_HEADERS = re.compile(
     rb"^(message-id|from|date|subject|content-type|content-transfer-encoding):[ \t]*"
     rb"(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
@@ -171,8 +170,7 @@ def duplicate_key(data: bytes | bytearray) -> str:
     item id :func:`from_mime` gives a message with a Message-ID header) or, without one, a
     digest of the headers the id is made from and the raw body (``raw:<hex>``). Lets an import
     spot a duplicate before analyzing it; only a hint, the full parse decides."""
-    end = _HEADER_END.search(data)
-    cut = end.start() if end else len(data)
+    cut, body = _header_end(data)
     fields: dict[bytes, bytes] = {}
     for m in _KEY_HEADERS.finditer(data, 0, cut):
         fields.setdefault(m.group(1).lower(), m.group(2))
@@ -181,8 +179,16 @@ def duplicate_key(data: bytes | bytearray) -> str:
         return "mid:" + ids[0]
     digest = hashlib.sha256(repr(sorted(fields.items())).encode())
     digest.update(b"\0")
-    digest.update(data[end.end():] if end else b"")
+    digest.update(memoryview(data)[body:])
     return "raw:" + digest.hexdigest()[:40]
+
+
+def _header_end(data: bytes | bytearray) -> tuple[int, int]:
+    # Where the header block ends and the body starts (the first empty line); a substring
+    # search runs at memory speed, a regular expression at a tenth of it.
+    ends = [(at, at + len(sep)) for sep in (b"\n\n", b"\r\n\r\n", b"\n\r\n")
+            if (at := data.find(sep)) >= 0]
+    return min(ends) if ends else (len(data), len(data))
 
 
 def from_mime(raw: RawItem) -> Message:
