@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from upwell.analyze import analyze_message, analyzer, analyzers
 from upwell.analyze.registry import run
@@ -258,3 +260,12 @@ def test_tone_scores_equal_vaders_own_on_real_comments(corpus: Callable[[str], P
             assert _scores(sentence) == reference.polarity_scores(sentence), sentence
             checked += 1
     assert checked > 5000
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="AbZ!?'’- .\n", max_size=40))
+def test_harsh_first_looks_never_change_a_count(text: str) -> None:
+    from upwell.analyze.harsh import _EXCLAIM, _SHOUT, _exclaim_runs, _shouting
+
+    assert _shouting(text) == len(_SHOUT.findall(text))
+    assert _exclaim_runs(text) == len(_EXCLAIM.findall(text))
