@@ -133,6 +133,10 @@ def test_commitments_with_and_without_time() -> None:
     due = feat("requests.v1", "I'll send it Friday.")
     assert due["commitments"] == 1
     assert due["commitment_due"] is True
+    assert due["requests"] == 0  # a pledge of the author asks nothing of the reader
+    offer = feat("requests.v1", "I can send you the draft tomorrow.")
+    assert offer["commitments"] == 1
+    assert offer["commitment_due"] is True
     undated = feat("requests.v1", "We will follow up with legal.")
     assert undated["commitments"] == 1
     assert undated["commitment_due"] is False

@@ -123,7 +123,7 @@ def test_issue_floors_on_the_real_corpora(corpus: Callable[[str], Path]) -> None
     assert labels["admiration"]["f1"] >= 0.60
     assert labels["annoyance"]["f1"] >= 0.335  # measured 0.340; BERT 0.34
     assert result["goemotions"]["group_macro_f1"] >= 0.6
-    assert result["parakweet"]["accuracy"] >= 0.83  # measured 84.1 %; issue asks 85 %
+    assert result["parakweet"]["accuracy"] >= 0.85  # measured 85.4 %
     assert result["workplace_gratitude"]["signoff_vs_recognition"] >= 0.9
 
 

@@ -3,7 +3,8 @@
 Reads: ``body``. Writes: ``questions`` (sentences that ask), ``requests`` (sentences that ask
 someone to do something: "can you send", "please review", "let me know", "I need you to"),
 ``thanks_in_advance`` (a request marker), ``fyi`` (informational only), ``commitments``
-("I'll send it Friday", "we will follow up"), ``commitment_due`` (a commitment with a time).
+(pledges such as "I'll send it Friday", "we will follow up", and offers such as "I can send it"),
+``commitment_due`` (a commitment with a time).
 Research basis: speech-act classification of email (Cohen, Carvalho & Mitchell 2004: request,
 commit, deliver); Parakweet's email intent data is the evaluation anchor.
 
@@ -11,8 +12,10 @@ A sentence is a request when the learned model says so: a logistic regression ov
 sentence's words and word pairs and the rules below (as features), trained by
 ``upwell train requests`` on Parakweet's training split and shipped as
 ``analyze/models/requests.json``. A sentence that opens with an imperative is always a request;
-one that only commits the author ("I'll send it Friday") never is (Parakweet counts some; an
-ask of the reader is what the coach tracks). Model card: docs/evaluation-analyzers.md.
+one whose only cue is a pledge of the author ("I'll send it Friday") never is (Parakweet counts
+some; an ask of the reader is what the coach tracks). An offer or proposal ("I can send it", "I'd
+be happy to review") is left to the model: it invites the reader's answer. Model card:
+docs/analyzers/requests.md.
 """
 
 from __future__ import annotations
@@ -43,10 +46,13 @@ _IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+adva
 _FYI = re.compile(
     r"\bfyi\b|\bfor\s+your\s+(?:information|reference|records)\b|\bno\s+action\s+(?:needed|"
     r"required)\b|\bjust\s+(?:a\s+)?heads[- ]up\b", _I)
+# A commitment is a pledge ("I'll send", "we will follow up") or an offer or proposal ("I can
+# send", "we can meet", "I'd be happy to review"); the named group says which.
 _COMMIT = re.compile(
-    r"\b(?:i|we)(?:'ll|\s+will|\s+shall|\s+am\s+going\s+to|'m\s+going\s+to|\s+are\s+going\s+to|"
-    r"'re\s+going\s+to|\s+can|'d\s+be\s+happy\s+to)\s+(?!not\b|never\b|be\s+out\b)"
-    r"(send|get|have|do|follow|call|take|look|review|check|finish|make|prepare|share|update|"
+    r"\b(?:i|we)(?:(?P<commit>'ll|\s+will|\s+shall|\s+am\s+going\s+to|'m\s+going\s+to|"
+    r"\s+are\s+going\s+to|'re\s+going\s+to)|(?P<offer>\s+can|'d\s+be\s+happy\s+to))"
+    r"\s+(?!not\b|never\b|be\s+out\b)"
+    r"(?:send|get|have|do|follow|call|take|look|review|check|finish|make|prepare|share|update|"
     r"circle|reach|set|schedule|write|draft|fix|handle|cover|confirm|forward|put|give|bring|"
     r"loop|ping|email|reply|respond|deliver)\b",
     _I,
@@ -98,7 +104,9 @@ def _rule_hits(parts: list[str]) -> list[set[str]]:
     hits: list[set[str]] = [set() for _p in parts]
     for name, rule in _RULES:
         for m in rule.finditer(lines):
-            hits[bisect_right(starts, m.start()) - 1].add(name)
+            # The commitment rule names its kind (``r:commit`` or ``r:offer``) by its group.
+            hits[bisect_right(starts, m.start()) - 1].add(
+                name if m.lastgroup is None else "r:" + m.lastgroup)
     return hits
 
 
@@ -113,13 +121,13 @@ def _features(sentence: str, rules: set[str]) -> set[str]:
 def sentence_features(sentence: str) -> set[str]:
     """What the request model reads for one sentence: words, word pairs, its first two words
     (``f:``: imperatives and question words), and which rules of this module fire (``r:``), with
-    ``r:due`` for a time phrase."""
+    ``r:due`` for a time phrase and a commitment as ``r:commit`` (a pledge) or ``r:offer``."""
     return _features(sentence, _rule_hits([sentence])[0])
 
 
 def _is_request(feats: set[str]) -> bool:
     # A sentence that opens with an imperative ("Fix the report.") is an ask even when the model,
-    # which saw few bare orders, is unsure; one that only commits the author is not.
+    # which saw few bare orders, is unsure; one that only pledges the author's own action is not.
     if "r:imperative" in feats:
         return True
     return load("requests").decision(feats) and not (
@@ -146,7 +154,8 @@ def requests(message: Message) -> Features:
     # sentences, and the request model reads the first MAX_SENTENCES with their rule hits.
     parts = sentences(message.body)
     hits = _rule_hits(parts)
-    commits = [p for p, rules in zip(parts, hits, strict=True) if "r:commit" in rules]
+    commits = [p for p, rules in zip(parts, hits, strict=True)
+               if "r:commit" in rules or "r:offer" in rules]
     return {
         "questions": sum("r:question" in rules for rules in hits),
         "requests": _count_requests(parts, hits),
