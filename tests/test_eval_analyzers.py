@@ -119,7 +119,9 @@ def test_issue_floors_on_the_real_corpora(corpus: Callable[[str], Path]) -> None
     assert pol["stackoverflow"]["accuracy"] >= 0.782
     assert pol["stackexchange->wikipedia"]["accuracy"] >= 0.754
     assert pol["wikipedia->stackoverflow"]["accuracy_relative"] >= 0.675
-    assert pol["wikipedia->stackoverflow"]["accuracy"] >= 0.64  # measured 66.0 %: see the docs
+    # measured 66.0 %; issue 5 asks 67.5 %, not reached without the target domain (37 recipes
+    # tried): docs/analyzers/politeness.md
+    assert pol["wikipedia->stackoverflow"]["accuracy"] >= 0.64
     labels = result["goemotions"]["labels"]
     assert labels["gratitude"]["f1"] >= 0.90
     assert labels["admiration"]["f1"] >= 0.60
