@@ -4,7 +4,7 @@ the real corpora against the floors of issue 5 (skipped when ../shared/data is a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -69,6 +69,7 @@ def test_protocol_on_small_corpora(tmp_path: Path) -> None:
     assert pol["stackexchange"]["rows"] == 42  # both sites repeat the same scores: ties count
     assert pol["wikipedia->stackoverflow"]["rows"] == 21
     assert pol["wikipedia"]["accuracy"] >= 0.9  # the synthetic classes are easy to tell apart
+    assert 0.0 < pol["wikipedia->stackoverflow"]["called_polite"] < 1.0
     emo = result["goemotions"]
     assert set(emo["labels"]) == {"gratitude", "admiration", "approval", "caring", "annoyance",
                                   "anger", "disapproval"}
@@ -78,7 +79,8 @@ def test_protocol_on_small_corpora(tmp_path: Path) -> None:
     assert par["rows"] == 16
     assert par["accuracy"] >= 0.75
     text = render(result)
-    for needle in ("wikipedia (10-fold CV)", "83.8 %", "domain-relative", "annoyance",
+    for needle in ("wikipedia (10-fold CV)", "83.8 %", "domain-relative", "called polite",
+                   "annoyance",
                    "Parakweet", "sign-off vs recognition", "100.0 %"):
         assert needle in text
 
@@ -117,7 +119,9 @@ def test_issue_floors_on_the_real_corpora(corpus: Callable[[str], Path]) -> None
     assert pol["stackoverflow"]["accuracy"] >= 0.782
     assert pol["stackexchange->wikipedia"]["accuracy"] >= 0.754
     assert pol["wikipedia->stackoverflow"]["accuracy_relative"] >= 0.675
-    assert pol["wikipedia->stackoverflow"]["accuracy"] >= 0.64  # measured 66.0 %: see the docs
+    # measured 66.0 %; issue 5 asks 67.5 %, not reached without the target domain (37 recipes
+    # tried): docs/analyzers/politeness.md
+    assert pol["wikipedia->stackoverflow"]["accuracy"] >= 0.64
     labels = result["goemotions"]["labels"]
     assert labels["gratitude"]["f1"] >= 0.90
     assert labels["admiration"]["f1"] >= 0.60
@@ -131,3 +135,23 @@ def test_politeness_protocol_needs_both_classes(tmp_path: Path) -> None:
     data = write_corpora(tmp_path / "data")
     result = politeness(data / "stanford-politeness", folds=2)
     assert all(0.0 <= v["accuracy"] <= 1.0 for v in result.values())
+
+
+def test_politeness_protocol_runs_a_given_recipe(tmp_path: Path) -> None:
+    """tools/politeness_variants.py swaps the recipe and features: the protocol must use them."""
+    data = write_corpora(tmp_path / "data")
+    seen: list[set[str]] = []
+
+    def always_polite(_rows: object, feats: Sequence[set[str]]) -> Callable[..., list[float]]:
+        seen.extend(feats)
+        return lambda fs: [1.0] * len(fs)
+
+    result = politeness(data / "stanford-politeness", folds=2, recipe=always_polite,
+                        features=lambda text: {"len", str(len(text) % 2)})
+    assert seen
+    assert all(fs <= {"len", "0", "1"} for fs in seen)
+    for key, value in result.items():
+        if "->" in key:
+            assert value["called_polite"] == 1.0
+        # the share of polite quartile rows (about half; ties at the cut-offs count on both sides)
+        assert 0.4 <= value["accuracy"] <= 0.6

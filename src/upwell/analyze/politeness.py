@@ -7,7 +7,8 @@ application to social factors" (ACL 2013), Table 3, detected with lexical and po
 tens of thousands of messages a second), and ``score`` (-1 impolite .. 1 polite): a logistic
 regression over the strategies, words and word pairs (see :func:`model_features`), trained by
 ``upwell train politeness`` on the Stanford Politeness Corpus and shipped as
-``analyze/models/politeness.json`` (v1 had no score). Model card: docs/evaluation-analyzers.md.
+``analyze/models/politeness.json`` (v1 had no score). Model card, with its accuracy in and across
+domains: docs/analyzers/politeness.md.
 
 Strategies: ``gratitude``, ``deference``, ``greeting``, ``positive_lexicon``,
 ``negative_lexicon``, ``apologizing``, ``please``, ``please_start``, ``indirect_btw``,

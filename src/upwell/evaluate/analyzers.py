@@ -28,6 +28,7 @@ from typing import Any
 from upwell.analyze import analyzers, run
 from upwell.analyze.registry import Features
 from upwell.model import Address, Message
+from upwell.train.politeness import Row
 
 #: Published (or measured) reference numbers, as fractions, with where they come from.
 BASELINES: dict[str, dict[str, tuple[float, str]]] = {
@@ -81,32 +82,50 @@ def _accuracy(predicted: Sequence[bool], gold: Sequence[bool]) -> float:
 
 # -- Stanford Politeness -------------------------------------------------------------------------
 
-def _margins(model: Any, vocab: dict[str, int], features: Sequence[set[str]]) -> list[float]:
-    from upwell.train.common import matrix
+#: A recipe for the politeness score: fitted on (rows, their features), it gives the decision
+#: values of feature sets, polite above 0 (the model's own threshold). The shipped recipe is
+#: :func:`shipped_recipe`; ``tools/politeness_variants.py`` runs the protocol with others.
+Scorer = Callable[[Sequence[set[str]]], list[float]]
+Recipe = Callable[[Sequence[Row], Sequence[set[str]]], Scorer]
 
-    return [float(z) for z in model.decision_function(matrix(features, vocab))]
+
+def shipped_recipe(rows: Sequence[Row], features: Sequence[set[str]]) -> Scorer:
+    """:func:`upwell.train.politeness.fit_rows`, scored as the analyzer scores."""
+    from upwell.train.common import matrix
+    from upwell.train.politeness import fit_rows
+
+    model, vocab = fit_rows(rows, features)
+    return lambda feats: [float(z) for z in model.decision_function(matrix(feats, vocab))]
 
 
 def _scored(margins: Sequence[float], gold: Sequence[bool]) -> dict[str, float]:
-    """Accuracy at the model's threshold and domain-relative (upper half called polite)."""
+    """Accuracy at the model's threshold and domain-relative (upper half called polite), and the
+    share of rows the model's threshold calls polite (half of them are)."""
     ordered = sorted(margins)
     median = (ordered[(len(ordered) - 1) // 2] + ordered[len(ordered) // 2]) / 2
     return {"accuracy": _accuracy([z > 0 for z in margins], gold),
             "accuracy_relative": _accuracy([z > median for z in margins], gold),
+            "called_polite": round(sum(z > 0 for z in margins) / len(margins), 4),
             "rows": len(gold)}
 
 
-def politeness(corpus: Path, folds: int = FOLDS) -> dict[str, dict[str, float]]:
-    """The paper's protocol on every domain: in-domain cross-validation and cross-domain."""
+def politeness(corpus: Path, folds: int = FOLDS, *, recipe: Recipe | None = None,
+               features: Callable[[str], set[str]] | None = None
+               ) -> dict[str, dict[str, float]]:
+    """The paper's protocol on every domain: in-domain cross-validation and cross-domain, for
+    the shipped recipe and features (:func:`upwell.analyze.politeness.model_features`) unless
+    others are given."""
     from sklearn.model_selection import StratifiedKFold
 
     from upwell.analyze.politeness import model_features
-    from upwell.train.politeness import DOMAINS, Row, fit_rows, load_domain
+    from upwell.train.politeness import DOMAINS, load_domain
 
+    fit = recipe or shipped_recipe
+    featurize = features or model_features
     data: dict[str, tuple[list[Row], list[set[str]]]] = {}
     for domain in DOMAINS:
         rows = load_domain(corpus, domain)
-        data[domain] = (rows, [model_features(r.text) for r in rows])
+        data[domain] = (rows, [featurize(r.text) for r in rows])
     out: dict[str, dict[str, float]] = {}
     for domain, (rows, feats) in data.items():
         binary = [i for i, r in enumerate(rows) if r.label is not None]
@@ -116,18 +135,16 @@ def politeness(corpus: Path, folds: int = FOLDS) -> dict[str, dict[str, float]]:
         for train_at, test_at in splitter.split(binary, [rows[i].label for i in binary]):
             train_rows = [binary[j] for j in train_at] + middle
             test_rows = [binary[j] for j in test_at]
-            model, vocab = fit_rows([rows[i] for i in train_rows], [feats[i] for i in train_rows])
-            margins.update(zip(test_rows, _margins(model, vocab, [feats[i] for i in test_rows]),
-                               strict=True))
+            scorer = fit([rows[i] for i in train_rows], [feats[i] for i in train_rows])
+            margins.update(zip(test_rows, scorer([feats[i] for i in test_rows]), strict=True))
         fold_acc = _accuracy([margins[i] > 0 for i in binary], [rows[i].label == 1 for i in binary])
         out[domain] = {"accuracy": fold_acc, "rows": len(binary)}
     for source, target in (("stackexchange", "wikipedia"), ("stackoverflow", "wikipedia"),
                            ("wikipedia", "stackexchange"), ("wikipedia", "stackoverflow")):
-        rows, feats = data[source]
-        model, vocab = fit_rows(rows, feats)
+        scorer = fit(*data[source])
         t_rows, t_feats = data[target]
         binary = [i for i, r in enumerate(t_rows) if r.label is not None]
-        out[f"{source}->{target}"] = _scored(_margins(model, vocab, [t_feats[i] for i in binary]),
+        out[f"{source}->{target}"] = _scored(scorer([t_feats[i] for i in binary]),
                                              [t_rows[i].label == 1 for i in binary])
     return out
 
@@ -267,6 +284,7 @@ def render(result: dict[str, Any]) -> str:
             if "->" in key:
                 row(f"  {key}", _pct(value["accuracy"]), base)
                 row("    domain-relative threshold", _pct(value["accuracy_relative"]), None)
+                row("    share called polite (half are)", _pct(value["called_polite"]), None)
             else:
                 row(f"  {key} (10-fold CV)", _pct(value["accuracy"]), base)
         lines.append(f"  humans: Wikipedia {_pct(HUMANS['wikipedia'])}, "

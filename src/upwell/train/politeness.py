@@ -9,7 +9,9 @@ paper drops, is kept as weak evidence (weight :data:`MIDDLE_WEIGHT`, labelled by
 domain's median): it is never a test row in the evaluation. Features: :func:`upwell.analyze.
 politeness.model_features`. Model: L2 logistic regression (liblinear, fixed settings:
 deterministic). Writes ``analyze/models/politeness.json``, which the analyzer scores in plain
-Python.
+Python. The settings were kept after 36 other recipes failed to move the Wikipedia -> Stack
+Overflow figure without the target domain: docs/analyzers/politeness.md, reproduced by
+``tools/politeness_variants.py``.
 """
 
 from __future__ import annotations
