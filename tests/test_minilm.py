@@ -211,6 +211,10 @@ def test_train_and_eval_commands_on_synthetic_corpora(exported: Path, tmp_path: 
     assert table.exit_code == 0, table.output
     assert "wikipedia->stackoverflow" in table.output
     assert "batch 32" in table.output
+    timed = runner.invoke(cli, ["eval", "minilm", "--data", str(data), "--model", str(folder),
+                                "--threads", "1", "--speed-only", "--json"])
+    assert timed.exit_code == 0, timed.output
+    assert json.loads(timed.output)["minilm"] == {}
 
 
 @pytest.mark.corpus

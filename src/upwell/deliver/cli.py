@@ -352,10 +352,12 @@ def eval_analyzers(data: Path, checkset: Path, as_json: bool) -> None:
               help="Folds of the in-domain politeness cross-validation.")
 @click.option("--no-default", is_flag=True, help="Skip the default tier's figures.")
 @click.option("--no-speed", is_flag=True, help="Skip the speed measurement.")
+@click.option("--speed-only", is_flag=True, help="Measure the speed alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def eval_minilm(ctx: click.Context, *, data: Path, folder: Path | None, threads: int | None,
-                folds: int, no_default: bool, no_speed: bool, as_json: bool) -> None:
+                folds: int, no_default: bool, no_speed: bool, speed_only: bool, as_json: bool
+                ) -> None:
     """The optional MiniLM tier's accuracy and speed next to the default tier's."""
     from upwell.analyze.minilm import load
     from upwell.evaluate.minilm import evaluate, render
@@ -364,7 +366,8 @@ def eval_minilm(ctx: click.Context, *, data: Path, folder: Path | None, threads:
     folder = folder or _settings(ctx).resolved_minilm_dir()
     tier = load(folder, threads=threads)
     result = evaluate(data, tier, corpus_embedder(folder, tier.encoder), folds=folds,
-                      with_default=not no_default, with_speed=not no_speed)
+                      with_default=not no_default, with_speed=not no_speed,
+                      with_accuracy=not speed_only)
     click.echo(json.dumps(result, indent=1) if as_json else render(result))
 
 

@@ -165,7 +165,8 @@ def speed(tier: Tier, samples: dict[str, list[str]], batch_sizes: Sequence[int] 
 # -- All of it -----------------------------------------------------------------------------------
 
 def evaluate(data: Path, tier: Tier, embed: Embed, *, folds: int = FOLDS,
-             with_default: bool = True, with_speed: bool = True) -> dict[str, Any]:
+             with_default: bool = True, with_speed: bool = True, with_accuracy: bool = True
+             ) -> dict[str, Any]:
     """The tier (and, with ``with_default``, the default tier) on every corpus under ``data``
     (a missing one is listed, not fatal); with ``with_speed``, the speed figures."""
     result: dict[str, Any] = {"missing": [], "minilm": {}, "default": {}}
@@ -176,7 +177,7 @@ def evaluate(data: Path, tier: Tier, embed: Embed, *, folds: int = FOLDS,
          default.parakweet),
         ("goemotions", "goemotions", lambda p: goemotions(p, tier, embed), default.goemotions),
     ]
-    for key, folder, ours, theirs in tasks:
+    for key, folder, ours, theirs in tasks if with_accuracy else []:
         if not (data / folder).is_dir():
             result["missing"].append(folder)
             continue
