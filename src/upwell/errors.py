@@ -59,6 +59,13 @@ class ConfigError(UpwellError):
     code = "E301"
 
 
+class TierUnavailable(UpwellError):
+    """An optional analysis tier is not installed or not exported (the default tier is
+    unaffected)."""
+
+    code = "E303"
+
+
 class ConnectorError(UpwellError):
     """A connected source failed in a way that ends this sync (the next one retries)."""
 

