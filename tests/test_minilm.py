@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -191,8 +192,14 @@ def test_train_and_eval_commands_on_synthetic_corpora(exported: Path, tmp_path: 
     assert (folder / HEADS_FILE).read_bytes() == first  # deterministic
 
     tier = load(folder, threads=1)
-    probabilities = tier.probabilities(["Thanks a lot for this!", "The bus comes at noon."])
+    texts = ["Thanks a lot for this!", "The bus comes at noon."]
+    probabilities = tier.probabilities(texts)
     assert probabilities["gratitude"][0] > probabilities["gratitude"][1]
+    from upwell.analyze.politeness import score
+
+    fused = tier.polite(texts)  # the mean of the head's and the default model's probability
+    for p, head, text in zip(fused, probabilities["polite"], texts, strict=True):
+        assert p == pytest.approx((float(head) + (score(text) + 1) / 2) / 2, abs=1e-4)
 
     result = runner.invoke(cli, ["eval", "minilm", "--data", str(data), "--model", str(folder),
                                  "--threads", "1", "--folds", "2", "--json"])
@@ -204,12 +211,14 @@ def test_train_and_eval_commands_on_synthetic_corpora(exported: Path, tmp_path: 
     assert set(out["minilm"]["politeness"]) >= {"wikipedia", "stackoverflow",
                                                 "wikipedia->stackoverflow",
                                                 "stackexchange->wikipedia"}
+    assert all(0 <= v["fused"]["accuracy"] <= 1 for v in out["minilm"]["politeness"].values())
     assert out["speed"]["parakweet_sentences"]["minilm_batch_32"] > 0
     assert out["missing"] == ["enron-edrm-10-mailboxes"]
     table = runner.invoke(cli, ["eval", "minilm", "--data", str(data), "--model", str(folder),
                                 "--threads", "1", "--folds", "2"])
     assert table.exit_code == 0, table.output
     assert "wikipedia->stackoverflow" in table.output
+    assert "fused (mean of both probabilities)" in table.output
     assert "batch 32" in table.output
     timed = runner.invoke(cli, ["eval", "minilm", "--data", str(data), "--model", str(folder),
                                 "--threads", "1", "--speed-only", "--json"])
@@ -231,3 +240,14 @@ def test_request_head_on_real_parakweet_sentences(
     gold = np.asarray([y for _s, y in test])
     majority = max(gold.mean(), 1 - gold.mean())
     assert np.mean(predicted == gold) > majority + 0.03
+
+
+def test_fusing_averages_the_two_probabilities() -> None:
+    from upwell.evaluate.minilm import fuse
+
+    assert fuse([0.0], [0.0]) == [0.0]
+    assert fuse([2.0], [-2.0]) == pytest.approx([0.0])  # opposite and equally sure: undecided
+    (z,) = fuse([math.log(9)], [0.0])  # 0.9 and 0.5 -> 0.7
+    assert 1 / (1 + math.exp(-z)) == pytest.approx(0.7)
+    assert fuse([1000.0], [1000.0])[0] > 30  # saturated, no overflow
+    assert fuse([-1000.0], [-1000.0])[0] < -30

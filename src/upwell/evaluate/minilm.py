@@ -8,7 +8,8 @@ tier's figures in the same run:
 - Stanford Politeness: per domain, in-domain 10-fold cross-validation over the same folds (the
   middle half joins every training fold at weight 0.2, never a test fold; C is chosen inside
   each training fold by a 3-fold cross-validation), and cross-domain both ways, at the head's
-  own threshold and domain-relative.
+  own threshold and domain-relative; each also for the fused tier (:func:`fuse`: the mean of
+  the head's and the default model's probabilities, both fitted on the same rows).
 - Parakweet ``test.tsv``: accuracy and P/R/F1 of the request head.
 - GoEmotions ``test.tsv``: P/R/F1 of the gratitude, admiration and annoyance heads.
 - Speed: texts per second through embedding and every head, for Parakweet test sentences and
@@ -22,6 +23,7 @@ Model card: docs/analyzers/minilm.md.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -47,38 +49,67 @@ def _margins(x: Any, weights: Sequence[float], intercept: float) -> list[float]:
     return [float(v) for v in x @ np.asarray(weights) + intercept]
 
 
-def politeness(corpus: Path, embed: Embed, folds: int = FOLDS) -> dict[str, dict[str, float]]:
-    """The paper's protocol on embeddings: in-domain cross-validation and cross-domain."""
+def fuse(default_margins: Sequence[float], head_margins: Sequence[float]) -> list[float]:
+    """The fused politeness tier's log-odds: the mean of the two models' probabilities (equal
+    weights, fixed before any figure was seen), as log-odds so that 0 is the threshold."""
+    out = []
+    for a, b in zip(default_margins, head_margins, strict=True):
+        p = (_sigmoid(a) + _sigmoid(b)) / 2
+        out.append(math.log(p / (1 - p)) if 0 < p < 1 else math.copysign(700.0, p - 0.5))
+    return out
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-min(max(z, -700.0), 700.0)))
+
+
+def politeness(corpus: Path, embed: Embed, folds: int = FOLDS) -> dict[str, dict[str, Any]]:
+    """The paper's protocol on embeddings: in-domain cross-validation and cross-domain; each
+    result also holds ``fused``, the same rows scored by the mean of the head's and the default
+    model's probabilities (both fitted on the same training rows)."""
     from sklearn.model_selection import StratifiedKFold
 
+    from upwell.analyze.politeness import model_features
     from upwell.train.politeness import DOMAINS, load_domain
 
     data = {}
     for domain in DOMAINS:
         rows = load_domain(corpus, domain)
-        data[domain] = (rows, embed([r.text for r in rows]))
-    out: dict[str, dict[str, float]] = {}
-    for domain, (rows, x) in data.items():
+        data[domain] = (rows, embed([r.text for r in rows]),
+                        [model_features(r.text) for r in rows])
+    out: dict[str, dict[str, Any]] = {}
+    for domain, (rows, x, feats) in data.items():
         binary = [i for i, r in enumerate(rows) if r.label is not None]
         middle = [i for i, r in enumerate(rows) if r.label is None]
         margins: dict[int, float] = {}
+        fused: dict[int, float] = {}
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
         for train_at, test_at in splitter.split(binary, [rows[i].label for i in binary]):
             train_rows = [binary[j] for j in train_at] + middle
             test_rows = [binary[j] for j in test_at]
             w, b, _c = politeness_fit(x[train_rows], [rows[i].label for i in train_rows],
                                       [rows[i].upper for i in train_rows], folds=3)
-            margins.update(zip(test_rows, _margins(x[test_rows], w, b), strict=True))
-        out[domain] = {"accuracy": _accuracy([margins[i] > 0 for i in binary],
-                                             [rows[i].label == 1 for i in binary]),
-                       "rows": len(binary)}
+            head = _margins(x[test_rows], w, b)
+            scorer = default.shipped_recipe([rows[i] for i in train_rows],
+                                            [feats[i] for i in train_rows])
+            margins.update(zip(test_rows, head, strict=True))
+            fused.update(zip(test_rows, fuse(scorer([feats[i] for i in test_rows]), head),
+                             strict=True))
+        gold = [rows[i].label == 1 for i in binary]
+        out[domain] = {"accuracy": _accuracy([margins[i] > 0 for i in binary], gold),
+                       "rows": len(binary),
+                       "fused": {"accuracy": _accuracy([fused[i] > 0 for i in binary], gold)}}
     for source, target in CROSS:
-        rows, x = data[source]
+        rows, x, feats = data[source]
         w, b, _c = politeness_fit(x, [r.label for r in rows], [r.upper for r in rows])
-        t_rows, t_x = data[target]
+        scorer = default.shipped_recipe(rows, feats)
+        t_rows, t_x, t_feats = data[target]
         binary = [i for i, r in enumerate(t_rows) if r.label is not None]
-        out[f"{source}->{target}"] = _scored(_margins(t_x[binary], w, b),
-                                             [t_rows[i].label == 1 for i in binary])
+        gold = [t_rows[i].label == 1 for i in binary]
+        head = _margins(t_x[binary], w, b)
+        out[f"{source}->{target}"] = {
+            **_scored(head, gold),
+            "fused": _scored(fuse(scorer([t_feats[i] for i in binary]), head), gold)}
     return out
 
 
@@ -227,6 +258,8 @@ def render(result: dict[str, Any]) -> str:
                     other and other["accuracy_relative"])
             else:
                 row(f"  {key} (10-fold CV)", value["accuracy"], other and other["accuracy"], ref)
+            row("    fused (mean of both probabilities)", value["fused"]["accuracy"],
+                other and other["accuracy"], ref)
     par = ours.get("parakweet")
     if par is not None:
         base = theirs.get("parakweet", {})
