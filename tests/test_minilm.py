@@ -151,7 +151,10 @@ def test_a_missing_extra_is_a_coded_error(monkeypatch: pytest.MonkeyPatch) -> No
 def test_a_missing_export_is_a_coded_error(tmp_path: Path) -> None:
     with pytest.raises(TierUnavailable, match=r"lacks minilm\.onnx, tokenizer\.json, heads\.json"):
         load(tmp_path)
-    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "eval", "minilm", "--no-speed"])
+    # --data names a folder that exists (the default, ../shared/data, may not): the missing
+    # export must be what stops the command.
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path), "eval", "minilm", "--no-speed",
+                                      "--data", str(tmp_path)])
     assert result.exit_code == 2
     said = " ".join(result.output.split())  # rich wraps long lines
     assert "E303" in said
