@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from upwell.analyze.minilm import Tier
+from upwell.analyze.models import sigmoid
 from upwell.evaluate import analyzers as default
 from upwell.evaluate.analyzers import FOLDS, SEED, _accuracy, _prf, _scored
 from upwell.train.minilm import EMOTIONS, Embed, politeness_fit
@@ -54,13 +55,9 @@ def fuse(default_margins: Sequence[float], head_margins: Sequence[float]) -> lis
     weights, fixed before any figure was seen), as log-odds so that 0 is the threshold."""
     out = []
     for a, b in zip(default_margins, head_margins, strict=True):
-        p = (_sigmoid(a) + _sigmoid(b)) / 2
+        p = (sigmoid(a) + sigmoid(b)) / 2
         out.append(math.log(p / (1 - p)) if 0 < p < 1 else math.copysign(700.0, p - 0.5))
     return out
-
-
-def _sigmoid(z: float) -> float:
-    return 1 / (1 + math.exp(-min(max(z, -700.0), 700.0)))
 
 
 def politeness(corpus: Path, embed: Embed, folds: int = FOLDS) -> dict[str, dict[str, Any]]:

@@ -76,8 +76,6 @@ class Duplicates:
         self.claimed: set[str] = set()
         self.in_store: set[str] = set()
         self.produced: set[str] = set()
-        self.saved = 0
-        self.again = 0
 
     def _hint(self, item: RawItem | Skipped) -> str | None:
         if (isinstance(item, RawItem) and item.kind == "mime"
@@ -111,13 +109,9 @@ class Duplicates:
         record left unanalyzed is not a duplicate after all."""
         if not isinstance(outcome, list):
             return outcome
-        if any(p.unanalyzed for p in outcome):
-            if any(p.unanalyzed and p.id not in self.produced and p.id not in self.in_store
-                   for p in outcome):
-                outcome = again()
-                self.again += 1
-            else:
-                self.saved += 1
+        if any(p.unanalyzed and p.id not in self.produced and p.id not in self.in_store
+               for p in outcome):
+            outcome = again()
         if isinstance(outcome, list):
             self.produced.update(p.id for p in outcome)
         return outcome
@@ -158,7 +152,7 @@ def _prepare_chunk(items: list[tuple[RawItem | Skipped, str | None]]
 def prepared(
     stream: Iterator[RawItem | Skipped], cipher: MemberCipher, workers: int,
     analyzers: tuple[str, ...] = (), evidence: bool = False, *,
-    stored: StoredIds | None = None, duplicates: Duplicates | None = None,
+    stored: StoredIds | None = None,
 ) -> Iterator[tuple[RawItem | Skipped, Outcome | Skipped]]:
     """Each item with its outcome, in source order.
 
@@ -168,9 +162,9 @@ def prepared(
     bounded number of chunks in flight so memory stays flat however large the archive. Only
     prepared rows come back: bodies never cross a process boundary twice. With analyzers on,
     items expected to be duplicates (of an earlier item, or of what ``stored`` says the store
-    holds) skip the analyzers (:class:`Duplicates`; pass ``duplicates`` to read its counts).
+    holds) skip the analyzers (:class:`Duplicates`).
     """
-    dups = duplicates or Duplicates(cipher, stored)
+    dups = Duplicates(cipher, stored)
     settle = dups.settle if analyzers else _as_is
 
     def _full(item: RawItem | Skipped) -> Callable[[], Outcome]:

@@ -54,15 +54,14 @@ class Tier:
     def polite(self, texts: Sequence[str], batch_size: int = 32) -> list[float]:
         """The fused tier's politeness, 0..1: the mean of the ``polite`` head's probability and
         the default ``politeness.v2`` model's (what ``upwell eval minilm`` reports as fused)."""
-        import math
-
         from upwell.analyze.models import load as load_model
+        from upwell.analyze.models import sigmoid
         from upwell.analyze.politeness import model_features
 
         head = self.heads["polite"].probabilities(self.embed(texts, batch_size))
         model = load_model("politeness")
-        return [(float(h) + 1 / (1 + math.exp(-max(-700.0, model.margin(model_features(t))))))
-                / 2 for h, t in zip(head, texts, strict=True)]
+        return [(float(h) + sigmoid(model.margin(model_features(t)))) / 2
+                for h, t in zip(head, texts, strict=True)]
 
 
 def load(folder: Path, *, threads: int | None = None) -> Tier:

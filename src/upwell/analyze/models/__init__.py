@@ -65,7 +65,7 @@ class LinearModel:
 
     def decision(self, features: Iterable[str]) -> bool:
         """The first label at its tuned threshold."""
-        return _sigmoid(self.margin(features)) >= self.thresholds[0]
+        return sigmoid(self.margin(features)) >= self.thresholds[0]
 
     def margins(self, features: Iterable[str]) -> tuple[float, ...]:
         """Each label's decision value (log-odds) for a text with ``features``."""
@@ -79,16 +79,17 @@ class LinearModel:
 
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
         """Each label's probability."""
-        return {label: _sigmoid(z) for label, z in
+        return {label: sigmoid(z) for label, z in
                 zip(self.labels, self.margins(features), strict=True)}
 
     def decisions(self, features: Iterable[str]) -> dict[str, bool]:
         """Each label at its tuned threshold (a probability)."""
-        return {label: _sigmoid(z) >= t for label, z, t in
+        return {label: sigmoid(z) >= t for label, z, t in
                 zip(self.labels, self.margins(features), self.thresholds, strict=True)}
 
 
-def _sigmoid(z: float) -> float:
+def sigmoid(z: float) -> float:
+    """The logistic function (0.0 far below zero instead of an overflow)."""
     return 1.0 / (1.0 + math.exp(-z)) if z >= -700 else 0.0
 
 
