@@ -292,6 +292,27 @@ _train_command("requests", "email-intent-parakweet",
                "Fit the request detector on Parakweet's email intent training split.")
 
 
+@train_group.command("check")
+@click.argument("names", nargs=-1, type=click.Choice(["politeness", "emotions", "requests"]))
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The folder holding the corpora.")
+def train_check(names: tuple[str, ...], data: Path) -> None:
+    """Refit the shipped models (all, or NAMES) into a scratch folder and check they reproduce:
+    the same features and thresholds, weights within the tolerance, and every decision on the
+    training and evaluation rows the same. Exits 1 when one does not."""
+    from upwell.train import CORPORA
+    from upwell.train.reproduce import check
+
+    failed = False
+    for name in names or tuple(CORPORA):
+        result = check(name, data / CORPORA[name])
+        failed |= not result.reproduced
+        click.echo(json.dumps(result.to_dict()))
+    if failed:
+        raise SystemExit(1)
+
+
 @train_group.command("minilm")
 @click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("../shared/data"), show_default=True,
