@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.parser import BytesParser
+from email.policy import compat32
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -114,6 +117,13 @@ def test_simulated_member_gets_a_digest_whose_cards_match_their_planted_behaviou
     unsub = msg["List-Unsubscribe"]
     assert "<https://upwell.example/unsubscribe/" in unsub
     assert "<mailto:unsubscribe@upwell.example?subject=unsubscribe" in unsub
+    # RFC 2369 / 8058 as sent on the wire: plain <URL>s, never an RFC 2047 encoded-word.
+    raw = BytesParser(policy=compat32).parsebytes(got.data)["List-Unsubscribe"]
+    assert "=?" not in raw
+    targets = [t.strip() for t in " ".join(raw.split()).split(",")]
+    assert [t[:9] for t in targets] == ["<https://", "<mailto:u"]
+    assert all(t.endswith(">") and t.count("<") == 1 for t in targets)
+    assert targets[0][1:-1] == unsub.split(",")[0].strip("<> ")
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
     text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -133,6 +143,13 @@ def test_simulated_member_gets_a_digest_whose_cards_match_their_planted_behaviou
         assert spec.action in text
         assert spec.title in html
     assert html.count("behind it") == len(cards)
+    # One feedback link per line, after its label (no label runs into the previous link).
+    for label in ("Helpful", "Not helpful", "Wrong"):
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith(f"- {label}:")]
+        assert len(lines) == len(cards), label
+        assert all(re.fullmatch(rf"- {label}: https://upwell\.example/feedback/\S+", ln)
+                   for ln in lines), lines
+    assert not re.search(r"/feedback/\S+(Helpful|Not helpful|Wrong)", text)
     assert "https://upwell.example/feedback/" in html
     # Progress on the member's goal, with its weekly chart drawn as an HTML table.
     assert "Your goals" in html

@@ -14,6 +14,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -112,7 +113,9 @@ def render(settings: Settings, digest: Digest, *, to: str | None, account_id: in
                "verdicts": VERDICT_LABELS, "settings_url": settings.public_url.rstrip("/")
                + "/me/settings", "dashboard_url": settings.public_url.rstrip("/") + "/me"}
     env = _env()
-    msg = EmailMessage()
+    # Lines up to RFC 5322's 998 characters: at the default 78, the email package folds a long
+    # List-Unsubscribe URL by RFC 2047-encoding it, and RFC 2369 clients need the plain <URL>s.
+    msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
     n = len(digest.cards)
     msg["Subject"] = ("Your Upwell week: " + (f"{n} thing{'s' if n != 1 else ''} to try"
                                               if n else "nothing stood out"))
