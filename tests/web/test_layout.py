@@ -71,8 +71,8 @@ NOT_PAGES = {
 PUBLIC = ("/login", "/invite/{token}")
 ATTACHMENTS = {"/me/export.html"}
 
-#: In-page measurement: width, the first focusable element, the marked nav item, and inputs
-#: without a label (an associated <label>, aria-label or aria-labelledby).
+#: In-page measurement: width, the first focusable element, the marked nav item, inputs
+#: without a label (an associated <label>, aria-label or aria-labelledby), rows of the nav.
 MEASURE = """() => {
   const focusable = document.querySelector(
     'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]');
@@ -84,7 +84,9 @@ MEASURE = """() => {
   return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
           first: focusable ? {cls: focusable.className, href: focusable.getAttribute('href'),
                               text: focusable.textContent.trim()} : null,
-          current: current.map(e => e.getAttribute('href')), unlabelled};
+          current: current.map(e => e.getAttribute('href')), unlabelled,
+          navRows: new Set([...document.querySelectorAll('header nav a')]
+                           .map(a => Math.round(a.getBoundingClientRect().top))).size};
 }"""
 
 #: For each channel row on Settings: how far (px) its inputs' middles sit from its name's.
@@ -164,6 +166,8 @@ def _check(page: Any, name: str, problems: list[str], widths: dict[str, int], *,
     page.screenshot(path=ARTIFACTS / f"390-{slug}.png", full_page=True)
     if m["scroll"] > m["inner"]:
         problems.append(f"{name}: {m['scroll']} px wide at {m['inner']} px")
+    if m["navRows"] > 1:
+        problems.append(f"{name}: the navigation takes {m['navRows']} rows")
     if m["unlabelled"]:
         problems.append(f"{name}: inputs without a label {m['unlabelled']}")
     if not chrome:
