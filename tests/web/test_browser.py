@@ -115,3 +115,39 @@ def test_member_journey_in_chromium(server: tuple[str, str], tmp_path: Path) -> 
         finally:
             browser.close()
     assert not errors
+
+
+def test_api_docs_render_under_the_csp(server: tuple[str, str]) -> None:
+    """/docs: Swagger UI from the app's own files, its inline start-up script allowed by hash;
+    no console error (a CSP violation is one) and no request to another origin."""
+    executable = _browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, _token = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True,
+                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        page = browser.new_page()
+        errors: list[str] = []
+        elsewhere: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: None if r.url.startswith((base, "data:"))
+                else elsewhere.append(r.url))
+        try:
+            response = page.goto(f"{base}/docs")
+            assert response is not None
+            csp = response.headers["content-security-policy"]
+            assert "'unsafe-inline'" not in csp
+            assert "'sha256-" in csp
+            other = page.request.get(f"{base}/login").headers["content-security-policy"]
+            assert "'sha256-" not in other  # every other page keeps the strict policy
+            expect(page.locator(".swagger-ui .info .title")).to_contain_text("Upwell")
+            operation = page.locator(".opblock-summary-path[data-path='/api/v1/me/dashboard']")
+            expect(operation).to_be_visible()
+            page.screenshot(path=ARTIFACTS / "07-api-docs.png", full_page=False)
+        finally:
+            browser.close()
+    assert not errors, errors
+    assert not elsewhere, elsewhere

@@ -22,9 +22,13 @@ max-width:860px;color:#1d2430;padding:0 1rem}h1{font-size:1.6rem;margin-bottom:.
 .sub{color:#5b6473;margin-top:0}.card{border:1px solid #d8dde6;border-radius:10px;
 padding:1rem 1.2rem;margin:1rem 0}.card h2{font-size:1.1rem;margin:0 0 .4rem}
 .try{color:#1f7a4d}.meta{color:#5b6473;font-size:.85rem}details{margin-top:.5rem}
-table{border-collapse:collapse;font-size:.85rem}td{padding:.15rem .6rem .15rem 0}
+table{border-collapse:collapse;font-size:.85rem}td,th{padding:.15rem .6rem .15rem 0}
 svg text{font:11px system-ui,sans-serif;fill:#5b6473}
+body{overflow-wrap:break-word}svg{max-width:100%}
+table{display:block;max-width:100%;overflow-x:auto}
 """
+# A wide table scrolls inside its own box, so the report fits a phone (390 px) without
+# sideways scrolling; tests/web/test_layout.py measures it.
 
 
 def weekly_activity(view: MemberView, profile: WorkProfile, week: Week, weeks: int = 12

@@ -28,6 +28,7 @@ from upwell import __version__
 from upwell.config import Settings
 from upwell.store.db import Store
 from upwell.tasks.metrics import HTTP
+from upwell.web.api_docs import add_docs
 from upwell.web.auth import NotSignedIn, RateLimiter, SecretBox, csrf_token, principal, secret_key
 from upwell.web.jobs import ImportJobs
 
@@ -36,8 +37,8 @@ HTMX = "htmx-2.0.4.min.js"
 log = logging.getLogger("upwell.web")
 
 #: Framework routes that are not ours to decorate, with their (public) policy.
-FRAMEWORK_ROUTES = {"/openapi.json": "public", "/docs": "public",
-                    "/docs/oauth2-redirect": "public", "/redoc": "public", "/static": "public"}
+FRAMEWORK_ROUTES = {"/openapi.json": "public", "/static": "public",
+                    "/static/swagger-ui": "public"}
 
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
@@ -45,7 +46,9 @@ _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 
 
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
-    t.env.globals.update(htmx=HTMX, version=__version__)
+    # ``upwell_version``, not ``version``: a page's own ``version`` (the consent wording's) would
+    # hide it from the footer.
+    t.env.globals.update(htmx=HTMX, upwell_version=__version__)
     t.env.auto_reload = False  # templates ship with the package: no stat() per page view
     return t
 
@@ -112,7 +115,10 @@ def create_app(settings: Settings, store: Store | None = None, *,
         if own_store:
             the_store.close()
 
+    # /docs is ours (web/api_docs.py: Swagger UI served by the app, allowed by the CSP);
+    # FastAPI's own loads it from a CDN. No ReDoc, no OAuth2 redirect page.
     app = FastAPI(title="Upwell", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
                   description="Your own coaching from your own mail, chat and calendar. "
                   "Personal routes serve only their owner; see docs/web.md.")
     app.state.settings = settings
@@ -142,6 +148,7 @@ def create_app(settings: Settings, store: Store | None = None, *,
                    pages_insights, api, api_delivery, ops):
         app.include_router(module.router)
     app.include_router(pages_insights.api)
+    add_docs(app, _CSP)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(NotSignedIn)

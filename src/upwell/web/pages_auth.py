@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from upwell.aggregate.service import policy_of
 from upwell.errors import UpwellError
 from upwell.store import access_log, consent
 from upwell.store.accounts import (
@@ -42,6 +43,7 @@ from upwell.web.auth import (
     sign_in,
     sign_out,
 )
+from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
 
@@ -136,7 +138,8 @@ def _invite_context(request: Request, token: str) -> dict[str, Any]:
     if org is None:
         raise HTTPException(404)
     return {"org": org_name(store, org), "token": token, "slug": org_slug(store, org),
-            "providers": oidc.providers(store, org), "version": consent.CONSENT_VERSION}
+            "providers": oidc.providers(store, org), "version": consent.CONSENT_VERSION,
+            "group_policy": policy_of(store, _settings(request), org)}
 
 
 @router.get("/invite/{token}")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, 
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from upwell.aggregate.service import policy_of
 from upwell.errors import UpwellError
 from upwell.store import access_log, consent
 from upwell.store.member_rules import list_exclusions, remove_exclusion
@@ -40,9 +41,11 @@ def _back(path: str) -> Response:
 @router.get("/consent")
 @policy("member")
 def consent_page(request: Request, me: Me) -> Response:
-    return render(request, "consent.html", now=consent.current(_store(request), me.member.id),
+    store = _store(request)
+    return render(request, "consent.html", now=consent.current(store, me.member.id),
                   sources=consent.SOURCES, version=consent.CONSENT_VERSION,
-                  history=consent.history(_store(request), me.member.id))
+                  history=consent.history(store, me.member.id),
+                  group_policy=policy_of(store, _settings(request), me.principal.account.org_id))
 
 
 @router.post("/consent")
