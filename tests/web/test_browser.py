@@ -96,7 +96,7 @@ def test_member_journey_in_chromium(server: tuple[str, str], tmp_path: Path) -> 
             done.click()
             expect(page.locator("#card-unanswered_asks")).to_be_visible()
             assert helpers.CANARY not in page.content()
-            page.click("#card-unanswered_asks >> text=Show the messages behind it")
+            page.click("#card-unanswered_asks >> .evidence-link")
             expect(page.locator("#ev-unanswered_asks")).to_contain_text(helpers.CANARY)
             page.screenshot(path=ARTIFACTS / "04-dashboard-evidence.png", full_page=True)
             page.click("text=Privacy")
