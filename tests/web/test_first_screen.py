@@ -43,6 +43,8 @@ class SimOrg:
     #: member ref -> (email, tz, start hour, end hour)
     members: dict[str, tuple[str, str, int, int]]
     manager: str
+    #: the manager's direct reports: (name, email)
+    reports: list[tuple[str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +80,8 @@ def sim_org(tmp_path_factory: pytest.TempPathFactory) -> SimOrg:
         create_account(store, org, p["email"], PASSWORD, member_ref=ref)
         members[ref] = (p["email"], p["tz"], start, end)
     store.close()
-    return SimOrg(root / "home", members, managers[0])
+    reports = [(people[r]["name"], people[r]["email"]) for r in people[managers[0]]["reports"]]
+    return SimOrg(root / "home", members, managers[0], reports)
 
 
 def _client(home: Path) -> TestClient:
@@ -204,3 +207,101 @@ def test_a_forgotten_range_reads_as_entered(tmp_path: Path) -> None:
         assert x["end"].startswith("2002-01-01T00:00:00")  # stored half-open, still correct
         assert date.fromisoformat(x["start"][:10]) == date(2001, 12, 1)
     s.close()
+
+
+# Direct reports on the web (issue 18 item 8): the page calls the same library as `upwell team`.
+
+def _team_rows(html: str) -> list[tuple[str, str]]:
+    """(name, person id) of each declared person on the team page."""
+    return re.findall(r'<tr class="team-member"><td>([^<]*)</td>.*?name="person_id" '
+                      r'value="([^"]+)"', html, re.S)
+
+
+def _suggested(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<li class="suggestion">([^:<]*):.*?name="person_id" value="([^"]+)"',
+                      html, re.S)
+
+
+def test_team_page_lists_adds_removes_and_suggests(sim_org: SimOrg) -> None:
+    from click.testing import CliRunner
+
+    from upwell.deliver.cli import cli
+
+    ref = sim_org.manager
+    email = sim_org.members[ref][0]
+    other_email = next(e for r, (e, *_rest) in sim_org.members.items() if r != ref)
+    with _client(sim_org.home) as c, _client(sim_org.home) as other:
+        csrf = helpers.sign_in(c, email)
+        page = c.get("/me/team")
+        assert page.status_code == 200
+        declared = _team_rows(page.text)
+        assert declared, "the simulated manager's reports are listed"
+        assert not _suggested(page.text)  # every regular 1:1 is already declared
+
+        # remove one: it leaves the list and comes back as a suggestion (regular 1:1s)
+        name, pid = declared[0]
+        r = c.post("/me/team/remove", data={"csrf": csrf, "person_id": pid},
+                   follow_redirects=False)
+        assert r.status_code == 303
+        page = c.get("/me/team").text
+        assert pid not in [p for _n, p in _team_rows(page)]
+        assert (name, pid) in [(n.strip(), p) for n, p in _suggested(page)]
+        # another member cannot touch it (their ids are scoped to them): 404
+        other_csrf = helpers.sign_in(other, other_email)
+        assert other.post("/me/team/suggested", data={"csrf": other_csrf, "person_id": pid},
+                          follow_redirects=False).status_code == 404
+        assert other.post("/me/team/remove", data={"csrf": other_csrf, "person_id": pid},
+                          follow_redirects=False).status_code == 404
+        # without the form token: refused
+        assert c.post("/me/team/suggested", data={"person_id": pid},
+                      follow_redirects=False).status_code == 403
+        # add the suggestion back
+        r = c.post("/me/team/suggested", data={"csrf": csrf, "person_id": pid},
+                   follow_redirects=False)
+        assert r.status_code == 303
+        assert pid in [p for _n, p in _team_rows(c.get("/me/team").text)]
+
+        # the CLI takes a report off the team; the page no longer lists them; adding them by
+        # address on the web puts them back, and the CLI lists them (one library, one set of
+        # rules)
+        report_name, report_email = sim_org.reports[-1]
+
+        def team_cli(*args: str) -> str:
+            out = CliRunner().invoke(cli, ["--home", str(sim_org.home), "--member", ref,
+                                           "team", *args])
+            return str(out.output)
+
+        assert team_cli("remove", report_email).strip() == "removed"
+        assert report_name not in [n for n, _p in _team_rows(c.get("/me/team").text)]
+        assert f"report   {report_name}" not in team_cli("list")
+        r = c.post("/me/team", data={"csrf": csrf, "person": report_email,
+                                     "relation": "report"}, follow_redirects=False)
+        assert r.status_code == 303
+        assert report_name in [n for n, _p in _team_rows(c.get("/me/team").text)]
+        listed = team_cli("list")
+        assert f"report   {report_name}" in listed
+        assert len(listed.splitlines()) == len(declared)
+        # the same validation as `upwell team add`
+        bad = c.post("/me/team", data={"csrf": csrf, "person": "  ", "relation": "report"})
+        assert bad.status_code == 400
+        assert "give an email address or a full name" in bad.text
+        assert "give an email address or a full name" in team_cli("add", "  ")
+
+
+def test_a_one_to_one_goal_can_be_set_and_shows_progress(sim_org: SimOrg) -> None:
+    email = sim_org.members[sim_org.manager][0]
+    with _client(sim_org.home) as c:
+        csrf = helpers.sign_in(c, email)
+        page = c.get("/me/goals").text
+        assert '<option value="one_on_ones">' in page
+        r = c.post("/me/goals", data={"csrf": csrf, "metric": "one_on_ones"},
+                   follow_redirects=False)
+        assert r.status_code == 303
+        goals = c.get("/api/v1/me/goals").json()
+        (goal,) = [g for g in goals if g["metric"] == "one_on_ones"]
+        assert goal["current"] is not None
+        assert goal["status"] in {"improving", "holding", "not yet"}
+        page = c.get("/me/goals").text
+        assert "Hold regular one-to-ones with your direct reports" in page
+        assert re.search(r"(Improving|Holding|Not yet): [\d.]+ this week", page)
+        c.post(f"/me/goals/{goal['id']}/delete", data={"csrf": csrf})

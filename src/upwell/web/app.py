@@ -138,10 +138,11 @@ def create_app(settings: Settings, store: Store | None = None, *,
         pages_insights,
         pages_member,
         pages_sources,
+        pages_team,
     )
 
     for module in (pages_auth, pages_member, pages_sources, pages_delivery, pages_admin,
-                   pages_insights, api, api_delivery, ops):
+                   pages_insights, pages_team, api, api_delivery, ops):
         app.include_router(module.router)
     app.include_router(pages_insights.api)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
