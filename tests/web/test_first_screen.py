@@ -18,6 +18,7 @@ from tests.test_simulate import small_pools
 from tests.web import helpers
 
 from upwell.config import Settings
+from upwell.deliver.formatting import number
 from upwell.insights import catalog, coached_week
 from upwell.normalize.address import make_address
 from upwell.sim import simulate
@@ -32,7 +33,6 @@ from upwell.testing import open_store
 from upwell.web import create_app, dashboard
 from upwell.web.charts import bar_chart, trend_chart
 from upwell.web.dashboard import Period, change, compute, profile_of, weekly_cards
-from upwell.web.formatting import number
 
 PASSWORD = "correct horse battery"
 

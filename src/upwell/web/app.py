@@ -26,10 +26,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from upwell import __version__
 from upwell.config import Settings
+from upwell.deliver.formatting import number
 from upwell.store.db import Store
 from upwell.tasks.metrics import HTTP
 from upwell.web.auth import NotSignedIn, RateLimiter, SecretBox, csrf_token, principal, secret_key
-from upwell.web.formatting import number
 from upwell.web.jobs import ImportJobs
 
 HERE = Path(__file__).parent
@@ -47,7 +47,7 @@ _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.globals.update(htmx=HTMX, version=__version__)
-    t.env.filters["num"] = number  # counts as whole numbers everywhere (web/formatting.py)
+    t.env.filters["num"] = number  # counts as whole numbers everywhere (deliver/formatting.py)
     t.env.auto_reload = False  # templates ship with the package: no stat() per page view
     return t
 

@@ -1,5 +1,5 @@
-"""How numbers read on the member's pages: one rule, used by every template (the ``num``
-Jinja filter) and by the charts.
+"""How numbers read on the member's pages and in their digest: one rule, the ``num`` Jinja
+filter of the web app's templates and of the digest's.
 
 Reads: a number. Writes: its text. A whole number is written without a decimal point ("9",
 never "9.0"); anything else with at most ``places`` decimals, trailing zeros dropped.
