@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select
 from upwell.analyze.stream import (
     WorkProfile,
     after_hours,
+    attended,
     in_window,
     meeting_load,
     mine,
@@ -104,8 +105,9 @@ METRIC_FNS: dict[str, MetricFn] = {
                                                               profile=p)),
     "recognition": lambda v, _p, s, e: _sent_with(v, s, e, "gratitude.v1", "gratitude"),
     "harsh": lambda v, _p, s, e: _sent_with(v, s, e, "harsh.v1", "harsh"),
-    "meeting_hours": lambda v, p, s, e: meeting_load(v.events, p, s, e).hours,
-    "focus_blocks": lambda v, p, s, e: float(meeting_load(v.events, p, s, e).focus_blocks),
+    # meetings the member did not decline, as the meeting cards count them
+    "meeting_hours": lambda v, p, s, e: meeting_load(attended(v), p, s, e).hours,
+    "focus_blocks": lambda v, p, s, e: float(meeting_load(attended(v), p, s, e).focus_blocks),
     "sent": lambda v, _p, s, e: float(sum(1 for m in in_window(v.messages, s, e) if mine(v, m))),
     "received": lambda v, _p, s, e: float(sum(1 for m in in_window(v.messages, s, e)
                                               if not mine(v, m))),
@@ -122,7 +124,7 @@ COUNTS = frozenset({"recognition", "harsh", "focus_blocks", "sent", "received", 
 def _week_values(view: MemberView, profile: WorkProfile, start: datetime, end: datetime
                  ) -> dict[str, float | None]:
     """One week of every metric, each by its one function in :data:`METRIC_FNS`."""
-    load = meeting_load(view.events, profile, start, end)
+    load = meeting_load(attended(view), profile, start, end)
     out = {key: fn(view, profile, start, end) for key, fn in METRIC_FNS.items()}
     out["meetings"] = float(load.meetings)
     out["back_to_back"] = float(load.back_to_back)
