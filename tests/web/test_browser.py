@@ -96,7 +96,7 @@ def test_member_journey_in_chromium(server: tuple[str, str], tmp_path: Path) -> 
             done.click()
             expect(page.locator("#card-unanswered_asks")).to_be_visible()
             assert helpers.CANARY not in page.content()
-            page.click("#card-unanswered_asks >> text=Show the messages behind it")
+            page.click("#card-unanswered_asks >> .evidence-link")
             expect(page.locator("#ev-unanswered_asks")).to_contain_text(helpers.CANARY)
             page.screenshot(path=ARTIFACTS / "04-dashboard-evidence.png", full_page=True)
             page.click("text=Privacy")
@@ -151,3 +151,40 @@ def test_api_docs_render_under_the_csp(server: tuple[str, str]) -> None:
             browser.close()
     assert not errors, errors
     assert not elsewhere, elsewhere
+
+
+def test_member_declares_a_direct_report_in_chromium(server: tuple[str, str]) -> None:
+    """The team page (issue 18): a member adds a direct report through the form."""
+    executable = _browser_or_skip()
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True,
+                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(f"{base}/invite/{token}")
+            page.fill("input[name=email]", "bo@example.org")
+            page.fill("input[name=password]", helpers.PASSWORD)
+            page.click("text=Create my account")
+            expect(page.locator("h1")).to_have_text("Your choices")
+            page.goto(f"{base}/me/team")
+            expect(page.locator("h1")).to_have_text("Your team")
+            expect(page.locator("#team")).to_contain_text("Nobody declared yet")
+            page.fill("#team-person", "dana@example.org")
+            page.click("#team-add button[type=submit]")
+            expect(page.locator("h1")).to_have_text("Your team")
+            row = page.locator("#team tr.team-member")
+            expect(row).to_have_count(1)
+            expect(row).to_contain_text("dana@example.org")
+            expect(row).to_contain_text("direct report")
+            page.screenshot(path=ARTIFACTS / "07-team.png", full_page=True)
+            row.locator("text=Remove").click()
+            expect(page.locator("#team")).to_contain_text("Nobody declared yet")
+        finally:
+            browser.close()
+    assert not errors

@@ -51,6 +51,7 @@ PAGES: dict[str, str | None] = {
     "/me/relationships": "/me/relationships",
     "/me/meetings": "/me/meetings",
     "/me/goals": "/me/goals",
+    "/me/team": "/me/team",
     "/me/import": "/me/import",
     "/me/imports/{job_id}": "/me/imports/{job}",
     "/me/privacy": "/me/privacy",

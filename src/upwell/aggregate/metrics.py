@@ -19,7 +19,7 @@ from upwell.analyze.stream import (
     in_window,
     meeting_load,
     mine,
-    one_on_ones,
+    one_on_ones_per_report,
     reply_latencies,
 )
 from upwell.store.member_view import EventView, MemberView
@@ -174,11 +174,10 @@ def _culture(view: MemberView, profile: WorkProfile, start: datetime, end: datet
             vals = [float(m.features["tone.v1"]["valence"]) for m in sent
                     if "valence" in m.features.get("tone.v1", {})]
             value = statistics.fmean(vals) if vals else None
-        elif metric == "one_on_ones":
-            reports = [p for p, r in view.team.items() if r == "report"]
-            if reports and events_in:
-                held = sum(1 for p in reports for t in one_on_ones(view, p) if lo <= t < hi)
-                value = held / len(reports) / max(1.0, (hi - lo) / timedelta(weeks=4))
+        elif metric == "one_on_ones" and events_in:
+            per_report = one_on_ones_per_report(view, lo, hi)
+            if per_report is not None:
+                value = per_report / max(1.0, (hi - lo) / timedelta(weeks=4))
         if value is not None:
             out[metric] = clip(spec, value)
     return out

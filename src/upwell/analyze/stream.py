@@ -89,6 +89,8 @@ class AfterHours:
     sent: int
     after_hours: list[MessageView]
     landed_off_hours: Counter[str]  # recipient -> pings landing outside their working hours
+    #: The member's messages that landed outside at least one recipient's working hours.
+    landed: list[MessageView] = field(default_factory=list)
 
 
 def after_hours(view: MemberView, profile: WorkProfile, start: datetime, end: datetime
@@ -100,12 +102,17 @@ def after_hours(view: MemberView, profile: WorkProfile, start: datetime, end: da
     sent = [m for m in in_window(view.messages, start, end) if mine(view, m)]
     late = [m for m in sent if not profile.is_working_time(m.sent_at)]
     landed: Counter[str] = Counter()
+    landed_msgs: list[MessageView] = []
     for m in sent:
+        hit = False
         for r in set(m.to) - view.me:
             zone = zones.get(r)
             if zone is not None and not profile.is_working_time(m.sent_at, zone):
                 landed[r] += 1
-    return AfterHours(len(sent), late, landed)
+                hit = True
+        if hit:
+            landed_msgs.append(m)
+    return AfterHours(len(sent), late, landed, landed_msgs)
 
 
 def replies_to(view: MemberView) -> dict[str, list[MessageView]]:
@@ -126,15 +133,22 @@ def reply_latencies(view: MemberView, start: datetime, end: datetime, *, by_memb
     """Hours from a message to the first reply in the window: the member's replies to others
     (``by_member``) or others' replies to the member. With ``profile``, only the member's
     working hours count (a Friday-evening message answered on Monday morning is not slow)."""
+    return [hours for _m, hours in reply_pairs(view, start, end, by_member=by_member,
+                                               profile=profile)]
+
+
+def reply_pairs(view: MemberView, start: datetime, end: datetime, *, by_member: bool,
+                profile: WorkProfile | None = None) -> list[tuple[MessageView, float]]:
+    """The replies behind :func:`reply_latencies`, each with its latency in hours."""
     out = []
     for m in in_window(view.messages, start, end):
         parent = view.by_id.get(m.parent_id) if m.parent_id else None
         if parent is None or mine(view, m) != by_member or mine(view, parent) == by_member:
             continue
         if profile is not None:
-            out.append(working_hours_between(profile, parent.sent_at, m.sent_at))
+            out.append((m, working_hours_between(profile, parent.sent_at, m.sent_at)))
         else:
-            out.append(max(0.0, (m.sent_at - parent.sent_at).total_seconds() / 3600))
+            out.append((m, max(0.0, (m.sent_at - parent.sent_at).total_seconds() / 3600)))
     return out
 
 
@@ -282,12 +296,25 @@ def attended(view: MemberView) -> list[EventView]:
 
 def one_on_ones(view: MemberView, person: str) -> list[datetime]:
     """Starts of the member's non-cancelled meetings with ``person`` and nobody else."""
-    out = []
-    for e in view.events:
-        people = e.people
-        if not e.cancelled and people - view.me == {person} and people & view.me:
-            out.append(e.start)
-    return sorted(out)
+    return [e.start for e in one_on_one_events(view, person)]
+
+
+def one_on_one_events(view: MemberView, person: str) -> list[EventView]:
+    """The member's non-cancelled meetings with ``person`` and nobody else, oldest first."""
+    out = [e for e in view.events
+           if not e.cancelled and e.people - view.me == {person} and e.people & view.me]
+    return sorted(out, key=lambda e: e.start)
+
+
+def one_on_ones_per_report(view: MemberView, start: datetime, end: datetime) -> float | None:
+    """The 1:1 cadence measure: one-to-ones held in the window per declared direct report
+    (``None`` without reports or without a calendar). Group insights scale it per 4 weeks;
+    the dashboard shows it per week."""
+    reports = [p for p, r in view.team.items() if r == "report"]
+    if not reports or not view.events:
+        return None
+    held = sum(1 for p in reports for t in one_on_ones(view, p) if start <= t < end)
+    return held / len(reports)
 
 
 def gini(values: list[float]) -> float:

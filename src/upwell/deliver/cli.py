@@ -563,13 +563,6 @@ def team_group() -> None:
     """Your direct reports and manager (used for 1:1 cadence and attention insights)."""
 
 
-def _address(value: str) -> Any:
-    address = make_address(value)
-    if address is None:
-        raise click.BadParameter("give an email address or a full name")
-    return address
-
-
 @team_group.command("add")
 @click.argument("address")
 @click.option("--as", "relation", type=click.Choice(["report", "manager"]), default="report",
@@ -577,11 +570,14 @@ def _address(value: str) -> Any:
 @click.pass_context
 def team_add(ctx: click.Context, address: str, relation: str) -> None:
     """Declare a direct report (or your manager)."""
-    from upwell.store.team import set_relation
+    from upwell.store.team import TeamError, add_to_team
 
     with _store(ctx) as (store, settings):
-        set_relation(store, store.open_member(settings.member, create=False), _address(address),
-                     relation)
+        try:
+            add_to_team(store, store.open_member(settings.member, create=False), address,
+                        relation)
+        except TeamError as exc:
+            raise click.BadParameter(str(exc)) from exc
     click.echo(f"added as {relation}")
 
 
@@ -590,11 +586,14 @@ def team_add(ctx: click.Context, address: str, relation: str) -> None:
 @click.pass_context
 def team_remove(ctx: click.Context, address: str) -> None:
     """Remove someone from your team."""
-    from upwell.store.team import remove_relation
+    from upwell.store.team import TeamError, remove_from_team
 
     with _store(ctx) as (store, settings):
-        gone = remove_relation(store, store.open_member(settings.member, create=False),
-                               _address(address))
+        try:
+            gone = remove_from_team(store, store.open_member(settings.member, create=False),
+                                    address)
+        except TeamError as exc:
+            raise click.BadParameter(str(exc)) from exc
     click.echo("removed" if gone else "not on your team")
 
 
@@ -604,17 +603,16 @@ def team_remove(ctx: click.Context, address: str) -> None:
 def team_list(ctx: click.Context, suggest: bool) -> None:
     """Show your team (names are shown to you only)."""
     from upwell.store.member_view import load_member
-    from upwell.store.team import suggest_reports
+    from upwell.store.team import members_of, suggestions
 
     with _store(ctx) as (store, settings):
         view = load_member(store, store.open_member(settings.member, create=False))
-    for pid, relation in sorted(view.team.items(), key=lambda kv: (kv[1], view.name(kv[0]))):
-        click.echo(f"{relation:8} {view.name(pid)}")
+    for t in members_of(view):
+        click.echo(f"{t.relation:8} {t.name}")
     if suggest:
-        for s in suggest_reports(view):
-            if s.person_id not in view.team:
-                click.echo(f"suggested {s.name} ({s.one_on_ones} one-to-ones, "
-                           f"{s.exchanges} messages)")
+        for s in suggestions(view):
+            click.echo(f"suggested {s.name} ({s.one_on_ones} one-to-ones, "
+                       f"{s.exchanges} messages)")
 
 
 @cli.command("export")

@@ -23,6 +23,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from upwell.config import Settings
+from upwell.deliver.formatting import number
 from upwell.deliver.gate import gate
 from upwell.deliver.tokens import LinkClaim, make_token
 from upwell.insights.weekly import reranked
@@ -87,9 +88,11 @@ def _bars(trend: dict[str, Any], weeks: int = 8) -> list[dict[str, Any]]:
 
 
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(_HERE)), autoescape=select_autoescape(
+    env = Environment(loader=FileSystemLoader(str(_HERE)), autoescape=select_autoescape(
         enabled_extensions=("html",), default_for_string=False), trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["num"] = number  # counts as whole numbers, as on the web pages
+    return env
 
 
 def links(settings: Settings, account_id: int | None, digest: Digest

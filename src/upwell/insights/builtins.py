@@ -20,14 +20,15 @@ from upwell.analyze.stream import (
     in_window,
     meeting_load,
     mine,
+    one_on_one_events,
     one_on_ones,
-    reply_latencies,
+    reply_pairs,
     talk_share,
     to_each,
     unanswered_asks,
 )
-from upwell.insights.catalog import Card, Context, card, insight
-from upwell.store.member_view import MessageView
+from upwell.insights.catalog import Card, Context, Evidence, card, event_evidence, insight
+from upwell.store.member_view import EventView, MessageView
 
 
 def _sent(ctx: Context, baseline: bool = False) -> list[MessageView]:
@@ -90,7 +91,8 @@ def after_hours_landing(ctx: Context) -> Card | None:
     worst = ", ".join(f"{ctx.view.name(p)} {n}" for p, n in now.landed_off_hours.most_common(3))
     return card("after_hours_landing",
                 f"You created {total} pings outside recipients' working hours ({worst}).",
-                severity=total / 3, n=total, metrics={"pings": total})
+                severity=total / 3, n=total, metrics={"pings": total}, msgs=now.landed,
+                detail="landed outside a recipient's working hours")
 
 
 @insight("unanswered_asks", title="Asks left unanswered",
@@ -119,10 +121,12 @@ def unanswered(ctx: Context) -> Card | None:
          basis="Reply latency signals relationship priority (Avrahami & Hudson 2006).",
          impact=0.8)
 def slow_replies(ctx: Context) -> Card | None:
-    now = reply_latencies(ctx.view, ctx.week.start, ctx.week.end, by_member=True,
-                          profile=ctx.profile)
-    base = reply_latencies(ctx.view, ctx.week.baseline_start, ctx.week.start, by_member=True,
-                           profile=ctx.profile)
+    pairs = reply_pairs(ctx.view, ctx.week.start, ctx.week.end, by_member=True,
+                        profile=ctx.profile)
+    now = [hours for _m, hours in pairs]
+    base = [hours for _m, hours in reply_pairs(ctx.view, ctx.week.baseline_start,
+                                                ctx.week.start, by_member=True,
+                                                profile=ctx.profile)]
     if len(now) < 5 or len(base) < 5:  # a median of fewer replies is noise
         return None
     med, usual = statistics.median(now), statistics.median(base)
@@ -132,7 +136,10 @@ def slow_replies(ctx: Context) -> Card | None:
                 f"Your median reply took {med:.1f} working hours this week (usually "
                 f"{usual:.1f}).",
                 severity=med / max(usual, 1), n=len(now),
-                metrics={"median_hours": round(med, 1), "usual_hours": round(usual, 1)})
+                metrics={"median_hours": round(med, 1), "usual_hours": round(usual, 1)},
+                rows=tuple(Evidence(m.id, m.sent_at, m.subject,
+                                    f"your reply came {hours:.1f} working hours later")
+                           for m, hours in sorted(pairs, key=lambda p: -p[1])[:10]))
 
 
 def _recognizing(m: MessageView) -> bool:
@@ -223,8 +230,14 @@ def fading_tie(ctx: Context) -> Card | None:
     if not faded or weeks < 3:
         return None
     names = ", ".join(ctx.view.name(p) for p, _n in faded[:3])
+    rows: list[Evidence] = []
+    earlier = in_window(ctx.view.messages, w.baseline_start, recent_start)
+    for p, _n in faded[:3]:
+        last = [m for m in earlier if m.sender == p or (mine(ctx.view, m) and p in m.to)][-3:]
+        rows += [Evidence(m.id, m.sent_at, m.subject,
+                          f"your last exchanges with {ctx.view.name(p)}") for m in last]
     return card("fading_tie", f"No exchange in three weeks with {names}, usually regular.",
-                severity=faded[0][1] / weeks / 2, n=len(faded))
+                severity=faded[0][1] / weeks / 2, n=len(faded), rows=tuple(rows))
 
 
 @insight("harsh_language", title="Harsh wording",
@@ -313,7 +326,8 @@ def meeting_overload(ctx: Context) -> Card | None:
                 f"{now.back_to_back} back-to-back, {now.focus_blocks} focus blocks.",
                 severity=now.hours / 20, n=now.meetings,
                 metrics={"hours": now.hours, "focus_blocks": now.focus_blocks,
-                         "cost_person_hours": now.cost_person_hours})
+                         "cost_person_hours": now.cost_person_hours},
+                rows=event_evidence(_timed(ctx), limit=40))
 
 
 @insight("no_focus_time", title="Little focus time",
@@ -329,7 +343,15 @@ def no_focus_time(ctx: Context) -> Card | None:
         return None
     return card("no_focus_time", f"Only {now.focus_blocks} free 2-hour blocks this week.",
                 severity=(3 - now.focus_blocks), n=now.meetings,
-                metrics={"focus_blocks": now.focus_blocks})
+                metrics={"focus_blocks": now.focus_blocks},
+                rows=event_evidence(_timed(ctx), limit=40))
+
+
+def _timed(ctx: Context) -> list[EventView]:
+    """The week's timed meetings the member did not decline, in order (what took the time)."""
+    return sorted((e for e in attended(ctx.view) if not e.all_day and not e.cancelled
+                   and ctx.week.start <= e.start < ctx.week.end and e.end > e.start),
+                  key=lambda e: e.start)
 
 
 def _reports(ctx: Context) -> list[str]:
@@ -358,9 +380,11 @@ def one_on_one_lapse(ctx: Context) -> Card | None:
         return None
     lapsed.sort(reverse=True)
     ratio, report, days = lapsed[0]
+    held = [e for e in one_on_one_events(ctx.view, report) if e.start < ctx.week.end]
     return card("one_on_one_lapse",
                 f"{days} days since your last one-to-one with {ctx.view.name(report)}.",
-                severity=ratio, n=len(lapsed))
+                severity=ratio, n=len(lapsed),
+                rows=event_evidence(held[::-1], f"one-to-one with {ctx.view.name(report)}"))
 
 
 @insight("attention_spread", title="Attention spread unevenly across your reports",
@@ -379,10 +403,14 @@ def attention_spread(ctx: Context) -> Card | None:
     if g < 0.4:
         return None
     least = min(given, key=lambda p: (given[p], p))
+    rows = tuple(Evidence(p, ctx.week.end, ctx.view.name(p),
+                          f"{given[p]:.0f} attention points in four weeks (a message 1, a "
+                          f"specific recognition 4, an hour of one-to-one 4)", kind="person")
+                 for p in sorted(given, key=lambda p: (given[p], p)))
     return card("attention_spread",
-                f"Your attention across {len(reports)} reports is uneven (Gini {g:.2f}); "
-                f"{ctx.view.name(least)} got the least.",
-                severity=g / 0.4, n=len(reports), metrics={"gini": round(g, 3)})
+                f"Your attention across {len(reports)} reports is uneven (Gini {g:.2f}: 0 is "
+                f"even, 1 all to one person); {ctx.view.name(least)} got the least.",
+                severity=g / 0.4, n=len(reports), metrics={"gini": round(g, 3)}, rows=rows)
 
 
 @insight("conversation_balance", title="You did most of the talking",
@@ -397,6 +425,14 @@ def conversation_balance(ctx: Context) -> Card | None:
     if len(heavy) < 2:
         return None
     top = max(share for _t, share, _n in heavy)
+    week = in_window(ctx.view.messages, ctx.week.start, ctx.week.end)
+    rows = []
+    for thread, share, n in sorted(heavy, key=lambda h: -h[1]):
+        mine_in = [m for m in week if m.thread == thread and mine(ctx.view, m)]
+        if mine_in:
+            m = mine_in[-1]
+            rows.append(Evidence(m.id, m.sent_at, m.subject,
+                                 f"you wrote {share:.0%} of the words over {n} messages"))
     return card("conversation_balance",
                 f"In {len(heavy)} threads you wrote {top:.0%} or more of the words.",
-                severity=top / 0.7, n=len(heavy))
+                severity=top / 0.7, n=len(heavy), rows=tuple(rows))

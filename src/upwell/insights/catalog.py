@@ -14,17 +14,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from upwell.analyze.stream import WorkProfile
-from upwell.store.member_view import MemberView, MessageView
+from upwell.store.member_view import EventView, MemberView, MessageView
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """One message behind a card, for the member's eyes only."""
+    """One item behind a card, for the member's eyes only: a message (``kind`` "message"), a
+    calendar event ("event": its id, start and title) or a person ("person": their name as
+    ``subject``, the end of the window looked at as ``sent_at``, what was counted as
+    ``detail``)."""
 
     message_id: str
     sent_at: datetime
     subject: str
     detail: str = ""
+    kind: str = "message"
+    quote: bool = False  # ``detail`` is a phrase kept from the message itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,22 +102,39 @@ def evidence(msgs: list[MessageView], detail: str = "", limit: int = 10,
              ) -> tuple[Evidence, ...]:
     """Evidence rows; ``kind`` picks the kept phrase of each message, when there is one."""
     kept = snippets or {}
-    return tuple(Evidence(m.id, m.sent_at, m.subject, kept.get(m.id, {}).get(kind, detail))
-                 for m in msgs[:limit])
+    out = []
+    for m in msgs[:limit]:
+        phrase = kept.get(m.id, {}).get(kind, "")
+        out.append(Evidence(m.id, m.sent_at, m.subject, phrase or detail, quote=bool(phrase)))
+    return tuple(out)
+
+
+def event_evidence(events: list[EventView], detail: str = "", limit: int = 10
+                   ) -> tuple[Evidence, ...]:
+    """Evidence rows for calendar events (their dates and titles)."""
+    return tuple(Evidence(e.id, e.start, e.title, detail or _duration(e), kind="event")
+                 for e in events[:limit])
+
+
+def _duration(e: EventView) -> str:
+    hours = (e.end - e.start).total_seconds() / 3600
+    return f"{hours:g} h" if hours > 0 else ""
 
 
 def card(id: str, summary: str, *, severity: float, n: int,
          msgs: list[MessageView] | None = None, metrics: dict[str, float] | None = None,
-         detail: str = "", ctx: Context | None = None, phrase: str = "") -> Card:
+         detail: str = "", ctx: Context | None = None, phrase: str = "",
+         rows: tuple[Evidence, ...] = ()) -> Card:
     """A card for insight ``id``: priority = impact x severity x confidence (more evidence,
-    more confidence), severity capped at 3."""
+    more confidence), severity capped at 3. What is behind it: ``msgs`` (with their kept
+    phrase of kind ``phrase``, else ``detail``), then ready-made ``rows`` (events, people)."""
     spec = _CATALOG[id]
     confidence = n / (n + 3)
     return Card(
         insight=id, title=spec.title, summary=summary, action=spec.action,
         priority=round(spec.impact * min(severity, 3.0) * confidence, 4), evidence_count=n,
         evidence=evidence(msgs or [], detail, snippets=ctx.view.snippets if ctx else None,
-                          kind=phrase),
+                          kind=phrase) + rows,
         metrics=metrics or {},
     )
 

@@ -86,6 +86,23 @@ def daily(profile: WorkProfile, first: date, last: date, value: DayValue) -> lis
     return out
 
 
+def before_days(profile: WorkProfile, start_on: date, value: DayValue) -> list[float]:
+    """The daily values of the :data:`BEFORE_DAYS` before ``start_on``."""
+    return daily(profile, start_on - timedelta(days=BEFORE_DAYS), start_on - timedelta(days=1),
+                 value)
+
+
+def level_before(profile: WorkProfile, start_on: date, value: DayValue, *, additive: bool
+                 ) -> float | None:
+    """The "before" of :func:`before_after` alone: the mean daily value over the
+    :data:`BEFORE_DAYS` before ``start_on`` (per week when additive). The dashboard's "your
+    usual" is this, so a goal or experiment starting with the coached week shows the same
+    number as its "before"."""
+    days = before_days(profile, start_on, value)
+    return bootstrap_difference(days, [], scale=7.0 if additive else 1.0).before if days \
+        else None
+
+
 def before_after(profile: WorkProfile, start_on: date, end_on: date, last_day: date,
                  value: DayValue, *, additive: bool) -> Change | None:
     """The change over ``start_on``..``end_on`` (up to ``last_day``, the member's latest data)
@@ -93,7 +110,6 @@ def before_after(profile: WorkProfile, start_on: date, end_on: date, last_day: d
     end = min(end_on, last_day)
     if end < start_on:
         return None
-    before = daily(profile, start_on - timedelta(days=BEFORE_DAYS), start_on - timedelta(days=1),
-                   value)
+    before = before_days(profile, start_on, value)
     after = daily(profile, start_on, end, value)
     return bootstrap_difference(before, after, scale=7.0 if additive else 1.0)

@@ -10,7 +10,7 @@ cannot bring it back. Labels (a colleague's name) are sealed with the member's k
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
@@ -36,7 +36,13 @@ class Exclusion:
     kind: str
     label: str
     start: datetime | None = None
-    end: datetime | None = None
+    end: datetime | None = None  # a range is half-open: [start, end)
+
+    @property
+    def last_day(self) -> date | None:
+        """The range's last day, inclusive, as the member entered it (``end`` is the midnight
+        after it)."""
+        return None if self.end is None else (self.end - timedelta(microseconds=1)).date()
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -149,6 +149,14 @@ class RecordWriter:
         """The member's pseudonymous id for the person behind ``address``."""
         return self.canonical(address.handle, address.name)[0]
 
+    def person_rows(self, address: Address) -> tuple[str, list[dict[str, Any]]]:
+        """The person id behind ``address`` and the ``persons`` row to insert (ignoring a
+        duplicate) so that someone the member names before any of their data is known by the
+        name or address they gave."""
+        rows: dict[str, dict[str, Any]] = {}
+        pid = self._person(address.handle, address.name, rows)
+        return pid, list(rows.values())
+
     def _person(self, handle: str, name: str, rows: dict[str, dict[str, Any]]) -> str:
         hit = self._canon.get((handle, name)) or self.canonical(handle, name)
         pid = hit[0]

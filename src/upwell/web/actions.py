@@ -132,6 +132,13 @@ def forget(store: Store, settings: Settings, ctx: MemberContext, first: date, la
     return removed
 
 
+def team_changed(store: Store, settings: Settings, ctx: MemberContext, what: str) -> None:
+    """After the member changed their team (``store.team``): an access-log entry naming the
+    change only (never the person), and the dashboard recomputed (1:1 and attention cards)."""
+    access_log.append(store, ctx.member.id, "member", "team", what)
+    _refresh(store, settings, ctx)
+
+
 def add_goal(store: Store, ctx: MemberContext, metric: str) -> int:
     if metric not in dashboard.METRICS or not dashboard.METRICS[metric].better:
         raise ValueError("pick one of the behaviours offered")

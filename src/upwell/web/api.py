@@ -222,7 +222,8 @@ def api_goal_remove(request: Request, me: Me, goal_id: int) -> Response:
 def api_exclusions(request: Request, me: Me) -> list[dict[str, Any]]:
     return [{"id": x.id, "kind": x.kind, "label": x.label,
              "start": x.start.isoformat() if x.start else None,
-             "end": x.end.isoformat() if x.end else None}
+             "end": x.end.isoformat() if x.end else None,
+             "last_day": x.last_day.isoformat() if x.last_day else None}
             for x in list_exclusions(_store(request), me.member)]
 
 

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from upwell import __version__
 from upwell.config import Settings
+from upwell.deliver.formatting import number
 from upwell.store.db import Store
 from upwell.tasks.metrics import HTTP
 from upwell.web.api_docs import add_docs
@@ -49,6 +50,7 @@ def templates() -> Jinja2Templates:
     # ``upwell_version``, not ``version``: a page's own ``version`` (the consent wording's) would
     # hide it from the footer.
     t.env.globals.update(htmx=HTMX, upwell_version=__version__)
+    t.env.filters["num"] = number  # counts as whole numbers everywhere (deliver/formatting.py)
     t.env.auto_reload = False  # templates ship with the package: no stat() per page view
     return t
 
@@ -142,10 +144,11 @@ def create_app(settings: Settings, store: Store | None = None, *,
         pages_insights,
         pages_member,
         pages_sources,
+        pages_team,
     )
 
     for module in (pages_auth, pages_member, pages_sources, pages_delivery, pages_admin,
-                   pages_insights, api, api_delivery, ops):
+                   pages_insights, pages_team, api, api_delivery, ops):
         app.include_router(module.router)
     app.include_router(pages_insights.api)
     add_docs(app, _CSP)

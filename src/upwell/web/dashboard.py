@@ -23,15 +23,17 @@ from sqlalchemy import delete, insert, select
 from upwell.analyze.stream import (
     WorkProfile,
     after_hours,
+    attended,
     in_window,
     meeting_load,
     mine,
     one_on_ones,
+    one_on_ones_per_report,
     relationships,
     reply_latencies,
 )
-from upwell.insights import coached_week, weekly_cards
-from upwell.insights.experiments import before_after
+from upwell.insights import catalog, coached_week, weekly_cards
+from upwell.insights.experiments import before_after, level_before
 from upwell.store.db import Member, Store
 from upwell.store.member_rules import filter_view
 from upwell.store.member_settings import MemberPrefs
@@ -57,7 +59,7 @@ class Metric:
 METRICS: dict[str, Metric] = {m.id: m for m in (
     Metric("after_hours_pct", "Your messages sent after hours", "%", "lower",
            "Send less after hours"),
-    Metric("reply_hours", "Your median reply time", " h", "lower",
+    Metric("reply_hours", "Your median reply time, in working hours", " h", "lower",
            "Reply sooner to the people who wait on you"),
     Metric("recognition", "Messages where you thanked or recognized someone", "", "higher",
            "Recognize people more often"),
@@ -65,6 +67,8 @@ METRICS: dict[str, Metric] = {m.id: m for m in (
     Metric("meeting_hours", "Hours in meetings", " h", "lower", "Spend fewer hours in meetings"),
     Metric("focus_blocks", "Free blocks of two hours or more", "", "higher",
            "Protect more focus time"),
+    Metric("one_on_ones", "One-to-ones per direct report", "", "higher",
+           "Hold regular one-to-ones with your direct reports"),
     Metric("sent", "Messages you sent", "", "", ""),
     Metric("received", "Messages you received", "", "", ""),
 )}
@@ -95,38 +99,45 @@ MetricFn = Callable[[MemberView, WorkProfile, datetime, datetime], float | None]
 #: One function per metric, so a goal or an experiment computes only its own.
 METRIC_FNS: dict[str, MetricFn] = {
     "after_hours_pct": _after_hours_pct,
-    "reply_hours": lambda v, _p, s, e: _median(reply_latencies(v, s, e, by_member=True)),
+    # in the member's working hours, as the slow-replies card counts them (a reply on Monday
+    # morning to a Friday-evening message is not slow)
+    "reply_hours": lambda v, p, s, e: _median(reply_latencies(v, s, e, by_member=True,
+                                                              profile=p)),
     "recognition": lambda v, _p, s, e: _sent_with(v, s, e, "gratitude.v1", "gratitude"),
     "harsh": lambda v, _p, s, e: _sent_with(v, s, e, "harsh.v1", "harsh"),
-    "meeting_hours": lambda v, p, s, e: meeting_load(v.events, p, s, e).hours,
-    "focus_blocks": lambda v, p, s, e: float(meeting_load(v.events, p, s, e).focus_blocks),
+    # meetings the member did not decline, as the meeting cards count them
+    "meeting_hours": lambda v, p, s, e: meeting_load(attended(v), p, s, e).hours,
+    "focus_blocks": lambda v, p, s, e: float(meeting_load(attended(v), p, s, e).focus_blocks),
     "sent": lambda v, _p, s, e: float(sum(1 for m in in_window(v.messages, s, e) if mine(v, m))),
     "received": lambda v, _p, s, e: float(sum(1 for m in in_window(v.messages, s, e)
                                               if not mine(v, m))),
+    "one_on_ones": lambda v, _p, s, e: one_on_ones_per_report(v, s, e),
 }
 #: Metrics that add up over days (a change is shown per week); the others are rates or medians.
 ADDITIVE = frozenset({"recognition", "harsh", "meeting_hours", "focus_blocks", "sent",
-                      "received"})
+                      "received", "one_on_ones"})
+#: Metrics that are counts: shown as whole numbers.
+COUNTS = frozenset({"recognition", "harsh", "focus_blocks", "sent", "received", "meetings",
+                    "back_to_back"})
 
 
 def _week_values(view: MemberView, profile: WorkProfile, start: datetime, end: datetime
                  ) -> dict[str, float | None]:
-    msgs = in_window(view.messages, start, end)
-    sent = [m for m in msgs if mine(view, m)]
-    load = meeting_load(view.events, profile, start, end)
-    return {
-        "after_hours_pct": _after_hours_pct(view, profile, start, end),
-        "reply_hours": _median(reply_latencies(view, start, end, by_member=True)),
-        "recognition": float(sum(1 for m in sent if m.features.get("gratitude.v1", {})
-                                 .get("gratitude"))),
-        "harsh": float(sum(1 for m in sent if m.features.get("harsh.v1", {}).get("harsh"))),
-        "meeting_hours": load.hours,
-        "focus_blocks": float(load.focus_blocks),
-        "sent": float(len(sent)),
-        "received": float(len(msgs) - len(sent)),
-        "meetings": float(load.meetings),
-        "back_to_back": float(load.back_to_back),
-    }
+    """One week of every metric, each by its one function in :data:`METRIC_FNS`."""
+    load = meeting_load(attended(view), profile, start, end)
+    out = {key: fn(view, profile, start, end) for key, fn in METRIC_FNS.items()}
+    out["meetings"] = float(load.meetings)
+    out["back_to_back"] = float(load.back_to_back)
+    return out
+
+
+def usual(view: MemberView, profile: WorkProfile, metric: str, start_on: date) -> float | None:
+    """The member's usual level of ``metric`` before ``start_on``: the same measure and window
+    as an experiment's "before" (:func:`upwell.insights.experiments.level_before`), per week
+    for the metrics that add up."""
+    fn = METRIC_FNS[metric]
+    return level_before(profile, start_on, lambda s, e: fn(view, profile, s, e),
+                        additive=metric in ADDITIVE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,26 +173,34 @@ def compute(view: MemberView, profile: WorkProfile, periods: tuple[Period, ...] 
     """The dashboard as JSON-ready data (the member's eyes only: it holds names and subjects)."""
     out: dict[str, Any] = {"format": FORMAT, "computed_at": datetime.now(UTC).isoformat(),
                            "messages": len(view.messages), "events": len(view.events),
-                           "week": None, "cards": [], "trends": {}, "relationships": [],
-                           "meetings": {}, "changes": {}}
+                           "week_messages": 0, "week_events": 0, "week": None, "cards": [],
+                           "trends": {}, "relationships": [], "meetings": {}, "changes": {}}
     if not view.messages and not view.events:
         return out
     week = coached_week(view, profile)
     out["week"] = week.start.date().isoformat()
     out["baseline_weeks"] = week.baseline_weeks
+    out["week_messages"] = len(in_window(view.messages, week.start, week.end))
+    out["week_events"] = sum(1 for e in view.events if week.start <= e.start < week.end)
     out["cards"] = [
         {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
          "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,
          "evidence": [{"message_id": e.message_id, "sent_at": e.sent_at.isoformat(),
-                       "subject": e.subject, "phrase": e.detail} for e in c.evidence]}
+                       "subject": e.subject, "phrase": e.detail, "kind": e.kind,
+                       "quote": e.quote}
+                      for e in c.evidence]}
         for c in weekly_cards(view, profile)]
     starts = [week.start - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     rows = [_week_values(view, profile, s, s + timedelta(weeks=1)) for s in starts]
     labels = [s.strftime("%d %b") for s in starts]
+    week_start_on = week.start.astimezone(profile.tz).date()
     for key in (*METRICS, "meetings", "back_to_back"):
         values = [r[key] for r in rows]
-        base = [v for v in values[-1 - BASELINE_WEEKS:-1] if v is not None]
-        out["trends"][key] = {"labels": labels, "values": values, "baseline": _median(base),
+        if key in METRIC_FNS:
+            baseline = usual(view, profile, key, week_start_on)
+        else:
+            baseline = _median([v for v in values[-1 - BASELINE_WEEKS:-1] if v is not None])
+        out["trends"][key] = {"labels": labels, "values": values, "baseline": baseline,
                               "current": values[-1]}
     before = {r.person: r.tone for r in relationships(view, week.baseline_start, week.start)}
     now = {r.person: r.tone for r in relationships(view, week.start, week.end, limit=50)}
@@ -246,12 +265,25 @@ def evict(store: Store, member_id: int) -> None:
     boards(store).drop(member_id)
 
 
+def triggers() -> dict[str, str]:
+    """Each insight type's trigger in plain words (from the catalog): why a card is shown."""
+    return {d.id: d.threshold for d in catalog().values()}
+
+
+def evidence_noun(card: dict[str, Any]) -> str:
+    """What a card's evidence is made of: "messages", "meetings", "people" or "items"."""
+    kinds = {e.get("kind", "message") for e in card.get("evidence", [])}
+    if len(kinds) != 1:
+        return "items"
+    return {"message": "messages", "event": "meetings", "person": "people"}[kinds.pop()]
+
+
 def charts_of(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The trend charts (inline SVG) of a dashboard payload, one per metric with data."""
     out = []
     for key, spec in METRICS.items():
         t = data.get("trends", {}).get(key)
-        if not t:
+        if not t or all(v is None for v in t["values"]):
             continue
         out.append({"id": key, "label": spec.label, "current": t["current"],
                     "baseline": t["baseline"], "unit": spec.unit,

@@ -73,6 +73,7 @@ def dashboard_page(request: Request, me: Me) -> Response:
 
     cards = reranked(data.get("cards", []), weights(store, me.member)) if data else []
     return render(request, "dashboard.html", data=data, cards=cards,
+                  triggers=dashboard.triggers(), evidence_noun=dashboard.evidence_noun,
                   charts=board.charts if board is not None else [],
                   prefs=actions.prefs(store, settings, me),
                   goals=actions.goals_view(store, me, data or {}),
@@ -109,7 +110,7 @@ def meetings_page(request: Request, me: Me) -> Response:
     focus = trends.get("focus_blocks")
     return render(request, "meetings.html", now=data.get("meetings", {}),
                   hours=bar_chart("Meeting hours per week", hours["labels"],
-                                  [v or 0.0 for v in hours["values"]]) if hours else None,
+                                  [v or 0.0 for v in hours["values"]], " h") if hours else None,
                   focus=trend_chart("Focus blocks per week", focus["labels"], focus["values"],
                                     focus["baseline"]) if focus else None)
 
