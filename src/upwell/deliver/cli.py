@@ -430,9 +430,11 @@ def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: i
                                  param_hint="--participation")
     _clear_simulation(out, force)
     settings = _settings(ctx)
-    choice = choose_pools(data, settings.home / "cache")
     with Stages(err, live=False if as_json else None) as stages:
-        if not as_json:  # --json keeps stdout and stderr to the one object
+        # --json keeps stdout and stderr to the one object
+        choice = choose_pools(data, settings.home / "cache",
+                              note=None if as_json else stages.line)
+        if not as_json:
             stages.line(choice.line)
 
         def update(w: int, total: int, sink: Any) -> None:

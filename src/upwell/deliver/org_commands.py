@@ -167,7 +167,7 @@ def demo_cmd(ctx: click.Context, sim: Path, people: int, weeks: int,  # noqa: PL
             from upwell.sim import simulate
             from upwell.sim.shipped import choose_pools
 
-            choice = choose_pools(data, settings.home / "cache")
+            choice = choose_pools(data, settings.home / "cache", note=stages.line)
             stages.line(choice.line)
             simulate(choice.pools, people=people, weeks=weeks, seed=seed, out=sim,
                      participation=1.0,

@@ -72,5 +72,7 @@ class Stages:
                                soft_wrap=True)
 
     def line(self, text: str) -> None:
-        """One line of status (content-free, like the stages)."""
+        """One line of status (content-free, like the stages); the next stage is timed from
+        here."""
         self.console.print(text, highlight=False, soft_wrap=True, markup=False)
+        self._mark = time.perf_counter()

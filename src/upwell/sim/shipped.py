@@ -14,11 +14,12 @@ mix of corpora each pool draws from; the same full pools always give the same by
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from upwell.errors import ConfigError
-from upwell.sim.corpus import POOLS, Pools, cached_pools
+from upwell.sim.corpus import POOLS, Pools, cached_pools, is_cached
 
 #: Where the shipped demo corpus lives (inside the package: a non-editable install has it too).
 SHIPPED = Path(__file__).parent / "demo_pools" / "pools.json"
@@ -92,9 +93,11 @@ class PoolChoice:
     line: str
 
 
-def choose_pools(data: Path | None, cache: Path | None) -> PoolChoice:
+def choose_pools(data: Path | None, cache: Path | None,
+                 note: Callable[[str], None] | None = None) -> PoolChoice:
     """The full pools from ``data`` when given (a missing folder is an error, E301); with no
-    ``data``, those of :data:`DEFAULT_DATA` when it is present, else the shipped demo corpus."""
+    ``data``, those of :data:`DEFAULT_DATA` when it is present, else the shipped demo corpus.
+    ``note`` hears one line before the full pools are built (a minute or so; then cached)."""
     if data is None and not DEFAULT_DATA.is_dir():
         pools = load_shipped()
         n = sum(len(v) for v in pools.sentences.values())
@@ -102,6 +105,9 @@ def choose_pools(data: Path | None, cache: Path | None) -> PoolChoice:
                                        f"from public corpora); full pools: pass --data "
                                        f"{DEFAULT_DATA}")
     folder = DEFAULT_DATA if data is None else data
+    if note is not None and folder.is_dir() and not is_cached(folder, cache):
+        note(f"pools: building the sentence pools from the corpora in {folder} (about a "
+             "minute; cached for later runs)")
     pools = cached_pools(folder, cache)
     n = sum(len(v) for v in pools.sentences.values())
     return PoolChoice(pools, False, f"pools: full corpora in {folder} ({n:,} sentences; "
