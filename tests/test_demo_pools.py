@@ -124,3 +124,31 @@ def test_shipped_pools_are_what_the_build_command_makes(
     assert res.exit_code == 0, res.output
     assert out.read_bytes() == first
     assert json.loads(first) == shipped
+
+
+def test_stages_one_line_per_stage_off_a_terminal_and_a_bar_on_one() -> None:
+    import io
+
+    from rich.console import Console
+
+    from upwell.deliver.progress import Stages
+
+    out = io.StringIO()
+    with Stages(Console(file=out, width=100), live=False) as stages:
+        for n in range(1, 51):
+            stages("imported archives", n, 50)
+        stages.line("pools: shipped")
+        for n in range(1, 4):
+            stages("released periods", n, 3)
+        stages("released periods", 3, 3)  # a repeated end prints nothing more
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("imported archives 50/50 (")
+    assert lines[1] == "pools: shipped"
+    assert lines[2].startswith("released periods 3/3 (")
+    tty = io.StringIO()
+    with Stages(Console(file=tty, force_terminal=True, width=100), live=True) as stages:
+        for n in range(1, 11):
+            stages("simulated weeks", n, 10)
+    assert "simulated weeks" in tty.getvalue()
+    assert "10/10" in tty.getvalue()
