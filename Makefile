@@ -8,7 +8,7 @@ CORPORA ?= var/corpora
 DEMO_HOME ?= var/demo-home
 ENRON_MAILBOXES := bailey-s harris-s hendrickson-s king-j meyers-a pereira-s quenet-j rapp-b slinger-r south-s
 
-.PHONY: setup demo demo-org demo-enron test lint corpora bench models minilm clean browser dovecot serve
+.PHONY: setup demo demo-pools demo-org demo-enron test lint corpora bench models minilm clean browser dovecot serve
 
 setup: $(VENV)/.installed
 
@@ -32,7 +32,8 @@ $(CORPORA)/enron-maildir/.done: tools/enron_to_maildir.py | setup
 	@touch $@
 
 # The main job on the embedded default (SQLite file, in-process jobs, local key file): a simulated
-# 40-person organization over 12 weeks (text drawn from ../shared/data), imported for every person
+# 40-person organization over 12 weeks (text drawn from ../shared/data when it is there, else from
+# the demo corpus shipped in the package: see demo-pools), imported for every person
 # who opted in, each coached on their own data and scored against the planted truth; then the
 # member's web app on that data, signed in as one manager.
 DEMO_SIM ?= var/demo-sim
@@ -57,6 +58,12 @@ demo: setup
 	  echo "  Ground truth: $(DEMO_SIM)/truth.json. Archives: $(DEMO_SIM)/people/<id>/."
 	$(UPWELL) --home $(DEMO_HOME) serve --host 127.0.0.1 --port 8000
 
+# Rebuild the demo corpus shipped in the package (a small, deterministic sample of the simulator's
+# sentence pools, src/upwell/sim/demo_pools/; its sources and licences are in the README there).
+demo-pools: setup
+	@test -d $(SHARED) || { echo "missing $(SHARED) (set SHARED=...)"; exit 1; }
+	$(UPWELL) simulate-pools --data $(SHARED)
+
 # Group insights behind the privacy guard: a simulated 200-person org, 70 % contributing (their
 # own archives, their own keys), the team tree from the simulated managers, every period released
 # through the guard; then the admin console (sign in as admin@demo.example).
@@ -64,7 +71,8 @@ DEMO_ORG_HOME ?= var/demo-org-home
 
 demo-org: setup
 	@rm -rf $(DEMO_ORG_HOME)
-	$(UPWELL) --home $(DEMO_ORG_HOME) org demo --sim var/demo-org-sim --people 200 --contributing 0.7 --weeks 10 --data $(SHARED)
+	$(UPWELL) --home $(DEMO_ORG_HOME) org demo --sim var/demo-org-sim --people 200 --contributing 0.7 --weeks 10 \
+	  $(if $(wildcard $(SHARED)),--data $(SHARED))
 	$(UPWELL) --home $(DEMO_ORG_HOME) serve --host 127.0.0.1 --port 8000
 
 # The earlier demo: every Enron mailbox (and its calendar) imported by its own member, one import

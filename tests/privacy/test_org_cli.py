@@ -4,6 +4,7 @@ admin runs them from the command line; their output names no person and no count
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -80,6 +81,10 @@ def test_org_demo_command(tmp_path: Path) -> None:
     assert "released" in out
     assert "after_hours: 10 people ±" in out
     assert "admin@demo.example" in out
+    # progress: one content-free line per stage when stderr is not a terminal
+    assert "set up members (contributors' archives imported) 16/16" in out
+    assert re.search(r"^released periods (\d+)/\1 \(", out, re.MULTILINE), out
+    assert "@" not in out.split("Admin console")[0]
     bad = CliRunner().invoke(cli, ["--home", str(tmp_path / "h2"), "org", "demo", "--sim",
                                    str(sim), "--contributing", "2"])
     assert bad.exit_code != 0

@@ -151,7 +151,7 @@ def build(sim: Path, settings: Settings, *, contributing: float = 0.7, seed: int
                     (s, purpose): True for s in consent.SOURCES
                     for purpose in consent.PURPOSES})
             if progress is not None:
-                progress("imported", n, len(people))
+                progress("set up members (contributors' archives imported)", n, len(people))
         policy = policy_of(store, settings, org)
         text = tree_csv(truth)
         report = DemoReport(len(people), len(chosen), _covered(truth, policy.period_days))
@@ -160,7 +160,7 @@ def build(sim: Path, settings: Settings, *, contributing: float = 0.7, seed: int
                 import_tree(store, settings, org, period.isoformat(), text)
             report.decisions += release(store, settings, org, period.isoformat())
             if progress is not None:
-                progress("released", n, len(report.periods))
+                progress("released periods", n, len(report.periods))
         tree = load_tree(store, org, report.periods[0])
         assert tree is not None
         report.release_epsilon = release_epsilon(policy, tree)

@@ -406,22 +406,19 @@ def eval_insights(sim: Path, store_home: Path | None, limit: int | None, as_json
     """Precision and recall of every insight type against a simulation's truth.json."""
     import tempfile
 
+    from upwell.deliver.progress import Stages
     from upwell.evaluate.insights import evaluate, load_truth, render
 
     load_truth(sim)  # fail fast, before any import
-    with tempfile.TemporaryDirectory(prefix="upwell-eval-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="upwell-eval-") as tmp, \
+            Stages(err, live=False if as_json else None) as stages:
         home = store_home or Path(tmp)
-        if sys.stderr.isatty() and not as_json:
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                          TimeElapsedColumn(), console=err, transient=True) as bar:
-                task = bar.add_task("importing and coaching participants", total=None)
 
-                def update(n: int, total: int) -> None:
-                    bar.update(task, description=f"coached {n} of {total} participants")
+        def update(n: int, total: int) -> None:
+            if not as_json:  # --json keeps stdout and stderr to the one object
+                stages("imported and coached participants", n, total)
 
-                result = evaluate(sim, home, limit=limit, progress=update)
-        else:
-            result = evaluate(sim, home, limit=limit)
+        result = evaluate(sim, home, limit=limit, progress=update)
     click.echo(json.dumps(result.as_dict(), indent=2) if as_json else render(result))
 
 
@@ -435,16 +432,17 @@ def eval_insights(sim: Path, store_home: Path | None, limit: int | None, as_json
 @click.option("--participation", default=0.85, show_default=True,
               help="Share of people who opt in (only they get archives).")
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("../shared/data"), show_default=True,
-              help="The corpora the message text is drawn from.")
+              help="The corpora the message text is drawn from (default: ../shared/data when "
+                   "present, else the shipped demo corpus).")
 @click.option("--force", is_flag=True, help="Replace an earlier simulation in OUT.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: int,  # noqa: PLR0917
-                 participation: float, data: Path, force: bool, as_json: bool) -> None:
+                 participation: float, data: Path | None, force: bool, as_json: bool) -> None:
     """Simulate an organization with planted behaviours into OUT (archives + truth.json)."""
+    from upwell.deliver.progress import Stages
     from upwell.sim import simulate
-    from upwell.sim.corpus import cached_pools
+    from upwell.sim.shipped import choose_pools
 
     if people < 5 or weeks < 10:
         raise click.BadParameter("use at least 5 people and 10 weeks (8 of baseline)")
@@ -453,23 +451,19 @@ def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: i
                                  param_hint="--participation")
     _clear_simulation(out, force)
     settings = _settings(ctx)
-    if not as_json:
-        err.print("reading sentence pools from the corpora (cached after the first run)")
-    pools = cached_pools(data, settings.home / "cache")
-    if sys.stderr.isatty() and not as_json:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
-            task = bar.add_task("simulating", total=weeks)
+    with Stages(err, live=False if as_json else None) as stages:
+        # --json keeps stdout and stderr to the one object
+        choice = choose_pools(data, settings.home / "cache",
+                              note=None if as_json else stages.line)
+        if not as_json:
+            stages.line(choice.line)
 
-            def update(w: int, total: int, sink: Any) -> None:
-                bar.update(task, completed=w, description=f"week {w} of {total}: "
-                           f"{sink.mails + sink.chats:,} messages")
+        def update(w: int, total: int, sink: Any) -> None:
+            if not as_json:
+                stages("simulated weeks", w, total)
 
-            _org, report = simulate(pools, people=people, weeks=weeks, seed=seed, out=out,
-                                    participation=participation, progress=update)
-    else:
-        _org, report = simulate(pools, people=people, weeks=weeks, seed=seed, out=out,
-                               participation=participation)
+        _org, report = simulate(choice.pools, people=people, weeks=weeks, seed=seed, out=out,
+                                participation=participation, progress=update)
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "out": str(out)}, indent=2))
         return
@@ -480,6 +474,23 @@ def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: i
     click.echo(f"Archives: {out / 'people'}/<id>/{{mail,slack,calendar.ics}}; truth: "
                f"{out / 'truth.json'}")
     click.echo(f"Next: upwell eval insights {out}")
+
+
+@cli.command("simulate-pools")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The corpora the full pools are built from.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the demo corpus (default: the one shipped in the package, "
+                   "src/upwell/sim/demo_pools/pools.json).")
+@click.pass_context
+def simulate_pools_cmd(ctx: click.Context, data: Path, out: Path | None) -> None:
+    """Rebuild the shipped demo corpus (a small, deterministic sample of the simulator's pools)
+    from the corpora in ../shared/data; `make demo-pools` runs it."""
+    from upwell.sim.shipped import SHIPPED, write_demo_corpus
+
+    sizes = write_demo_corpus(data, out or SHIPPED, cache=_settings(ctx).home / "cache")
+    click.echo(json.dumps({"out": str(out or SHIPPED), **sizes}))
 
 
 def _clear_simulation(out: Path, force: bool) -> None:

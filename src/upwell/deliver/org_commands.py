@@ -8,7 +8,6 @@ released values with their intervals and reasons; never a person, a count or a p
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -145,39 +144,38 @@ def ledger_cmd(ctx: click.Context, slug: str) -> None:
               help="Share of people who turn on group insights.")
 @click.option("--seed", default=1, show_default=True)
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("../shared/data"), show_default=True,
-              help="The corpora the simulated text is drawn from.")
+              help="The corpora the simulated text is drawn from (default: ../shared/data "
+                   "when present, else the shipped demo corpus).")
 @click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False,
                                                          path_type=Path),
               help="A policy file for the demo org (default: the settings' defaults).")
 @click.option("--admin-password", default="demo-admin-password", show_default=True)
 @click.pass_context
 def demo_cmd(ctx: click.Context, sim: Path, people: int, weeks: int,  # noqa: PLR0917
-             contributing: float, seed: int, data: Path, policy_path: Path | None,
+             contributing: float, seed: int, data: Path | None, policy_path: Path | None,
              admin_password: str) -> None:
     """A simulated org whose members contribute to group insights, released through the
     guard; prints the admin login and the noise at the default budget."""
     from upwell.aggregate.demo import ADMIN_EMAIL, build
+    from upwell.deliver.progress import Stages
 
     if not 0 < contributing <= 1:
         raise click.BadParameter("a share in (0, 1]", param_hint="--contributing")
     settings = _settings(ctx)
-    if not (sim / "truth.json").is_file():
-        from upwell.sim import simulate
-        from upwell.sim.corpus import cached_pools
+    with Stages() as stages:
+        if not (sim / "truth.json").is_file():
+            from upwell.sim import simulate
+            from upwell.sim.shipped import choose_pools
 
-        click.echo("simulating (sentence pools are cached after the first run)", err=True)
-        simulate(cached_pools(data, settings.home / "cache"), people=people, weeks=weeks,
-                 seed=seed, out=sim, participation=1.0)
-
-    def progress(what: str, n: int, total: int) -> None:
-        if sys.stderr.isatty() or n == total:
-            click.echo(f"\r{what} {n}/{total}", err=True, nl=n == total)
-
-    report = build(sim, settings, contributing=contributing, seed=seed,
-                   admin_password=admin_password,
-                   policy_text=policy_path.read_text(encoding="utf-8") if policy_path else None,
-                   progress=progress)
+            choice = choose_pools(data, settings.home / "cache", note=stages.line)
+            stages.line(choice.line)
+            simulate(choice.pools, people=people, weeks=weeks, seed=seed, out=sim,
+                     participation=1.0,
+                     progress=lambda w, total, _sink: stages("simulated weeks", w, total))
+        report = build(sim, settings, contributing=contributing, seed=seed,
+                       admin_password=admin_password,
+                       policy_text=policy_path.read_text(encoding="utf-8") if policy_path
+                       else None, progress=stages)
     click.echo(render(report))
     click.echo(f"\nAdmin console: upwell --home {settings.home} serve, then sign in at "
                f"http://127.0.0.1:8000 as {ADMIN_EMAIL} / {admin_password} "

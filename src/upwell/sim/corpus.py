@@ -395,6 +395,12 @@ def _fingerprint(data: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def is_cached(data: Path, cache: Path | None) -> bool:
+    """Whether :func:`cached_pools` would read ``data``'s pools from ``cache`` (no build)."""
+    return (cache is not None and data.is_dir()
+            and (cache / f"sim-pools-{_fingerprint(data)}.json").is_file())
+
+
 def cached_pools(data: Path, cache: Path | None) -> Pools:
     """:func:`load_pools`, kept in ``cache`` (keyed by the corpora, the analyzers and this code)
     so that a second simulation starts at once."""
