@@ -35,19 +35,19 @@ $(CORPORA)/enron-maildir/.done: tools/enron_to_maildir.py | setup
 # 40-person organization over 12 weeks (text drawn from ../shared/data when it is there, else from
 # the demo corpus shipped in the package: see demo-pools), imported for every person
 # who opted in, each coached on their own data and scored against the planted truth; then the
-# member's web app on that data, signed in as one manager.
+# member's web app on that data, signed in as the showcase manager (--showcase: several planted
+# behaviours at once, so the first screen has several cards, each with what is behind it).
 DEMO_SIM ?= var/demo-sim
 DEMO_LOGIN ?= demo@example.org
 DEMO_PASSWORD ?= demo-password-1
 
 demo: setup
 	@rm -rf $(DEMO_HOME)
-	$(UPWELL) --home $(DEMO_HOME) simulate $(DEMO_SIM) --people 40 --weeks 12 --seed 1 --force
+	$(UPWELL) --home $(DEMO_HOME) simulate $(DEMO_SIM) --people 40 --weeks 12 --seed 1 --force --showcase
 	@echo "== importing and coaching every participant (their own archives, their own keys)"
 	$(UPWELL) --home $(DEMO_HOME) eval insights $(DEMO_SIM) --store $(DEMO_HOME)
 	@set -e; member=$$($(PY) -c 'import json,sys; t=json.load(open(sys.argv[1])); \
-	  planted={b["person"] for b in t["behaviours"]}; \
-	  p=next(p for p in t["people"] if p["participant"] and p["reports"] and p["id"] in planted); \
+	  p=next(p for p in t["people"] if p["id"] == t["showcase"]); \
 	  print(p["id"], p["tz"], p["hours"], p["name"])' $(DEMO_SIM)/truth.json); \
 	  set -- $$member; id=$$1; tz=$$2; hours=$$3; shift 3; \
 	  $(UPWELL) --home $(DEMO_HOME) web demo-user --member $$id --email $(DEMO_LOGIN) \

@@ -58,7 +58,7 @@ def test_demo_runs_on_the_shipped_pools(tmp_path: Path, no_shared: Path) -> None
     runner = CliRunner()
     home, sim = tmp_path / "home", tmp_path / "sim"
     res = runner.invoke(cli, ["--home", str(home), "simulate", str(sim), "--people", "12",
-                              "--weeks", "10", "--seed", "3", "--force"])
+                              "--weeks", "10", "--seed", "3", "--force", "--showcase"])
     assert res.exit_code == 0, res.output
     assert "pools: shipped demo corpus" in res.output
     assert "full pools: pass --data ../shared/data" in res.output
@@ -78,6 +78,11 @@ def test_demo_runs_on_the_shipped_pools(tmp_path: Path, no_shared: Path) -> None
     assert tp >= 4, types
     assert tp / (tp + fp) >= 0.85, types
     assert tp / (tp + fn) >= 0.75, types
+    # the demo's member (the showcase manager) opens on several cards, the ones planted
+    showcase = truth["showcase"]
+    carried = {i for b in truth["behaviours"] if b["person"] == showcase for i in b["insights"]}
+    assert len(carried) == 4
+    assert len(set(result.cards[showcase]) & carried) >= 3, (result.cards[showcase], carried)
     res = runner.invoke(cli, ["eval", "insights", str(sim), "--limit", "2"])
     assert res.exit_code == 0, res.output
     assert "imported and coached participants 2/2" in res.output

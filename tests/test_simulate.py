@@ -35,7 +35,7 @@ from upwell.sim.generate import (
     first_after,
     rfc_date,
 )
-from upwell.sim.world import BEHAVIOURS, build_org
+from upwell.sim.world import BEHAVIOURS, SHOWCASE, build_org
 from upwell.sources.ics import read_ics
 from upwell.sources.maildir import read_maildir
 from upwell.sources.slack import read_slack
@@ -97,6 +97,26 @@ def test_org_shape_and_planting() -> None:
     truth = org.truth()
     assert len(truth["controls"]) >= 30  # type: ignore[arg-type]
     assert build_org(200, 26, 5, pools.first_names, pools.last_names).truth() == truth
+    assert truth["showcase"] is None
+
+
+def test_showcase_manager_carries_several_behaviours_and_nobody_else_changes_role() -> None:
+    pools = small_pools()
+    org = build_org(60, 12, 5, pools.first_names, pools.last_names, showcase=True)
+    assert org.showcase is not None
+    star = org.people[org.showcase]
+    assert star.participant
+    assert len(star.reports) >= 3
+    own = [pl for pl in org.plants if pl.person == org.showcase]
+    assert {pl.behaviour for pl in own} >= {"one_on_one_lapse", "leaves_asks_unanswered",
+                                            "blunt_requests"}
+    assert len(own) == len(SHOWCASE)
+    assert all(pl.strength == "clear" for pl in own)
+    others = [pl.person for pl in org.plants if pl.person != org.showcase]
+    assert len(others) == len(set(others))  # everyone else: one behaviour each
+    truth = org.truth()
+    assert truth["showcase"] == star.pid
+    assert star.pid not in truth["controls"]  # type: ignore[operator]
 
 
 def test_org_arguments_are_checked() -> None:

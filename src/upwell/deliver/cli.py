@@ -435,10 +435,14 @@ def eval_insights(sim: Path, store_home: Path | None, limit: int | None, as_json
               help="The corpora the message text is drawn from (default: ../shared/data when "
                    "present, else the shipped demo corpus).")
 @click.option("--force", is_flag=True, help="Replace an earlier simulation in OUT.")
+@click.option("--showcase", is_flag=True,
+              help="Let one participating manager carry several behaviours at once (the "
+                   "demo's member; named as 'showcase' in truth.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: int,  # noqa: PLR0917
-                 participation: float, data: Path | None, force: bool, as_json: bool) -> None:
+                 participation: float, data: Path | None, force: bool, showcase: bool,
+                 as_json: bool) -> None:
     """Simulate an organization with planted behaviours into OUT (archives + truth.json)."""
     from upwell.deliver.progress import Stages
     from upwell.sim import simulate
@@ -463,7 +467,8 @@ def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: i
                 stages("simulated weeks", w, total)
 
         _org, report = simulate(choice.pools, people=people, weeks=weeks, seed=seed, out=out,
-                                participation=participation, progress=update)
+                                participation=participation, progress=update,
+                                showcase=showcase)
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "out": str(out)}, indent=2))
         return

@@ -130,10 +130,11 @@ def count_parallel(pools: Pools, *, people: int, weeks: int, seed: int, workers:
 def simulate(pools: Pools, *, people: int, weeks: int, seed: int, out: Path | None,
              start: datetime | None = None, participation: float = 0.85,
              progress: Callable[[int, int, Sink], None] | None = None,
-             trace_memory: bool = False) -> tuple[Org, SimReport]:
-    """Generate the organization into ``out`` (or count only, when ``out`` is None)."""
+             trace_memory: bool = False, showcase: bool = False) -> tuple[Org, SimReport]:
+    """Generate the organization into ``out`` (or count only, when ``out`` is None); with
+    ``showcase``, one participating manager carries several behaviours (the demo's member)."""
     org = build_org(people, weeks, seed, pools.first_names, pools.last_names, start=start,
-                    participation=participation)
+                    participation=participation, showcase=showcase)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "truth.json").write_text(json.dumps(org.truth(), indent=1), encoding="utf-8")

@@ -25,7 +25,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from upwell.sim.corpus import Pools
-from upwell.sim.world import DOMAIN, EXTERNAL_DOMAINS, Org, Pattern, Person, contacts, zone
+from upwell.sim.world import (
+    DOMAIN,
+    EXTERNAL_DOMAINS,
+    Org,
+    Pattern,
+    Person,
+    Plant,
+    contacts,
+    zone,
+)
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -216,7 +225,10 @@ class Generator:
         self.t_end = _epoch(org.end)
         self.final = org.weeks - 1
         self.contacts = [contacts(self.people, p) for p in self.people]
-        self.plants = {pl.person: pl for pl in org.plants}
+        #: Each person's planted behaviours (one, or several for the showcase member).
+        self.plants: dict[int, list[Plant]] = {}
+        for pl in org.plants:
+            self.plants.setdefault(pl.person, []).append(pl)
         self._seq = 0
         self._week = 0
         band = [s for s in self.pools["filler"] if 10 <= len(s.split()) <= 18]
@@ -243,6 +255,11 @@ class Generator:
                 self.souring[p.idx] = (pl.others[0], pl.strength)
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _plant_of(self, person: int, behaviour: str) -> Plant | None:
+        """``person``'s planted ``behaviour``, if they carry it."""
+        return next((pl for pl in self.plants.get(person, ()) if pl.behaviour == behaviour),
+                    None)
 
     def _id(self) -> str:
         self._seq += 1
@@ -372,20 +389,20 @@ class Generator:
         lo, hi = self.t0 + w * WEEK, self.t0 + (w + 1) * WEEK
         final = w == self.final
         for p in self.people:
-            plant = self.plants.get(p.idx)
-            behaviour = plant.behaviour if plant and final else ""
-            self._threads(out, rng, p, w, lo, hi, behaviour)
+            plants = self.plants.get(p.idx, [])
+            behaviours = frozenset(pl.behaviour for pl in plants) if final else frozenset()
+            self._threads(out, rng, p, w, lo, hi, behaviours)
             self._ties(out, rng, p, w, lo, hi)
             self._recognition(out, rng, p, w, lo, hi, final)
-            self._channel(out, rng, p, w, lo, hi, behaviour)
+            self._channel(out, rng, p, w, lo, hi)
             self._adhoc_meeting(out, rng, p, w, lo, hi)
-            if plant is not None:
+            for plant in plants:
                 self._planted(out, rng, p, w, lo, hi, plant.behaviour, plant.strength,
                               plant.others, final)
         return out
 
     def _threads(self, out: WeekOutput, rng: random.Random, p: Person, w: int, lo: float,
-                 hi: float, behaviour: str) -> None:
+                 hi: float, behaviours: frozenset[str]) -> None:
         n = rng.randint(2, 4) + (1 if p.reports else 0)
         bare_left = rng.choice((0, 1, 2))
         for _ in range(n):
@@ -402,7 +419,7 @@ class Generator:
             ask = rng.random() < 0.35
             long_thread = not ask and rng.random() < 0.12
             if ask:
-                kind = "ask_blunt" if behaviour == "blunt_requests" else \
+                kind = "ask_blunt" if "blunt_requests" in behaviours else \
                     ("ask_polite" if rng.random() < 0.5 else "question")
                 sentences = self._fill(rng, rng.randint(0, 1)) + self._say(rng, kind)
             else:
@@ -430,9 +447,9 @@ class Generator:
     def _answer(self, out: WeekOutput, rng: random.Random, replier: Person, to: Person,
                 parent: Mail, w: int, *, band: bool = False, sentences: list[str] | None = None
                 ) -> Mail | None:
-        plant = self.plants.get(replier.idx)
+        plant = self._plant_of(replier.idx, "slow_to_reply")
         slow = ""
-        if plant is not None and plant.behaviour == "slow_to_reply":
+        if plant is not None:
             final_lo = self.t0 + self.final * WEEK
             if parent.t >= final_lo - DAY:
                 slow = plant.strength
@@ -478,9 +495,10 @@ class Generator:
 
     def _recognition(self, out: WeekOutput, rng: random.Random, p: Person, w: int, lo: float,
                      hi: float, final: bool) -> None:
-        plant = self.plants.get(p.idx)
-        if plant is not None and plant.behaviour in ("stops_recognizing", "generic_thanks") \
-                and final:
+        plants = self.plants.get(p.idx)
+        plant = plants[0] if plants else None
+        if final and (self._plant_of(p.idx, "stops_recognizing")
+                      or self._plant_of(p.idx, "generic_thanks")):
             return
         if p.recognizer:
             n = 1 if plant is not None and plant.strength == "subtle" else rng.randint(1, 2)
@@ -504,7 +522,7 @@ class Generator:
         return p.manager if p.manager >= 0 else p.idx
 
     def _channel(self, out: WeekOutput, rng: random.Random, p: Person, w: int, lo: float,
-                 hi: float, behaviour: str) -> None:
+                 hi: float) -> None:
         own = _clip(_shrink(self.cal.own(p, w), SENDER_MARGIN), lo, hi)
         leads = [self.channel_of(p)] + ([p.idx] if p.reports and p.manager >= 0 else [])
         for lead in leads:  # a manager posts in their own team's channel too

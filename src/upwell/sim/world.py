@@ -109,6 +109,8 @@ class Org:
     start: datetime  # Monday 00:00 UTC of the first week
     people: list[Person]
     plants: list[Plant]
+    #: The person who carries :data:`SHOWCASE` (``--showcase``), or None.
+    showcase: int | None = None
 
     @property
     def end(self) -> datetime:
@@ -132,6 +134,7 @@ class Org:
             "behaviours": [pl.truth(self.people) for pl in self.plants],
             "controls": [p.pid for p in self.people if p.participant
                          and not any(pl.person == p.idx for pl in self.plants)],
+            "showcase": None if self.showcase is None else self.people[self.showcase].pid,
         }
 
 
@@ -144,8 +147,10 @@ def _names(n: int, rng: random.Random, first: list[str], last: list[str]) -> lis
 
 def build_org(n: int, weeks: int, seed: int, first: list[str], last: list[str],
               *, start: datetime | None = None, participation: float = 0.85,
-              plant_share: float = 0.6) -> Org:
-    """An organization of ``n`` people over ``weeks`` weeks (see the module docstring)."""
+              plant_share: float = 0.6, showcase: bool = False) -> Org:
+    """An organization of ``n`` people over ``weeks`` weeks (see the module docstring). With
+    ``showcase``, one participating manager carries several behaviours at once (the demo's
+    member: :data:`SHOWCASE`)."""
     if n < 5:
         raise ValueError("an organization needs at least 5 people")
     if weeks < 10:
@@ -168,7 +173,9 @@ def build_org(n: int, weeks: int, seed: int, first: list[str], last: list[str],
         p.recognizer = rng.random() < 0.3
         p.one_on_one_weekly = rng.random() < 0.75
     org = Org(seed, weeks, start, people, [])
-    org.plants = _plant(org, rng, plant_share)
+    shown = _showcase(org) if showcase else []
+    org.showcase = shown[0].person if shown else None
+    org.plants = shown + _plant(org, rng, plant_share, {pl.person for pl in shown})
     return org
 
 
@@ -360,13 +367,41 @@ def _late_overlap(sender: Person, rec: Person, when: datetime) -> bool:
     return True
 
 
-def _plant(org: Org, rng: random.Random, share: float) -> list[Plant]:
-    """Spread the behaviours over the participants: each behaviour gets its share of carriers,
-    half of them subtle, and the rest stay as a healthy control group."""
+#: What the showcase manager carries: behaviours that touch different parts of their week (their
+#: calendar, the asks they receive, the thanks they give, the asks they send), so each raises
+#: its own card and none hides another. The recognition one depends on whether they usually
+#: recognize people (see :func:`_eligible`).
+SHOWCASE = ("one_on_one_lapse", "leaves_asks_unanswered", "blunt_requests",
+            "stops_recognizing|generic_thanks")
+
+
+def _showcase(org: Org) -> list[Plant]:
+    """The first participating manager who can carry every :data:`SHOWCASE` behaviour, with
+    each planted clearly (none when nobody can)."""
+    for p in org.people:
+        if not (p.participant and p.reports):
+            continue
+        plants = []
+        for choice in SHOWCASE:
+            for behaviour in choice.split("|"):
+                others = _eligible(org, p, behaviour)
+                if others is not None:
+                    plants.append(Plant(p.idx, BEHAVIOURS[behaviour], behaviour, "clear", others))
+                    break
+        if len(plants) == len(SHOWCASE):
+            return plants
+    return []
+
+
+def _plant(org: Org, rng: random.Random, share: float,
+           taken: set[int] | None = None) -> list[Plant]:
+    """Spread the behaviours over the participants (but those ``taken`` already): each
+    behaviour gets its share of carriers, half of them subtle, and the rest stay as a healthy
+    control group."""
     candidates = [p for p in org.people if p.participant]
     rng.shuffle(candidates)
     per = max(2, round(len(candidates) * share / len(BEHAVIOURS)))
-    taken: set[int] = set()
+    taken = set(taken or ())
     plants: list[Plant] = []
     order = sorted(BEHAVIOURS, key=lambda b: (b not in ("one_on_one_lapse",
                                                        "favours_some_reports",
