@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from upwell.store.accounts import create_account, create_org, org_id
@@ -79,3 +87,31 @@ def consent_all(client: TestClient, csrf: str) -> None:
     r = client.post("/consent", data={"csrf": csrf, "mail-coaching": "on",
                                       "calendar-coaching": "on"}, follow_redirects=False)
     assert r.status_code == 303
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port in a thread: its base URL, until the
+    block ends (then the server stops and the app's import jobs shut down)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                        access_log=False))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+        app.state.jobs.shutdown()
+
+
+def chromium(pw: Any, executable: str) -> Any:
+    """Debian's headless Chromium at ``executable``, launched by Playwright (never a download)."""
+    return pw.chromium.launch(executable_path=executable, headless=True,
+                              args=["--no-sandbox", "--disable-dev-shm-usage"])

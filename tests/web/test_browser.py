@@ -7,14 +7,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from tests.web import helpers
 
 from upwell.config import Settings
@@ -44,20 +40,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     store = open_store(home)
     token = create_invitation(store, helpers.org(store, "acme"))
     app = create_app(Settings(home=home), store, secure_cookies=False)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    srv.should_exit = True
-    thread.join(10)
-    app.state.jobs.shutdown()
+    with helpers.serving(app) as base:
+        yield base, token
     store.close()
 
 
@@ -69,8 +53,7 @@ def test_member_journey_in_chromium(server: tuple[str, str], tmp_path: Path) -> 
     archive = helpers.archive(tmp_path)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        browser = helpers.chromium(pw, executable)
         page = browser.new_page(accept_downloads=True)
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -126,8 +109,7 @@ def test_api_docs_render_under_the_csp(server: tuple[str, str]) -> None:
     base, _token = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        browser = helpers.chromium(pw, executable)
         page = browser.new_page()
         errors: list[str] = []
         elsewhere: list[str] = []
@@ -161,8 +143,7 @@ def test_member_declares_a_direct_report_in_chromium(server: tuple[str, str]) ->
     base, token = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        browser = helpers.chromium(pw, executable)
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))

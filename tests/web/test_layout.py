@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from tests.test_simulate import small_pools
 from tests.web import helpers
@@ -121,20 +117,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     token = create_invitation(store, helpers.org(store, "acme"))
     helpers.archive(root)  # writes root/md (the maildir) and root/mail.zip
     app = create_app(settings, store, secure_cookies=False)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        access_log=False))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", token, "ann@example.org", root / "md")
-    srv.should_exit = True
-    thread.join(10)
-    app.state.jobs.shutdown()
+    with helpers.serving(app) as base:
+        yield Site(base, token, "ann@example.org", root / "md")
     store.close()
 
 
@@ -189,8 +173,7 @@ def test_every_page_fits_a_phone(site: Site, tmp_path: Path) -> None:
     widths: dict[str, int] = {}
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True,
-                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        browser = helpers.chromium(pw, executable)
         try:
             ctx = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
             page = ctx.new_page()
