@@ -59,7 +59,7 @@ demo: setup
 	$(UPWELL) --home $(DEMO_HOME) serve --host 127.0.0.1 --port 8000
 
 # Rebuild the demo corpus shipped in the package (a small, deterministic sample of the simulator's
-# sentence pools, src/upwell/sim/demo_pools/; its sources and licences are in the README there).
+# sentence pools, src/upwell/lab/sim/demo_pools/; its sources and licences are in the README there).
 demo-pools: setup
 	@test -d $(SHARED) || { echo "missing $(SHARED) (set SHARED=...)"; exit 1; }
 	$(UPWELL) simulate-pools --data $(SHARED)

@@ -105,7 +105,7 @@ def redis_namespace(redis_ready: None) -> Iterator[str]:
     """A fresh Redis key namespace for one test, deleted afterwards."""
     import uuid
 
-    from upwell.bench.scale import clear_namespace
+    from upwell.lab.bench.scale import clear_namespace
 
     namespace = "upwell-test-" + uuid.uuid4().hex[:10]
     yield namespace

@@ -9,7 +9,7 @@ import mailbox
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from upwell.bench.ingest import generate_mbox, render, run_ingest_bench
+from upwell.lab.bench.ingest import generate_mbox, render, run_ingest_bench
 from upwell.testing import make_email, write_maildir
 
 

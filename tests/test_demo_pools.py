@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from upwell.deliver.cli import cli
-from upwell.evaluate.insights import evaluate
-from upwell.sim.corpus import POOLS, cached_pools
-from upwell.sim.shipped import DEFAULT_DATA, SHIPPED, demo_corpus, dumps, load_shipped, sample
+from upwell.lab.evaluate.insights import evaluate
+from upwell.lab.sim.corpus import POOLS, cached_pools
+from upwell.lab.sim.shipped import DEFAULT_DATA, SHIPPED, demo_corpus, dumps, load_shipped, sample
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from tests.fixtures.synthetic_corpora import write_corpora
 
 from upwell.deliver.cli import cli
-from upwell.evaluate.analyzers import (
+from upwell.lab.evaluate.analyzers import (
     evaluate,
     gratitude_kind,
     load_checkset,

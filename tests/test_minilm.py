@@ -23,11 +23,12 @@ from tests.fixtures.synthetic_corpora import write_corpora
 
 from upwell.analyze.minilm import FIX, Encoder, Head, load, require
 from upwell.analyze.minilm.encoder import MAX_TOKENS, ONNX_FILE, TOKENIZER_FILE
-from upwell.analyze.minilm.heads import HEADS_FILE, fit, read, write
+from upwell.analyze.minilm.heads import HEADS_FILE, read, write
 from upwell.config import Settings
 from upwell.deliver.cli import cli
 from upwell.errors import TierUnavailable
-from upwell.train import minilm as train_minilm
+from upwell.lab.train import minilm as train_minilm
+from upwell.lab.train.minilm import fit
 
 REFERENCE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
 
@@ -232,7 +233,7 @@ def test_train_and_eval_commands_on_synthetic_corpora(exported: Path, tmp_path: 
 @pytest.mark.corpus
 def test_request_head_on_real_parakweet_sentences(
         encoder: Encoder, corpus: Callable[[str], Path]) -> None:
-    from upwell.train.requests import load_split
+    from upwell.lab.train.requests import load_split
 
     folder = corpus("email-intent-parakweet")
     train, test = load_split(folder, "train")[::8], load_split(folder, "test")[::5]
@@ -246,7 +247,7 @@ def test_request_head_on_real_parakweet_sentences(
 
 
 def test_fusing_averages_the_two_probabilities() -> None:
-    from upwell.evaluate.minilm import fuse
+    from upwell.lab.evaluate.minilm import fuse
 
     assert fuse([0.0], [0.0]) == [0.0]
     assert fuse([2.0], [-2.0]) == pytest.approx([0.0])  # opposite and equally sure: undecided

@@ -22,8 +22,8 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from upwell.bench.scale import worker_env
 from upwell.config import Settings
+from upwell.lab.bench.scale import worker_env
 from upwell.store.db import Store
 from upwell.store.member_data import export_member
 from upwell.store.schema import imports, messages, task_runs
@@ -253,7 +253,7 @@ def test_web_import_job_runs_on_a_worker(pg_url: str, tmp_path: Path,
 def test_bench_scale_tiny_org(postgres_ready: None, redis_ready: None) -> None:
     from tests.test_simulate import small_pools
 
-    from upwell.bench.scale import render, run_scale_bench
+    from upwell.lab.bench.scale import render, run_scale_bench
 
     result = run_scale_bench(small_pools(), people=6, weeks=10, workers=(1, 2),
                              redis_url=redis_test_url(), timeout=300)

@@ -20,13 +20,9 @@ from hypothesis import strategies as st
 from upwell.analyze.stream import WorkProfile, working_hours_between
 from upwell.deliver.cli import cli
 from upwell.insights import catalog
-from upwell.model import Event, Message, RawItem, Skipped
-from upwell.normalize.calendar import from_ics
-from upwell.normalize.mime import from_mime
-from upwell.normalize.slack import from_slack
-from upwell.sim import count_parallel, simulate
-from upwell.sim.corpus import POOLS, Pools
-from upwell.sim.generate import (
+from upwell.lab.sim import count_parallel, simulate
+from upwell.lab.sim.corpus import POOLS, Pools
+from upwell.lab.sim.generate import (
     HOUR,
     RECIPIENT_MARGIN,
     Generator,
@@ -35,7 +31,11 @@ from upwell.sim.generate import (
     first_after,
     rfc_date,
 )
-from upwell.sim.world import BEHAVIOURS, SHOWCASE, build_org
+from upwell.lab.sim.world import BEHAVIOURS, SHOWCASE, build_org
+from upwell.model import Event, Message, RawItem, Skipped
+from upwell.normalize.calendar import from_ics
+from upwell.normalize.mime import from_mime
+from upwell.normalize.slack import from_slack
 from upwell.sources.ics import read_ics
 from upwell.sources.maildir import read_maildir
 from upwell.sources.slack import read_slack
@@ -341,7 +341,7 @@ def test_pools_from_corpora_and_their_cache(tmp_path: Path) -> None:
     the analyzers' reading, then served from the cache."""
     from tests.fixtures.synthetic_corpora import write_corpora
 
-    from upwell.sim.corpus import cached_pools
+    from upwell.lab.sim.corpus import cached_pools
 
     data = write_corpora(tmp_path / "data")
     extra = [("You ruined the launch and it hurts the whole team badly.", "2"),

@@ -234,7 +234,7 @@ def test_bench_scale_says_when_the_corpora_are_absent(tmp_path: Path) -> None:
 
 
 def test_projection_is_linear_in_messages() -> None:
-    from upwell.bench.scale import project, render
+    from upwell.lab.bench.scale import project, render
 
     run = {"workers": 2, "seconds": 10.0, "messages": 1000, "messages_per_s": 100.0,
            "members_per_s": 1.0, "cpu_s": 20.0, "cpu_s_per_member": 2.0}

@@ -13,9 +13,9 @@ from tests.fixtures.synthetic_corpora import write_corpora
 from upwell.analyze.models import MODELS, from_dict, load, ngrams, tokens
 from upwell.analyze.politeness import score
 from upwell.deliver.cli import cli
-from upwell.train import CORPORA
-from upwell.train.common import best_threshold, f1
-from upwell.train.reproduce import TOLERANCE, check, compare
+from upwell.lab.train import CORPORA
+from upwell.lab.train.common import best_threshold, f1
+from upwell.lab.train.reproduce import TOLERANCE, check, compare
 
 
 def test_shipped_model_scores_polite_above_blunt() -> None:

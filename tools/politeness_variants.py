@@ -1,9 +1,9 @@
 """Experiment record (not part of the product): every politeness-score recipe tried for issue 5's
 Wikipedia -> Stack Overflow figure, run through the same protocol as ``upwell eval analyzers``
-(:func:`upwell.evaluate.analyzers.politeness`), so the table in docs/analyzers/politeness.md can
+(:func:`upwell.lab.evaluate.analyzers.politeness`), so the table in docs/analyzers/politeness.md can
 be reproduced and no variant is left out.
 
-Each variant changes one or a few things of the shipped recipe (:mod:`upwell.train.politeness`):
+Each variant changes one or a few things of the shipped recipe (:mod:`upwell.lab.train.politeness`):
 which features, regularization ``C``, the middle half's weight, the vocabulary's document
 frequency limits, the scaling of strategy features, the length normalization, the intercept, or
 a threshold fixed on the source's own cross-validation folds. None of them reads the target
@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from upwell.analyze.politeness import model_features, strategies
-from upwell.evaluate.analyzers import Scorer, politeness
-from upwell.train.politeness import MIDDLE_WEIGHT, MIN_COUNT, C, Row
+from upwell.lab.evaluate.analyzers import Scorer, politeness
+from upwell.lab.train.politeness import MIDDLE_WEIGHT, MIN_COUNT, C, Row
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from tests.test_simulate import small_pools
 from upwell.config import Settings
 from upwell.deliver.cli import cli
 from upwell.insights import catalog
+from upwell.lab.sim import simulate
 from upwell.normalize.address import make_address
-from upwell.sim import simulate
 from upwell.store import consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.db import Store

@@ -21,11 +21,11 @@ from tests.test_simulate import small_pools
 from tests.web import helpers
 
 from upwell.aggregate.contributions import from_members
-from upwell.aggregate.demo import ADMIN_EMAIL, build, tree_csv
 from upwell.aggregate.service import policy_of
 from upwell.aggregate.tree import load_tree, periods
 from upwell.config import Settings
-from upwell.sim import simulate
+from upwell.lab.org_demo import ADMIN_EMAIL, build, tree_csv
+from upwell.lab.sim import simulate
 from upwell.store.accounts import email_key, find_account, org_id, set_password
 from upwell.store.db import Store, member_ref_key
 from upwell.store.schema import accounts, members, messages, persons

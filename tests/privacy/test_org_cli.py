@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from tests.test_simulate import small_pools
 
 from upwell.deliver.cli import cli
-from upwell.sim import simulate
+from upwell.lab.sim import simulate
 from upwell.store.accounts import create_account
 from upwell.store.consent import record
 from upwell.testing import open_store

@@ -134,7 +134,7 @@ def test_demo_user_org_admin_invite_and_serve(tmp_path: Path,
 
 
 def test_dashboard_load_script_prints_percentiles() -> None:
-    from upwell.web.bench import run_dashboard_bench
+    from upwell.lab.bench.web import run_dashboard_bench
 
     result = run_dashboard_bench(members=2, requests_per_member=2, think_ms=0)
     assert result["errors"] == 0

@@ -20,8 +20,8 @@ from tests.web import helpers
 from upwell.config import Settings
 from upwell.deliver.formatting import number
 from upwell.insights import catalog, coached_week
+from upwell.lab.sim import simulate
 from upwell.normalize.address import make_address
-from upwell.sim import simulate
 from upwell.store import consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.member_rules import filter_view

@@ -1,7 +1,7 @@
 """Every page at phone width (390 x 844) in Debian's headless Chromium: no sideways scrolling,
 a skip link first, the current page marked in the navigation, a label on every input, and no
 console error (a CSP violation is one). The member has imported the canary archive; the admin
-runs the simulated org of ``upwell.aggregate.demo`` (released and suppressed groups). The CLI's
+runs the simulated org of ``upwell.lab.org_demo`` (released and suppressed groups). The CLI's
 HTML report is checked at the same width. Screenshots go to var/test-artifacts/browser/.
 
 The pages are the single list ``PAGES`` below; ``test_pages_list_every_html_page`` fails when
@@ -24,10 +24,10 @@ from tests.test_simulate import small_pools
 from tests.web import helpers
 from tests.web.test_browser import ARTIFACTS, _browser_or_skip
 
-from upwell.aggregate.demo import ADMIN_EMAIL, build
 from upwell.config import Settings
 from upwell.deliver.cli import cli
-from upwell.sim import simulate
+from upwell.lab.org_demo import ADMIN_EMAIL, build
+from upwell.lab.sim import simulate
 from upwell.store.accounts import create_invitation
 from upwell.testing import open_store
 from upwell.web import create_app

@@ -26,6 +26,11 @@ from upwell.tasks.imports import ImportReport, import_archive
 
 err = Console(stderr=True)
 
+# The lab's shell: `train ...`, `eval ...`, `simulate`, `simulate-pools` and `bench ...` run lab
+# code (upwell.lab: simulator, benchmarks, evaluation, training). They import it inside the
+# command function, never at module level; nothing else in the product imports the lab
+# (tests/test_layering_lab.py).
+
 
 def _settings(ctx: click.Context) -> Settings:
     obj: dict[str, Any] = ctx.ensure_object(dict)
@@ -265,7 +270,7 @@ def train_group(ctx: click.Context, data: Path, into: Path | None) -> None:
     model is named)."""
     if ctx.invoked_subcommand is not None:
         return
-    from upwell.train import train_all
+    from upwell.lab.train import train_all
 
     for summary in train_all(data, into):
         click.echo(json.dumps(summary))
@@ -279,7 +284,7 @@ def _train_command(name: str, folder: str, help_text: str) -> None:
     @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
                   help="Where to write the model (default: inside the package).")
     def command(corpus: Path, output: Path | None) -> None:
-        from upwell.train import train_one
+        from upwell.lab.train import train_one
 
         click.echo(json.dumps(train_one(name, corpus, output)))
 
@@ -301,8 +306,8 @@ def train_check(names: tuple[str, ...], data: Path) -> None:
     """Refit the shipped models (all, or NAMES) into a scratch folder and check they reproduce:
     the same features and thresholds, weights within the tolerance, and every decision on the
     training and evaluation rows the same. Exits 1 when one does not."""
-    from upwell.train import CORPORA
-    from upwell.train.reproduce import check
+    from upwell.lab.train import CORPORA
+    from upwell.lab.train.reproduce import check
 
     failed = False
     for name in names or tuple(CORPORA):
@@ -328,7 +333,7 @@ def train_minilm(ctx: click.Context, data: Path, out: Path | None, source: Path 
                  threads: int | None) -> None:
     """Export all-MiniLM-L6-v2 to ONNX once and fit the optional tier's heads (needs the
     minilm and train extras)."""
-    from upwell.train.minilm import train
+    from upwell.lab.train.minilm import train
 
     folder = out or _settings(ctx).resolved_minilm_dir()
     click.echo(json.dumps(train(data, folder, source=source, threads=threads)))
@@ -352,7 +357,7 @@ def eval_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def eval_analyzers(data: Path, checkset: Path, as_json: bool) -> None:
     """Analyzer accuracy on human-labelled corpora, next to the published baselines."""
-    from upwell.evaluate.analyzers import evaluate, render
+    from upwell.lab.evaluate.analyzers import evaluate, render
 
     result = evaluate(data, checkset)
     click.echo(json.dumps(result, indent=1) if as_json else render(result))
@@ -381,8 +386,8 @@ def eval_minilm(ctx: click.Context, *, data: Path, folder: Path | None, threads:
                 ) -> None:
     """The optional MiniLM tier's accuracy and speed next to the default tier's."""
     from upwell.analyze.minilm import load
-    from upwell.evaluate.minilm import evaluate, render
-    from upwell.train.minilm import corpus_embedder
+    from upwell.lab.evaluate.minilm import evaluate, render
+    from upwell.lab.train.minilm import corpus_embedder
 
     folder = folder or _settings(ctx).resolved_minilm_dir()
     tier = load(folder, threads=threads)
@@ -407,7 +412,7 @@ def eval_insights(sim: Path, store_home: Path | None, limit: int | None, as_json
     import tempfile
 
     from upwell.deliver.progress import Stages
-    from upwell.evaluate.insights import evaluate, load_truth, render
+    from upwell.lab.evaluate.insights import evaluate, load_truth, render
 
     load_truth(sim)  # fail fast, before any import
     with tempfile.TemporaryDirectory(prefix="upwell-eval-") as tmp, \
@@ -445,8 +450,8 @@ def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: i
                  as_json: bool) -> None:
     """Simulate an organization with planted behaviours into OUT (archives + truth.json)."""
     from upwell.deliver.progress import Stages
-    from upwell.sim import simulate
-    from upwell.sim.shipped import choose_pools
+    from upwell.lab.sim import simulate
+    from upwell.lab.sim.shipped import choose_pools
 
     if people < 5 or weeks < 10:
         raise click.BadParameter("use at least 5 people and 10 weeks (8 of baseline)")
@@ -487,12 +492,12 @@ def simulate_cmd(ctx: click.Context, out: Path, people: int, weeks: int, seed: i
               help="The corpora the full pools are built from.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the demo corpus (default: the one shipped in the package, "
-                   "src/upwell/sim/demo_pools/pools.json).")
+                   "src/upwell/lab/sim/demo_pools/pools.json).")
 @click.pass_context
 def simulate_pools_cmd(ctx: click.Context, data: Path, out: Path | None) -> None:
     """Rebuild the shipped demo corpus (a small, deterministic sample of the simulator's pools)
     from the corpora in ../shared/data; `make demo-pools` runs it."""
-    from upwell.sim.shipped import SHIPPED, write_demo_corpus
+    from upwell.lab.sim.shipped import SHIPPED, write_demo_corpus
 
     sizes = write_demo_corpus(data, out or SHIPPED, cache=_settings(ctx).home / "cache")
     click.echo(json.dumps({"out": str(out or SHIPPED), **sizes}))
@@ -696,7 +701,7 @@ def bench() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bench_ingest(maildir: Path | None, n_messages: int, as_json: bool) -> None:
     """Import throughput and peak memory against the stdlib parse floor."""
-    from upwell.bench.ingest import render, run_ingest_bench
+    from upwell.lab.bench.ingest import render, run_ingest_bench
 
     result = run_ingest_bench(maildir=maildir, n_messages=n_messages,
                               progress=None if as_json else err.print)
@@ -709,7 +714,7 @@ def bench_ingest(maildir: Path | None, n_messages: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bench_analyze(maildir: Path | None, as_json: bool) -> None:
     """Full pipeline (all analyzers) against the parse floor and a VADER-only pass."""
-    from upwell.bench.analyze import render, run_analyze_bench
+    from upwell.lab.bench.analyze import render, run_analyze_bench
 
     result = run_analyze_bench(maildir=maildir)
     click.echo(json.dumps(result, indent=2) if as_json else render(result))
@@ -734,7 +739,7 @@ def bench_simulate(ctx: click.Context, people: int, weeks: int, seed: int,  # no
     """Generation rate and peak memory of the simulator (streaming, week by week)."""
     import os
 
-    from upwell.bench.simulate import render, run_simulate_bench
+    from upwell.lab.bench.simulate import render, run_simulate_bench
 
     if out is not None:
         _clear_simulation(out, force=False)
@@ -765,8 +770,8 @@ def bench_scale(ctx: click.Context, people: int, weeks: int, seed: int,  # noqa:
                 workers: str, postgres: str, redis_url: str, data: Path, as_json: bool) -> None:
     """Import and coach a simulated org with 1 then 2 Dramatiq workers on PostgreSQL + Redis:
     throughput, speed-up, CPU per member, and the projection to 10,000 people x 52 weeks."""
-    from upwell.bench.scale import render, run_scale_bench
-    from upwell.sim.corpus import cached_pools
+    from upwell.lab.bench.scale import render, run_scale_bench
+    from upwell.lab.sim.corpus import cached_pools
 
     try:
         counts = [int(x) for x in workers.split(",")]

@@ -156,16 +156,17 @@ def demo_cmd(ctx: click.Context, sim: Path, people: int, weeks: int,  # noqa: PL
              admin_password: str) -> None:
     """A simulated org whose members contribute to group insights, released through the
     guard; prints the admin login and the noise at the default budget."""
-    from upwell.aggregate.demo import ADMIN_EMAIL, build
+    # The lab's shell: the demo org is lab code (upwell.lab), imported only inside this command.
     from upwell.deliver.progress import Stages
+    from upwell.lab.org_demo import ADMIN_EMAIL, build
 
     if not 0 < contributing <= 1:
         raise click.BadParameter("a share in (0, 1]", param_hint="--contributing")
     settings = _settings(ctx)
     with Stages() as stages:
         if not (sim / "truth.json").is_file():
-            from upwell.sim import simulate
-            from upwell.sim.shipped import choose_pools
+            from upwell.lab.sim import simulate
+            from upwell.lab.sim.shipped import choose_pools
 
             choice = choose_pools(data, settings.home / "cache", note=stages.line)
             stages.line(choice.line)

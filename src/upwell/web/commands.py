@@ -169,7 +169,8 @@ def bench_cmd(members: int, n_requests: int, think_ms: int, as_json: bool) -> No
     """Dashboard latency with N concurrent signed-in members on loopback: prints p50/p95/max,
     the server's CPU time per page and the machine's load average (1/5/15 min) before and
     after, since other work on the machine moves the tail."""
-    from upwell.web.bench import run_dashboard_bench
+    # The lab's shell: the benchmark is lab code (upwell.lab), imported only inside this command.
+    from upwell.lab.bench.web import run_dashboard_bench
 
     result = run_dashboard_bench(members=members, requests_per_member=n_requests,
                                  think_ms=think_ms)

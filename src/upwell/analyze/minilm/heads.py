@@ -2,8 +2,8 @@
 
 A head is plain data (weights, intercept, decision threshold on the probability, and where it
 came from), read from and written to ``heads.json`` in the tier's folder; scoring is one dot
-product per text with numpy. Fitting (:func:`fit`) uses scikit-learn's liblinear solver with
-fixed settings, so the same rows give the same head; it needs the ``train`` extra.
+product per text with numpy. Fitting a head is lab work (:func:`upwell.lab.train.minilm.fit`,
+scikit-learn's liblinear solver with fixed settings); scoring never needs it.
 """
 
 from __future__ import annotations
@@ -65,15 +65,6 @@ class Head:
         meta = {k: v for k, v in data.items()
                 if k not in {"label", "weights", "intercept", "threshold"}}
         return cls(str(data["label"]), tuple(numbers), intercept, threshold, meta)
-
-
-def fit(x: Any, y: Sequence[int], *, c: float, weights: Sequence[float] | None = None
-        ) -> tuple[tuple[float, ...], float]:
-    """Weights and intercept of an L2 logistic regression (liblinear: deterministic)."""
-    from upwell.train.common import fit as fit_lr
-
-    model = fit_lr(x, y, c=c, weights=weights)
-    return tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0])
 
 
 def write(heads: Sequence[Head], path: Path, *, meta: Mapping[str, Any]) -> Path:

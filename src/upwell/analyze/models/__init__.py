@@ -1,6 +1,6 @@
 """Shipped linear text models and their plain-Python scorer.
 
-The JSON files beside this module are written by ``upwell train`` (see :mod:`upwell.train`) and
+The JSON files beside this module are written by ``upwell train`` (see :mod:`upwell.lab.train`) and
 read here without scikit-learn or numpy. A model is a logistic regression per label over binary
 features of a text: its words and word pairs (see :func:`ngrams`), plus whatever extra features
 its analyzer adds (politeness strategies, request rules), each prefixed so the spaces never mix.
@@ -94,7 +94,7 @@ def sigmoid(z: float) -> float:
 
 
 def from_dict(data: dict[str, object]) -> LinearModel:
-    """A model from its JSON form (as :func:`upwell.train.common.artifact` writes it: the
+    """A model from its JSON form (as :func:`upwell.lab.train.common.artifact` writes it: the
     features, and per label their weights in units of 1/``scale``)."""
     labels = tuple(str(x) for x in _list(data["labels"]))
     features = _list(data["features"])

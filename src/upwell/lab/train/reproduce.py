@@ -25,7 +25,7 @@ from upwell.analyze.models import MODELS, LinearModel, from_dict
 from upwell.analyze.politeness import model_features
 from upwell.analyze.requests import sentence_features
 from upwell.analyze.tone import emotion_features
-from upwell.train import emotions, politeness, requests, train_one
+from upwell.lab.train import emotions, politeness, requests, train_one
 
 #: The largest difference allowed between a shipped and a refitted weight or intercept: two
 #: units of the stored 1/10,000 (seen across processors' BLAS kernels: one unit, on a few

@@ -17,7 +17,7 @@ from typing import Any
 
 from upwell.analyze.models import MODELS
 from upwell.analyze.requests import sentence_features
-from upwell.train import common
+from upwell.lab.train import common
 
 ARTIFACT = MODELS / "requests.json"
 C = 5.0

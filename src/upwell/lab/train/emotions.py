@@ -16,7 +16,7 @@ from typing import Any
 
 from upwell.analyze.models import MODELS
 from upwell.analyze.tone import EMOTIONS, SENTIMENTS, emotion_features
-from upwell.train import common
+from upwell.lab.train import common
 
 ARTIFACT = MODELS / "emotions.json"
 C = 3.0

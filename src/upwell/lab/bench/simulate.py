@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from upwell.sim import count_parallel, simulate
-from upwell.sim.corpus import cached_pools
+from upwell.lab.sim import count_parallel, simulate
+from upwell.lab.sim.corpus import cached_pools
 
 
 def peak_rss_mb() -> float:

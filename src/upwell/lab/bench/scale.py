@@ -31,8 +31,8 @@ from sqlalchemy import func, select
 
 from upwell.config import Settings
 from upwell.errors import ConfigError
-from upwell.sim import simulate
-from upwell.sim.corpus import Pools
+from upwell.lab.sim import simulate
+from upwell.lab.sim.corpus import Pools
 from upwell.store.db import Store
 from upwell.store.schema import events, messages, task_runs
 from upwell.tasks import spool

@@ -1,7 +1,7 @@
 """``upwell bench analyze``: the full pipeline (all analyzers on) against the parse floor and a
 VADER-only pass, on the same messages, in one run.
 
-Each measurement runs in its own process (see :mod:`upwell.bench.ingest`). The VADER-only pass
+Each measurement runs in its own process (see :mod:`upwell.lab.bench.ingest`). The VADER-only pass
 scores each message's whole decoded text body (quoted history included), as a tone pass that
 reads everything would: the reference point for what reading only the author's own words and
 choosing fast paths buys.
@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from upwell.bench.ingest import (
+from upwell.errors import ConfigError
+from upwell.lab.bench.ingest import (
     _body,
     _floor_decoded_run,
     _maildir_files,
@@ -22,7 +23,6 @@ from upwell.bench.ingest import (
     default_maildir,
     timed_import,
 )
-from upwell.errors import ConfigError
 
 
 def _vader_only(kind: str, path: str) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Reads the tier's folder (written by ``upwell train minilm``) and the labelled corpora under
 ``../shared/data``; writes nothing but embeddings of corpus rows in the folder's cache. The
-protocols are those of :mod:`upwell.evaluate.analyzers`, whose functions give the default
+protocols are those of :mod:`upwell.lab.evaluate.analyzers`, whose functions give the default
 tier's figures in the same run:
 
 - Stanford Politeness: per domain, in-domain 10-fold cross-validation over the same folds (the
@@ -32,9 +32,9 @@ from typing import Any
 
 from upwell.analyze.minilm import Tier
 from upwell.analyze.models import sigmoid
-from upwell.evaluate import analyzers as default
-from upwell.evaluate.analyzers import FOLDS, SEED, _accuracy, _prf, _scored
-from upwell.train.minilm import EMOTIONS, Embed, politeness_fit
+from upwell.lab.evaluate import analyzers as default
+from upwell.lab.evaluate.analyzers import FOLDS, SEED, _accuracy, _prf, _scored
+from upwell.lab.train.minilm import EMOTIONS, Embed, politeness_fit
 
 #: The default tier's analyzers that give the same outputs as the tier's heads.
 DEFAULT_ANALYZERS = ("politeness.v2", "requests.v1", "gratitude.v1", "tone.v1")
@@ -67,7 +67,7 @@ def politeness(corpus: Path, embed: Embed, folds: int = FOLDS) -> dict[str, dict
     from sklearn.model_selection import StratifiedKFold
 
     from upwell.analyze.politeness import model_features
-    from upwell.train.politeness import DOMAINS, load_domain
+    from upwell.lab.train.politeness import DOMAINS, load_domain
 
     data = {}
     for domain in DOMAINS:
@@ -112,7 +112,7 @@ def politeness(corpus: Path, embed: Embed, folds: int = FOLDS) -> dict[str, dict
 
 def parakweet(corpus: Path, tier: Tier, embed: Embed) -> dict[str, float]:
     """The request head on ``test.tsv`` sentences."""
-    from upwell.train.requests import load_split
+    from upwell.lab.train.requests import load_split
 
     rows = load_split(corpus, "test")
     predicted = [bool(v) for v in tier.heads["request"].decisions(embed([s for s, _y in rows]))]
@@ -122,7 +122,7 @@ def parakweet(corpus: Path, tier: Tier, embed: Embed) -> dict[str, float]:
 
 def goemotions(corpus: Path, tier: Tier, embed: Embed) -> dict[str, Any]:
     """The emotion heads on ``test.tsv``: P/R/F1 per label."""
-    from upwell.train.emotions import load_split, targets
+    from upwell.lab.train.emotions import load_split, targets
 
     rows = load_split(corpus, "test")
     x = embed([t for t, _l in rows])
@@ -213,7 +213,7 @@ def evaluate(data: Path, tier: Tier, embed: Embed, *, folds: int = FOLDS,
         if with_default:
             result["default"][key] = theirs(data / folder)
     if with_speed and (data / "email-intent-parakweet").is_dir():
-        from upwell.train.requests import load_split
+        from upwell.lab.train.requests import load_split
 
         samples = {"parakweet_sentences": [s for s, _y in load_split(
             data / "email-intent-parakweet", "test")]}

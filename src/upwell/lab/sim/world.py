@@ -1,7 +1,7 @@
 """The simulated organization: people, teams, time zones, working hours, ties and the planted
 behaviours with their ground truth.
 
-Reads: a seed and the name lists of :class:`~upwell.sim.corpus.Pools`. Writes: nothing; returns
+Reads: a seed and the name lists of :class:`~upwell.lab.sim.corpus.Pools`. Writes: nothing; returns
 an :class:`Org`. Everything is drawn from one ``random.Random(seed)``, so a seed names an
 organization exactly.
 """

@@ -27,7 +27,7 @@ from upwell.aggregate.policy import period_of
 from upwell.aggregate.service import import_tree, load_policy, policy_of, release
 from upwell.aggregate.tree import load_tree
 from upwell.config import Settings
-from upwell.evaluate.insights import load_truth
+from upwell.lab.evaluate.insights import load_truth
 from upwell.store.db import Store
 
 ADMIN_EMAIL = "admin@demo.example"

@@ -384,7 +384,7 @@ def _fingerprint(data: Path) -> str:
     h = hashlib.sha256(f"{__version__}|{sorted(analyzers())}|{POOL_CAP}".encode())
     h.update(Path(__file__).read_bytes())
     # the analyzers' code and models decide what each pool keeps
-    analyze = Path(__file__).parent.parent / "analyze"
+    analyze = Path(__file__).parents[2] / "analyze"
     for path in sorted([*analyze.glob("*.py"), *analyze.glob("models/*.json")]):
         h.update(path.name.encode())
         h.update(path.read_bytes())

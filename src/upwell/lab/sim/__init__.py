@@ -2,10 +2,10 @@
 
 Real archives carry no ground truth for "this manager lets one report's questions go
 unanswered"; a simulation does. :func:`simulate` builds an organization
-(:mod:`upwell.sim.world`), composes its people's mail, chat and calendars from real corpus
-sentences (:mod:`upwell.sim.corpus`, :mod:`upwell.sim.generate`) week by week, and streams them
-to a sink (:mod:`upwell.sim.sinks`): each participant's archives in real formats, read back by
-the same readers as a member's own, plus ``truth.json``.
+(:mod:`upwell.lab.sim.world`), composes its people's mail, chat and calendars from real corpus
+sentences (:mod:`upwell.lab.sim.corpus`, :mod:`upwell.lab.sim.generate`) week by week, and
+streams them to a sink (:mod:`upwell.lab.sim.sinks`): each participant's archives in real
+formats, read back by the same readers as a member's own, plus ``truth.json``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from upwell.sim.corpus import Pools
-from upwell.sim.generate import Generator, WeekOutput
-from upwell.sim.sinks import CountSink, DiskSink, Sink
-from upwell.sim.world import Org, build_org
+from upwell.lab.sim.corpus import Pools
+from upwell.lab.sim.generate import Generator, WeekOutput
+from upwell.lab.sim.sinks import CountSink, DiskSink, Sink
+from upwell.lab.sim.world import Org, build_org
 
 __all__ = ["SimReport", "count_parallel", "simulate"]
 

@@ -1,6 +1,6 @@
 """Where simulated items go: each participant's own archives on disk, or a counter.
 
-Reads: rendered items from :mod:`upwell.sim.generate`. Writes (``DiskSink``), per participant
+Reads: rendered items from :mod:`upwell.lab.sim.generate`. Writes (``DiskSink``), per participant
 under ``OUT/people/<id>/``: ``mail/`` (a Maildir: received mail in ``cur/``, sent mail in the
 Maildir++ folder ``.Sent/``), ``slack/`` (a Slack workspace export: ``users.json``,
 ``channels.json``, ``dms.json`` and one folder of day files per conversation) and
@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from upwell.sim.generate import Chat, Mail, Meeting, render_event, render_mail
-from upwell.sim.world import Org, Person
+from upwell.lab.sim.generate import Chat, Mail, Meeting, render_event, render_mail
+from upwell.lab.sim.world import Org, Person
 
 CAL_HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Upwell//Simulator//EN\r\n" \
            "CALSCALE:GREGORIAN\r\n"
@@ -127,7 +127,7 @@ class DiskSink(Sink):
                              "created": int(self.org.start.timestamp()),
                              "members": [people[i].slack for i in members],
                              "purpose": {"value": "Team channel"}})
-        from upwell.sim.world import contacts
+        from upwell.lab.sim.world import contacts
 
         dms = []
         for c in contacts(people, p):

@@ -27,8 +27,8 @@ from typing import Any
 
 from upwell.analyze import analyzers, run
 from upwell.analyze.registry import Features
+from upwell.lab.train.politeness import Row
 from upwell.model import Address, Message
-from upwell.train.politeness import Row
 
 #: Published (or measured) reference numbers, as fractions, with where they come from.
 BASELINES: dict[str, dict[str, tuple[float, str]]] = {
@@ -69,7 +69,7 @@ def _analyze(name: str) -> Callable[[str], Features]:
 
 
 def _prf(predicted: Sequence[bool], gold: Sequence[bool]) -> dict[str, float]:
-    from upwell.train.common import f1
+    from upwell.lab.train.common import f1
 
     p, r, f = f1(predicted, gold)
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
@@ -90,9 +90,9 @@ Recipe = Callable[[Sequence[Row], Sequence[set[str]]], Scorer]
 
 
 def shipped_recipe(rows: Sequence[Row], features: Sequence[set[str]]) -> Scorer:
-    """:func:`upwell.train.politeness.fit_rows`, scored as the analyzer scores."""
-    from upwell.train.common import matrix
-    from upwell.train.politeness import fit_rows
+    """:func:`upwell.lab.train.politeness.fit_rows`, scored as the analyzer scores."""
+    from upwell.lab.train.common import matrix
+    from upwell.lab.train.politeness import fit_rows
 
     model, vocab = fit_rows(rows, features)
     return lambda feats: [float(z) for z in model.decision_function(matrix(feats, vocab))]
@@ -118,7 +118,7 @@ def politeness(corpus: Path, folds: int = FOLDS, *, recipe: Recipe | None = None
     from sklearn.model_selection import StratifiedKFold
 
     from upwell.analyze.politeness import model_features
-    from upwell.train.politeness import DOMAINS, load_domain
+    from upwell.lab.train.politeness import DOMAINS, load_domain
 
     fit = recipe or shipped_recipe
     featurize = features or model_features
@@ -156,7 +156,7 @@ def goemotions(corpus: Path) -> dict[str, Any]:
     import re
 
     from upwell.analyze.tone import emotions
-    from upwell.train.emotions import load_split
+    from upwell.lab.train.emotions import load_split
 
     rows = load_split(corpus, "test")
     gratitude = _analyze("gratitude.v1")
@@ -185,7 +185,7 @@ def goemotions(corpus: Path) -> dict[str, Any]:
 
 def parakweet(corpus: Path) -> dict[str, float]:
     """Sentence-level ask detection on ``test.tsv``."""
-    from upwell.train.requests import load_split
+    from upwell.lab.train.requests import load_split
 
     rows = load_split(corpus, "test")
     requests = _analyze("requests.v1")

@@ -1,7 +1,7 @@
 """Week-by-week generation of the organization's mail, chat and calendars.
 
-Reads: an :class:`~upwell.sim.world.Org` and the sentence :class:`~upwell.sim.corpus.Pools`.
-Writes: to a :class:`~upwell.sim.sinks.Sink`, one week at a time: each message rendered once
+Reads: an :class:`~upwell.lab.sim.world.Org` and the sentence :class:`~upwell.lab.sim.corpus.Pools`.
+Writes: to a :class:`~upwell.lab.sim.sinks.Sink`, one week at a time: each message rendered once
 (RFC 5322 bytes, a Slack message object) and handed over with the people whose archives hold
 it; calendar series once, one-off meetings each week. Only the current week's threads and the
 people's fixed plans stay in memory, so an organization of any size streams.
@@ -10,7 +10,7 @@ How normal people behave (the control group's behaviour, which no insight should
 messages go out inside the sender's working hours and land inside each recipient's (judged as
 the insight judges it: the sender's hours in the recipient's zone, with an hour's margin for
 daylight saving); every ask gets an answer within a working day; tone, recognition and meeting
-load are steady from week to week. The planted behaviours (:data:`~upwell.sim.world.BEHAVIOURS`)
+load are steady from week to week. The planted behaviours (:data:`~upwell.lab.sim.world.BEHAVIOURS`)
 change exactly one of these for their carrier, in the last week (or, for a lapse, a favouring
 manager and a fading tie, over the weeks it takes).
 """
@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from upwell.sim.corpus import Pools
-from upwell.sim.world import (
+from upwell.lab.sim.corpus import Pools
+from upwell.lab.sim.world import (
     DOMAIN,
     EXTERNAL_DOMAINS,
     Org,

@@ -24,7 +24,7 @@ from typing import Any
 
 from upwell.analyze.models import MODELS
 from upwell.analyze.politeness import model_features
-from upwell.train import common
+from upwell.lab.train import common
 
 ARTIFACT = MODELS / "politeness.json"
 C = 3.0

