@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select, update
 
 from upwell.errors import DecryptionFailed, MemberDeleted, MemberKeyError
+from upwell.pipeline.imports import import_archive
 from upwell.store.crypto import MemberCipher, new_data_key
 from upwell.store.db import Store
 from upwell.store.keys import LocalFileKeyProvider
 from upwell.store.member_data import delete_member, export_member
 from upwell.store.schema import member_keys, messages, persons
-from upwell.tasks.imports import import_archive
 from upwell.testing import make_email, write_mbox
 
 

@@ -30,7 +30,7 @@ def _messages_in_source(src: Path, mailbox: str) -> int:
 
 def test_every_mailbox_accounts_for_every_message(enron_maildir: tuple[Path, Path],
                                                   tmp_path: Path) -> None:
-    from upwell.tasks.imports import import_archive
+    from upwell.pipeline.imports import import_archive
 
     src, out = enron_maildir
     store = open_store(tmp_path / "home")

@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from upwell.analyze import analyzers
+from upwell.pipeline.imports import import_archive
 from upwell.store.db import Store
 from upwell.store.member_data import export_member
 from upwell.store.schema import features
-from upwell.tasks.imports import import_archive
 from upwell.testing import make_email, open_store, write_maildir
 
 ALL = tuple(sorted(analyzers()))

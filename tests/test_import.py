@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from upwell.model import Address
+from upwell.pipeline.imports import import_archive
 from upwell.store.db import Store
 from upwell.store.member_data import export_member
 from upwell.store.schema import messages, persons
-from upwell.tasks.imports import import_archive
 from upwell.testing import make_email, write_maildir
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
@@ -166,7 +166,7 @@ def test_takeout_mail_and_calendar_end_to_end(store: Store, tmp_path: Path) -> N
 
 
 def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path) -> None:
-    from upwell.tasks.prepare import INLINE_ITEMS
+    from upwell.pipeline.prepare import INLINE_ITEMS
     from upwell.testing import open_store, write_mbox
 
     n = INLINE_ITEMS + 600

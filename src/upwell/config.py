@@ -336,22 +336,6 @@ class Settings(BaseSettings):
         "ones, as a JSON object, e.g. {\"insights\": \"0 5 * * 1\"}; \"\" turns a task off.",
     )
 
-    def resolved_analyzers(self) -> tuple[str, ...]:
-        """The analyzer names to run: the setting, or every registered analyzer."""
-        from upwell.analyze import analyzers as registered
-
-        known = registered()
-        if self.analyzers is None:
-            return tuple(sorted(known))
-        unknown = [a for a in self.analyzers if a not in known]
-        if unknown:
-            from upwell.errors import ConfigError
-
-            raise ConfigError(
-                f"unknown analyzers {unknown} in UPWELL_ANALYZERS: choose from {sorted(known)}"
-            )
-        return tuple(self.analyzers)
-
     def resolved_database_url(self) -> str:
         """The store URL, defaulting to the SQLite file in ``home``."""
         if self.database_url:

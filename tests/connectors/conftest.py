@@ -15,9 +15,9 @@ from tests.connectors.fakes.server import FakeServer
 from tests.connectors.fakes.slack import FakeSlack
 
 from upwell.config import Settings
+from upwell.pipeline import connect
 from upwell.store import consent
 from upwell.store.db import Member, Store
-from upwell.tasks import connect
 
 SESSION = "session-token-of-ann"
 

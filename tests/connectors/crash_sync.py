@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from upwell.config import Settings
+from upwell.pipeline.sync import sync_member
 from upwell.store.db import Store
-from upwell.tasks.sync import sync_member
 
 
 def main() -> None:

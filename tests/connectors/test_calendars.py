@@ -11,10 +11,10 @@ from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import PEOPLE, when
 from tests.connectors.fakes.server import Request
 
+from upwell.pipeline.connect import disconnect
+from upwell.pipeline.sync import sync_connection
 from upwell.store.db import Member, Store
 from upwell.store.schema import event_attendees, events
-from upwell.tasks.connect import disconnect
-from upwell.tasks.sync import sync_connection
 
 
 def _events(store: Store, member: Member) -> int:

@@ -16,14 +16,14 @@ from tests.connectors.fakes.people import mail
 from upwell.errors import BadItem, ConnectorNotConfigured, UpwellError
 from upwell.model import RawItem
 from upwell.normalize import to_records
+from upwell.pipeline import connect
+from upwell.pipeline.sync import sync_connection, sync_member
 from upwell.sources.connectors import oauth
 from upwell.sources.connectors.shape import event_ics, header_block, mime_message
 from upwell.store import connections as vault
 from upwell.store.db import Member, Store
 from upwell.store.member_settings import get_prefs, save_prefs
 from upwell.store.schema import messages
-from upwell.tasks import connect
-from upwell.tasks.sync import sync_connection, sync_member
 
 
 def _count(store: Store) -> int:

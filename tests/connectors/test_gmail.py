@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import mail
 
+from upwell.pipeline.connect import disconnect
+from upwell.pipeline.sync import sync_connection
 from upwell.store import connections as vault
 from upwell.store.db import Member, Store
 from upwell.store.schema import messages
-from upwell.tasks.connect import disconnect
-from upwell.tasks.sync import sync_connection
 
 
 def _count(store: Store, member: Member) -> int:

@@ -21,12 +21,12 @@ from tests.conftest import IN_CI
 from tests.connectors.fakes.people import mail
 
 from upwell.config import Settings
+from upwell.pipeline.connect import connect_imap
+from upwell.pipeline.sync import sync_connection
 from upwell.sources.connectors.imap import quote, xoauth2
 from upwell.store import connections as vault
 from upwell.store.db import Member, Store
 from upwell.store.schema import messages
-from upwell.tasks.connect import connect_imap
-from upwell.tasks.sync import sync_connection
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 PASSWORD = "imap-secret-pw"

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import ME, PEOPLE, when
 
+from upwell.pipeline.connect import disconnect
+from upwell.pipeline.sync import sync_connection
 from upwell.store import connections as vault
 from upwell.store.db import Member, Store
 from upwell.store.schema import features, message_parties, messages
-from upwell.tasks.connect import disconnect
-from upwell.tasks.sync import sync_connection
 
 
 def _count(store: Store, member: Member, source: str) -> int:

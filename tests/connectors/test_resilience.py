@@ -16,14 +16,14 @@ from tests.connectors.fakes.server import Request
 
 from upwell.model import RawItem
 from upwell.normalize import to_records
+from upwell.pipeline.rows import record_id
+from upwell.pipeline.sync import sync_connection
 from upwell.sources.connectors import connectors
 from upwell.sources.connectors.http import Api, retry_after
 from upwell.store import access_log
 from upwell.store import connections as vault
 from upwell.store.db import Member, Store
-from upwell.store.rows import record_id
 from upwell.store.schema import imports, messages
-from upwell.tasks.sync import sync_connection
 
 REPO = Path(__file__).resolve().parents[2]
 

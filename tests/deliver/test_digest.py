@@ -23,9 +23,12 @@ from tests.test_simulate import small_pools
 
 from upwell.config import Settings
 from upwell.deliver.cli import cli
+from upwell.deliver.digest_job import due_slot, run_due, send_digest
 from upwell.insights import catalog
 from upwell.lab.sim import simulate
 from upwell.normalize.address import make_address
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import import_archive
 from upwell.store import consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.db import Store
@@ -33,8 +36,6 @@ from upwell.store.delivery_prefs import get_delivery, remember_address
 from upwell.store.goals import add_goal
 from upwell.store.member_settings import MemberPrefs, save_prefs
 from upwell.store.team import set_relation
-from upwell.tasks.digest import due_slot, run_due, send_digest
-from upwell.tasks.imports import import_archive
 from upwell.testing import open_store
 
 #: Behaviours whose planted insight the digest must show (clear strength).
@@ -71,7 +72,7 @@ def sim_member(tmp_path_factory: pytest.TempPathFactory) -> SimMember:
                       (base / "calendar.ics", "ics")):
         if path.exists():
             import_archive(store, member, path, fmt=fmt, me=[make_address(p["email"])],
-                           workers=0, analyzers=Settings().resolved_analyzers(), evidence=True)
+                           workers=0, analyzers=resolve_analyzers(Settings()), evidence=True)
     for r in p["reports"]:
         set_relation(store, member, make_address(people[r]["email"]), "report")
     start, end = (int(x) for x in p["hours"].split("-"))

@@ -19,6 +19,8 @@ from upwell.config import Settings
 from upwell.deliver.nudges import EmailChannel, Nudge, NudgeChannel, landing_check, run_for
 from upwell.errors import DeliveryError
 from upwell.normalize.address import make_address
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import import_archive
 from upwell.store import consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.db import Member, Store
@@ -27,7 +29,6 @@ from upwell.store.member_settings import MemberPrefs, save_prefs
 from upwell.store.member_view import load_member
 from upwell.store.nudge_queue import listed
 from upwell.store.team import set_relation
-from upwell.tasks.imports import import_archive
 from upwell.testing import make_email, write_maildir
 
 MIA = "Mia Manager <mia@example.org>"
@@ -63,7 +64,7 @@ def _member(store: Store, tmp: Path) -> tuple[Member, int]:
     assert account.member_ref is not None
     member = store.open_member(account.member_ref)
     import_archive(store, member, _archive(tmp), me=[make_address("mia@example.org")],
-                   analyzers=Settings().resolved_analyzers())
+                   analyzers=resolve_analyzers(Settings()))
     set_relation(store, member, make_address("rex@example.org"), "report")
     save_prefs(store, member.id, MemberPrefs("UTC", 9, 17))
     consent.record(store, member.id, {("mail", "coaching"): True})

@@ -22,13 +22,14 @@ from upwell.deliver.formatting import number
 from upwell.insights import catalog, coached_week
 from upwell.lab.sim import simulate
 from upwell.normalize.address import make_address
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import import_archive
 from upwell.store import consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.member_rules import filter_view
 from upwell.store.member_settings import MemberPrefs, save_prefs
 from upwell.store.member_view import load_member
 from upwell.store.team import set_relation
-from upwell.tasks.imports import import_archive
 from upwell.testing import open_store
 from upwell.web import create_app, dashboard
 from upwell.web.charts import bar_chart, trend_chart
@@ -69,7 +70,7 @@ def sim_org(tmp_path_factory: pytest.TempPathFactory) -> SimOrg:
                           (base / "calendar.ics", "ics")):
             if path.exists():
                 import_archive(store, member, path, fmt=fmt, me=[make_address(p["email"])],
-                               workers=0, analyzers=Settings().resolved_analyzers(),
+                               workers=0, analyzers=resolve_analyzers(Settings()),
                                evidence=True)
         for r in p["reports"]:
             set_relation(store, member, make_address(people[r]["email"]), "report")

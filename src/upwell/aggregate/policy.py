@@ -100,10 +100,9 @@ def parse_policy(text: str) -> Policy:
 
 def _policy(row: object) -> Policy:
     r = row
-    created = r.created_at  # type: ignore[attr-defined]
     return Policy(tuple(json.loads(r.metrics)), r.k, r.epsilon,  # type: ignore[attr-defined]
                   r.period_days, r.version, r.note,  # type: ignore[attr-defined]
-                  created if created.tzinfo else created.replace(tzinfo=UTC))
+                  r.created_at)  # type: ignore[attr-defined]
 
 
 def current_policy(store: Store, org: int, default: Policy | None = None) -> Policy:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -78,7 +78,7 @@ def ledger(store: Store, org: int) -> list[Charge]:
     with store.engine.connect() as conn:
         return [Charge(r.period, names.get(r.node_key, r.node_key), r.metric, r.policy_version,
                        r.epsilon, r.mechanism, r.scale_sum, r.scale_count,
-                       r.charged_at if r.charged_at.tzinfo else r.charged_at.replace(tzinfo=UTC))
+                       r.charged_at)
                 for r in conn.execute(select(t).where(t.c.org_id == org)
                                       .order_by(t.c.id.desc()))]
 

@@ -21,8 +21,8 @@ from upwell import __version__
 from upwell.config import Settings
 from upwell.errors import UpwellError
 from upwell.normalize.address import make_address
+from upwell.pipeline.imports import ImportReport, import_archive
 from upwell.store.db import Store
-from upwell.tasks.imports import ImportReport, import_archive
 
 err = Console(stderr=True)
 
@@ -117,13 +117,14 @@ def _progress_callback(progress: Progress | None) -> Callable[[ImportReport], No
 def _import(store: Store, member: Any, settings: Settings, path: Path, *, fmt: str | None,
             me: tuple[str, ...], quiet: bool, refresh: bool = False) -> ImportReport:
     """Import with the settings' analyzers and workers, with a progress line on a terminal."""
+    from upwell.pipeline.analyzers import resolve_analyzers
     from upwell.store.member_data import purge_evidence
 
     purge_evidence(store, member, settings.evidence_retention_days)
     options: dict[str, Any] = {
         "fmt": fmt, "me": [a for a in (make_address(x) for x in me) if a is not None],
         "batch_size": settings.batch_size, "workers": settings.import_workers,
-        "analyzers": settings.resolved_analyzers(), "refresh": refresh,
+        "analyzers": resolve_analyzers(settings), "refresh": refresh,
         "evidence": settings.evidence_retention_days > 0,
     }
     if sys.stderr.isatty() and not quiet:
@@ -530,8 +531,8 @@ def sync_cmd(ctx: click.Context, member_ref: str | None, source: str | None,
              as_json: bool) -> None:
     """Sync your connected sources now, each from where its last sync stopped (connect them
     in the web app: OAuth needs a browser)."""
+    from upwell.pipeline.sync import SyncReport, sync_member
     from upwell.sources.connectors import connectors
-    from upwell.tasks.sync import SyncReport, sync_member
 
     if source is not None and source not in connectors():
         raise click.BadParameter(f"choose from {sorted(connectors())}", param_hint="--source")
@@ -668,7 +669,7 @@ def delete_cmd(ctx: click.Context, yes: bool) -> None:
         if store.find_member(settings.member) is not None:
             import httpx
 
-            from upwell.tasks.connect import withdraw
+            from upwell.pipeline.connect import withdraw
 
             # Connected sources are revoked at their providers while the key still opens
             # their tokens.

@@ -48,7 +48,7 @@ def digest_group() -> None:
 @click.pass_context
 def digest_run(ctx: click.Context, now_iso: str | None, dry_run: bool, as_json: bool) -> None:
     """Send every digest that is due now (each member's day and hour, in their zone)."""
-    from upwell.tasks.digest import run_due
+    from upwell.deliver.digest_job import run_due
 
     settings = _settings(ctx)
     store = Store(settings)
@@ -76,9 +76,9 @@ def digest_preview(ctx: click.Context, ref: str, out: Path, now_iso: str | None)
     """Write the member's digest as an .eml file (nothing is sent or recorded)."""
     from sqlalchemy import select
 
+    from upwell.deliver.digest_job import compose
     from upwell.store.delivery_prefs import own_address
     from upwell.store.schema import accounts
-    from upwell.tasks.digest import compose
 
     settings = _settings(ctx)
     store = Store(settings)

@@ -272,7 +272,7 @@ def run_due(store: Store, settings: Settings, now: datetime,
     """Every member's nudges, on the channels given or every channel this deployment has
     (email; Slack when its app is configured: :func:`upwell.deliver.chat.channels_for`)."""
     from upwell.deliver.chat import channels_for
-    from upwell.tasks.digest import member_accounts
+    from upwell.deliver.digest_job import member_accounts
 
     chans = channels if channels is not None else channels_for(store, settings)
     return {account_id: run_for(store, settings, account_id, ref, now=now, channels=chans)

@@ -110,11 +110,12 @@ def build(sim: Path, settings: Settings, *, contributing: float = 0.7, seed: int
           progress: Callable[[str, int, int], None] | None = None) -> DemoReport:
     """Set up the demo org in the store of ``settings`` from the simulation in ``sim``."""
     from upwell.normalize.address import make_address
+    from upwell.pipeline.analyzers import resolve_analyzers
+    from upwell.pipeline.imports import import_archive
     from upwell.store import consent
     from upwell.store.accounts import create_account, create_org, find_account, org_id
     from upwell.store.member_settings import MemberPrefs, save_prefs
     from upwell.store.team import set_relation
-    from upwell.tasks.imports import import_archive
 
     truth = load_truth(sim)
     people = truth["people"]
@@ -140,7 +141,7 @@ def build(sim: Path, settings: Settings, *, contributing: float = 0.7, seed: int
                     if path.exists():
                         import_archive(store, member, path, fmt=fmt, me=me,
                                        batch_size=settings.batch_size, workers=0,
-                                       analyzers=settings.resolved_analyzers(), evidence=False)
+                                       analyzers=resolve_analyzers(settings), evidence=False)
                 for r in p["reports"]:
                     addr = make_address(by_id[r]["email"])
                     if addr is not None:

@@ -11,43 +11,18 @@ import re
 from email.utils import getaddresses
 from functools import lru_cache
 
-from upwell.model import Address
+from upwell.model import (  # defined with Address, so the store can use them too
+    Address,
+    fold_name,
+    handle_kind,
+    handle_rank,
+    make_address,
+    person_name_key,
+)
 
-_X500 = re.compile(r"^/o=[^<>]*$", re.IGNORECASE)
-_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+$")
-_SPACES = re.compile(r"\s+")
-_PAREN = re.compile(r"\([^()]*\)")
-_PAREN_NAME = re.compile(r"\(([^()@]{3,80})\)")
-_ANGLE = re.compile(r"<([^<>]*)>")
+__all__ = ["fold_name", "handle_kind", "handle_rank", "make_address", "parse_header",
+           "person_name_key", "split_addresses"]
 
-
-def fold_name(name: str) -> str:
-    """A display name folded for comparison: "Smith, John" and "John Smith" fold the same."""
-    cleaned = _PAREN.sub(" ", _ANGLE.sub(" ", name)).replace('"', " ").replace("'", " ")
-    words = [w for w in re.findall(r"[^\W\d_]+", cleaned.lower()) if len(w) > 1]
-    return " ".join(sorted(words))
-
-
-@lru_cache(maxsize=65536)
-def make_address(addr: str, name: str = "") -> Address | None:
-    """One party from an address string and an optional display name; ``None`` if empty."""
-    addr = addr.strip().strip("<>").strip()
-    name = _SPACES.sub(" ", name.replace('"', "")).strip().strip("'").strip()
-    if name.lower() == addr.lower():
-        name = ""
-    if _EMAIL.match(addr):
-        return Address(handle=addr.lower(), name=name, kind="email")
-    if _X500.match(addr):
-        return Address(handle=addr.lower(), name=name, kind="x500")
-    label = name or addr
-    inner = _PAREN_NAME.search(label)
-    if inner and len(inner.group(1).split()) >= 2:
-        # Notes-style "user@host (Full Name)@DOMAIN": the person is the name in parentheses.
-        label = inner.group(1).strip()
-    folded = fold_name(label)
-    if not folded:
-        return None
-    return Address(handle="name:" + folded, name=label, kind="name")
 
 
 # One comma-separated entry of an address list, honouring quotes and angle brackets.
@@ -106,29 +81,3 @@ def _parse_header(values: tuple[str, ...]) -> tuple[Address, ...]:
             seen.add(a.handle)
             out.append(a)
     return tuple(out)
-
-
-_KIND_RANK = {"email": 0, "x500": 1, "slack": 2, "name": 3}
-
-
-def handle_kind(handle: str) -> str:
-    """The kind of a normalized handle."""
-    if handle.startswith("name:"):
-        return "name"
-    if handle.startswith("slack:"):
-        return "slack"
-    if handle.startswith("/o="):
-        return "x500"
-    return "email"
-
-
-def handle_rank(handle: str) -> int:
-    """How good a handle is as a person's canonical one (lower is better)."""
-    return _KIND_RANK[handle_kind(handle)]
-
-
-def person_name_key(handle: str, name: str) -> str | None:
-    """The folded full name that identifies a person across handles, or ``None`` when there is
-    no full name (at least two words) to go by."""
-    folded = fold_name(name) if name else (handle[5:] if handle.startswith("name:") else "")
-    return folded if len(folded.split()) >= 2 else None

@@ -69,7 +69,7 @@ def entries(store: Store, member_id: int, limit: int = 500) -> list[Entry]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(access_log).where(access_log.c.member_id == member_id)
                             .order_by(access_log.c.seq.desc()).limit(limit))
-        return [Entry(r.seq, r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC), r.actor,
+        return [Entry(r.seq, r.at, r.actor,
                       r.action, r.detail, r.hash) for r in rows]
 
 
@@ -79,9 +79,8 @@ def verify(store: Store, member_id: int) -> bool:
     with store.engine.connect() as conn:
         for r in conn.execute(select(access_log).where(access_log.c.member_id == member_id)
                               .order_by(access_log.c.seq)):
-            at = r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC)
             if r.prev_hash != prev or r.hash != _digest(
-                    member_id, r.seq, at, actor=r.actor, action=r.action, detail=r.detail,
+                    member_id, r.seq, r.at, actor=r.actor, action=r.action, detail=r.detail,
                     prev=prev):
                 return False
             prev = r.hash

@@ -68,10 +68,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def create_org(store: Store, slug: str, name: str) -> int:
     """A new organization (tenant); its slug is lowercase letters, digits and dashes."""
     if not _SLUG.match(slug):
@@ -205,7 +201,7 @@ def session_account(store: Store, token: str) -> tuple[Account, str] | None:
             select(accounts, web_sessions.c.csrf, web_sessions.c.expires_at)
             .join(web_sessions, web_sessions.c.account_id == accounts.c.id)
             .where(web_sessions.c.token_key == _hash("session", token))).first()
-    if row is None or _aware(row.expires_at) <= _now():
+    if row is None or row.expires_at <= _now():
         return None
     return _account(row), str(row.csrf)
 
@@ -235,7 +231,7 @@ def invitation_org(store: Store, token: str) -> int | None:
     with store.engine.connect() as conn:
         row = conn.execute(select(invitations.c.org_id, invitations.c.expires_at)
                            .where(invitations.c.token_key == _hash("invite", token))).first()
-    if row is None or _aware(row.expires_at) <= _now():
+    if row is None or row.expires_at <= _now():
         return None
     return int(row.org_id)
 
@@ -243,7 +239,7 @@ def invitation_org(store: Store, token: str) -> int | None:
 def invitations_of(store: Store, org: int) -> list[tuple[int, datetime, datetime]]:
     """(id, created, expires) of the org's invitations, newest first."""
     with store.engine.connect() as conn:
-        return [(r.id, _aware(r.created_at), _aware(r.expires_at)) for r in conn.execute(
+        return [(r.id, r.created_at, r.expires_at) for r in conn.execute(
             select(invitations).where(invitations.c.org_id == org)
             .order_by(invitations.c.id.desc()))]
 

@@ -41,17 +41,9 @@ class Connection:
     synced_at: datetime | None
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 def _row(r: Any) -> Connection:
-    created = _aware(r.created_at)
-    assert created is not None
     return Connection(r.id, r.member_id, r.source, r.status, r.mode,
-                      tuple(r.scopes.split()), r.error, created, _aware(r.synced_at))
+                      tuple(r.scopes.split()), r.error, r.created_at, r.synced_at)
 
 
 def create(store: Store, member: Member, source: str, mode: str,  # noqa: PLR0917 (the row)
@@ -195,9 +187,7 @@ def finish_authorization(store: Store, member: Member, session: str, state: str
         if r is None:
             return None
         conn.execute(delete(oauth_states).where(oauth_states.c.state_key == key))
-    created = _aware(r.created_at)
-    assert created is not None
-    if r.session_key != _key(session) or created < datetime.now(UTC) - STATE_TTL:
+    if r.session_key != _key(session) or r.created_at < datetime.now(UTC) - STATE_TTL:
         return None
     verifier = member.cipher.open("oauth_states", key, "verifier", r.verifier_enc)
     return r.source, r.mode, verifier

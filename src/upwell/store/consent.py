@@ -47,8 +47,7 @@ def history(store: Store, member_id: int) -> list[ConsentRecord]:
         rows = conn.execute(select(consents).where(consents.c.member_id == member_id)
                             .order_by(consents.c.id))
         return [ConsentRecord(r.source, r.purpose, r.granted, r.version,
-                              r.recorded_at if r.recorded_at.tzinfo else
-                              r.recorded_at.replace(tzinfo=UTC)) for r in rows]
+                              r.recorded_at) for r in rows]
 
 
 def record(store: Store, member_id: int, choices: Mapping[tuple[str, str], bool],

@@ -32,8 +32,7 @@ class Experiment:
 def list_experiments(store: Store, member_id: int) -> list[Experiment]:
     with store.engine.connect() as conn:
         return [Experiment(r.id, r.metric, r.start_on, r.end_on,
-                           r.created_at if r.created_at.tzinfo
-                           else r.created_at.replace(tzinfo=UTC))
+                           r.created_at)
                 for r in conn.execute(select(experiments)
                                       .where(experiments.c.member_id == member_id)
                                       .order_by(experiments.c.id))]

@@ -61,8 +61,7 @@ def items(store: Store, member: Member) -> list[Item]:
         for r in conn.execute(select(feedback).where(feedback.c.member_id == member.id)
                               .order_by(feedback.c.id)):
             d = json.loads(member.cipher.open("feedback", str(r.id), "item", r.item_enc))
-            at = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC)
-            out.append(Item(d["insight"], d["verdict"], d["surface"], at))
+            out.append(Item(d["insight"], d["verdict"], d["surface"], r.created_at))
     return out
 
 

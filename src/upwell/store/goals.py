@@ -28,7 +28,7 @@ class Goal:
 def list_goals(store: Store, member_id: int) -> list[Goal]:
     with store.engine.connect() as conn:
         return [Goal(r.id, r.metric, r.baseline,
-                     r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC))
+                     r.created_at)
                 for r in conn.execute(select(goals).where(goals.c.member_id == member_id)
                                       .order_by(goals.c.id))]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from upwell.normalize.address import handle_rank, person_name_key
+from upwell.model import handle_rank, person_name_key
 from upwell.store.crypto import MemberCipher
 from upwell.store.records import insert_ignoring_duplicates
 from upwell.store.schema import event_attendees, events, message_parties, messages, persons

@@ -33,8 +33,6 @@ from upwell.store.schema import (
 
 def _iso(value: Any) -> Any:
     if isinstance(value, datetime):
-        if value.tzinfo is None:  # SQLite hands back naive UTC
-            value = value.replace(tzinfo=UTC)
         return value.isoformat()
     return value
 

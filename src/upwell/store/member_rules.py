@@ -45,12 +45,6 @@ class Exclusion:
         return None if self.end is None else (self.end - timedelta(microseconds=1)).date()
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _add(store: Store, member: Member, kind: str, target: str | None, label: str, *,
          start: datetime | None = None, end: datetime | None = None) -> int:
     with store.engine.begin() as conn:
@@ -150,7 +144,7 @@ def list_exclusions(store: Store, member: Member) -> list[Exclusion]:
                                  .order_by(exclusions.c.id)))
     return [Exclusion(r.id, r.kind,
                       member.cipher.open("exclusions", str(r.id), "label", r.label_enc)
-                      if r.label_enc else "", _aware(r.start_at), _aware(r.end_at))
+                      if r.label_enc else "", r.start_at, r.end_at)
             for r in rows]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -26,10 +26,6 @@ from upwell.store.schema import (
     persons,
     team,
 )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +109,7 @@ def load_member(store: Store, member: Member) -> MemberView:
                               .order_by(messages.c.sent_at, messages.c.id)):
             parties = roles.get(r.id, {})
             msgs.append(MessageView(
-                id=r.id, sent_at=_aware(r.sent_at), utc_offset=r.utc_offset, channel=r.channel,
+                id=r.id, sent_at=r.sent_at, utc_offset=r.utc_offset, channel=r.channel,
                 sender=r.sender_id, to=tuple(parties.get("to", ())),
                 cc=tuple(parties.get("cc", ())), parent_id=r.parent_id,
                 subject=c.open("messages", r.id, "subject", r.subject_enc) if r.subject_enc else "",
@@ -123,7 +119,7 @@ def load_member(store: Store, member: Member) -> MemberView:
         for a in conn.execute(select(event_attendees).where(event_attendees.c.member_id == mid)):
             atts[a.event_id].append((a.person_id, a.response))
         evts = [
-            EventView(id=r.id, start=_aware(r.start_at), end=_aware(r.end_at), all_day=r.all_day,
+            EventView(id=r.id, start=r.start_at, end=r.end_at, all_day=r.all_day,
                       cancelled=r.cancelled, organizer=r.organizer_id,
                       attendees=tuple(atts.get(r.id, ())),
                       title=c.open("events", r.id, "title", r.title_enc) if r.title_enc else "")

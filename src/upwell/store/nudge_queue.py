@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -29,10 +29,6 @@ class Queued:
     due_at: datetime
     created_at: datetime
     payload: dict[str, Any]
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 def enqueue(store: Store, member: Member, key: str, payload: dict[str, Any], now: datetime
@@ -61,7 +57,7 @@ def listed(store: Store, member: Member, *, status: str | None = None) -> list[Q
         q = q.where(nudges.c.status == status)
     with store.engine.connect() as conn:
         rows = list(conn.execute(q.order_by(nudges.c.id)))
-    return [Queued(r.id, r.status, r.reason, r.channel, _aware(r.due_at), _aware(r.created_at),
+    return [Queued(r.id, r.status, r.reason, r.channel, r.due_at, r.created_at,
                    json.loads(member.cipher.open("nudges", str(r.id), "payload", r.payload_enc)))
             for r in rows]
 

@@ -1,6 +1,6 @@
 """Writing normalized records for one member: pseudonymous ids, encrypted values, no bodies.
 
-Reads: :class:`~upwell.store.rows.Prepared` records. Writes: ``persons``, ``messages``,
+Reads: :class:`~upwell.store.prepared.Prepared` records. Writes: ``persons``, ``messages``,
 ``message_parties``, ``events``, ``event_attendees``. Everything that names a person or repeats
 what someone wrote (handles, display names, subjects, titles) is sealed with the member's key;
 what stays in clear is shape (times, counts, flags) and blind index keys. Writes are idempotent:
@@ -19,10 +19,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from upwell.model import Address
-from upwell.normalize.address import handle_rank, person_name_key
+from upwell.model import Address, handle_rank, person_name_key
 from upwell.store.crypto import MemberCipher
-from upwell.store.rows import Prepared
+from upwell.store.prepared import Prepared
 from upwell.store.schema import (
     event_attendees,
     events,

@@ -12,7 +12,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -25,6 +24,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from upwell.store.types import UTCDateTime
+
 metadata = MetaData()
 
 members = Table(
@@ -32,7 +33,7 @@ members = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("ref_key", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 member_keys = Table(
@@ -42,14 +43,14 @@ member_keys = Table(
     Column("provider", String(32), nullable=False),
     Column("key_id", String(64), nullable=False),
     Column("wrapped", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 tombstones = Table(
     "tombstones",
     metadata,
     Column("ref_key", String(64), primary_key=True),
-    Column("deleted_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", UTCDateTime(), nullable=False),
 )
 
 persons = Table(
@@ -71,7 +72,7 @@ messages = Table(
     Column("import_id", Integer, nullable=True),
     Column("source", String(16), nullable=False),
     Column("channel", String(8), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
     Column("utc_offset", Integer, nullable=True),
     Column("sender_id", String(32), nullable=False),
     Column("in_sent_folder", Boolean, nullable=False),
@@ -123,8 +124,8 @@ events = Table(
     Column("source", String(16), nullable=False),
     Column("uid_key", String(32), nullable=False),
     Column("title_enc", LargeBinary, nullable=True),
-    Column("start_at", DateTime(timezone=True), nullable=False),
-    Column("end_at", DateTime(timezone=True), nullable=False),
+    Column("start_at", UTCDateTime(), nullable=False),
+    Column("end_at", UTCDateTime(), nullable=False),
     Column("utc_offset", Integer, nullable=True),
     Column("all_day", Boolean, nullable=False),
     Column("cancelled", Boolean, nullable=False),
@@ -164,7 +165,7 @@ evidence = Table(
     metadata,
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
     Column("message_id", String(32), primary_key=True),
-    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("captured_at", UTCDateTime(), nullable=False),
     Column("snippets_enc", LargeBinary, nullable=False),
     sqlite_with_rowid=False,
 )
@@ -185,8 +186,8 @@ imports = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("reader", String(16), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
     Column("seen", Integer, nullable=False, default=0),
     Column("imported", Integer, nullable=False, default=0),
     Column("skipped", Text, nullable=False, default="{}"),
@@ -201,7 +202,7 @@ orgs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("slug", String(40), nullable=False, unique=True),
     Column("name", String(120), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 # An account signs in; a member account is bound to one member (``member_ref`` is what
@@ -216,7 +217,7 @@ accounts = Table(
     Column("password_hash", String(200), nullable=True),
     Column("role", String(8), nullable=False),
     Column("member_ref", String(64), nullable=True, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_accounts_org", "org_id"),
 )
 
@@ -241,7 +242,7 @@ sso_providers = Table(
     Column("issuer_url", String(300), nullable=False),
     Column("client_id", String(200), nullable=False),
     Column("client_secret_enc", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("org_id", "slug", name="uq_sso_providers_org_slug"),
 )
 
@@ -251,8 +252,8 @@ invitations = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("org_id", Integer, ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False),
     Column("token_key", String(64), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
 )
 
 # Server-side sessions: the cookie holds a random token, the table only its hash.
@@ -263,8 +264,8 @@ web_sessions = Table(
     Column("account_id", Integer, ForeignKey("accounts.id", ondelete="CASCADE"),
            nullable=False),
     Column("csrf", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
     Index("ix_web_sessions_account", "account_id"),
 )
 
@@ -280,7 +281,7 @@ consents = Table(
     Column("purpose", String(16), nullable=False),
     Column("granted", Boolean, nullable=False),
     Column("version", String(16), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
     Index("ix_consents_member", "member_id", "source", "purpose"),
 )
 
@@ -294,7 +295,7 @@ member_settings = Table(
     Column("digest_day", Integer, nullable=False),
     Column("evidence_retention_days", Integer, nullable=False),
     Column("paused", Boolean, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 # People (by person id) and chat channels (by the member's blind key) kept out of coaching, and
@@ -307,9 +308,9 @@ exclusions = Table(
     Column("kind", String(8), nullable=False),
     Column("target_key", String(64), nullable=True),
     Column("label_enc", LargeBinary, nullable=True),
-    Column("start_at", DateTime(timezone=True), nullable=True),
-    Column("end_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("start_at", UTCDateTime(), nullable=True),
+    Column("end_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_exclusions_member", "member_id"),
 )
 
@@ -320,7 +321,7 @@ goals = Table(
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("metric", String(32), nullable=False),
     Column("baseline", Float, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_goals_member", "member_id"),
 )
 
@@ -331,7 +332,7 @@ access_log = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("seq", Integer, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
     Column("actor", String(16), nullable=False),
     Column("action", String(32), nullable=False),
     Column("detail", String(200), nullable=False),
@@ -351,8 +352,8 @@ import_jobs = Table(
     Column("imported", Integer, nullable=False),
     Column("skipped", Integer, nullable=False),
     Column("error", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
     Index("ix_import_jobs_member", "member_id"),
 )
 
@@ -361,7 +362,7 @@ dashboards = Table(
     "dashboards",
     metadata,
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
-    Column("computed_at", DateTime(timezone=True), nullable=False),
+    Column("computed_at", UTCDateTime(), nullable=False),
     Column("payload_enc", LargeBinary, nullable=False),
 )
 
@@ -379,7 +380,7 @@ aggregate_policies = Table(
     Column("epsilon", Float, nullable=False),
     Column("period_days", Integer, nullable=False),
     Column("note", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("org_id", "version", name="uq_aggregate_policies_org_version"),
 )
 
@@ -422,7 +423,7 @@ aggregate_releases = Table(
     Column("reason", String(32), nullable=True),
     Column("value", Float, nullable=True),
     Column("half_width", Float, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     UniqueConstraint("org_id", "policy_version", "node_key", "metric", "period",
                      name="uq_aggregate_releases_key"),
     Index("ix_aggregate_releases_org_period", "org_id", "period"),
@@ -453,7 +454,7 @@ aggregate_ledger = Table(
     Column("mechanism", String(80), nullable=False),
     Column("scale_sum", Float, nullable=False),
     Column("scale_count", Float, nullable=False),
-    Column("charged_at", DateTime(timezone=True), nullable=False),
+    Column("charged_at", UTCDateTime(), nullable=False),
     Index("ix_aggregate_ledger_org_period", "org_id", "period"),
 )
 
@@ -476,8 +477,8 @@ connections = Table(
     Column("config_enc", LargeBinary, nullable=True),
     Column("cursor_enc", LargeBinary, nullable=True),
     Column("error", String(200), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("synced_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("synced_at", UTCDateTime(), nullable=True),
     Index("ix_connections_member", "member_id", "source"),
 )
 
@@ -492,7 +493,7 @@ oauth_states = Table(
     Column("source", String(16), nullable=False),
     Column("mode", String(8), nullable=False),
     Column("verifier_enc", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_oauth_states_member", "member_id"),
 )
 
@@ -511,7 +512,7 @@ delivery_prefs = Table(
     Column("digest_hour", Integer, nullable=False),
     Column("controls_enc", LargeBinary, nullable=True),
     Column("address_enc", LargeBinary, nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 # One row per weekly digest slot (the member's local date of their digest day), written before
@@ -523,8 +524,8 @@ digests_sent = Table(
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("slot", String(10), nullable=False),
     Column("status", String(10), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
     UniqueConstraint("member_id", "slot", name="uq_digests_sent_member_slot"),
 )
 
@@ -535,7 +536,7 @@ deliveries = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
     Column("channel", String(16), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
     Index("ix_deliveries_member_channel", "member_id", "channel", "sent_at"),
 )
 
@@ -549,9 +550,9 @@ nudges = Table(
     Column("status", String(10), nullable=False),
     Column("reason", String(16), nullable=True),
     Column("channel", String(16), nullable=True),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
     Column("payload_enc", LargeBinary, nullable=False),
     UniqueConstraint("member_id", "dedupe_key", name="uq_nudges_member_key"),
     Index("ix_nudges_member_status", "member_id", "status", "due_at"),
@@ -563,7 +564,7 @@ feedback = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("member_id", Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("item_enc", LargeBinary, nullable=False),
     Index("ix_feedback_member", "member_id"),
 )
@@ -577,7 +578,7 @@ experiments = Table(
     Column("metric", String(32), nullable=False),
     Column("start_on", Date, nullable=False),
     Column("end_on", Date, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_experiments_member", "member_id"),
 )
 
@@ -586,7 +587,7 @@ used_tokens = Table(
     "used_tokens",
     metadata,
     Column("token_key", String(64), primary_key=True),
-    Column("used_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=False),
 )
 
 
@@ -602,8 +603,8 @@ task_runs = Table(
     Column("status", String(12), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("detail", Text, nullable=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
     Column("cpu_s", Float, nullable=True),
     Index("ix_task_runs_member", "member_id"),
     Index("ix_task_runs_status", "status"),

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
-from upwell.model import Address
-from upwell.normalize.address import make_address
+from upwell.model import Address, make_address
 from upwell.store.db import Member, Store
 from upwell.store.member_view import MemberView
 from upwell.store.records import RecordWriter, insert_ignoring_duplicates

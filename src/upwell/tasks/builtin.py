@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from upwell.errors import UpwellError
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import ImportReport, import_archive
 from upwell.store import access_log
 from upwell.store.db import Member
 from upwell.store.member_data import purge_evidence
@@ -23,7 +25,6 @@ from upwell.store.member_rules import reapply_forgotten
 from upwell.store.member_settings import MemberPrefs, get_prefs
 from upwell.store.schema import import_jobs, imports
 from upwell.tasks import spool
-from upwell.tasks.imports import ImportReport, import_archive
 from upwell.tasks.registry import task
 from upwell.tasks.runs import Context
 
@@ -54,7 +55,7 @@ def _import(ctx: Context, member: Member, prefs: MemberPrefs, spool_id: str, *,
     purge_evidence(ctx.store, member, prefs.evidence_retention_days)
     report = import_archive(
         ctx.store, member, path, fmt=fmt, batch_size=s.batch_size, workers=s.import_workers,
-        analyzers=s.resolved_analyzers(), evidence=prefs.evidence_retention_days > 0,
+        analyzers=resolve_analyzers(s), evidence=prefs.evidence_retention_days > 0,
         refresh=refresh, on_start=lambda import_id: ctx.note(import_id=import_id))
     reapply_forgotten(ctx.store, member)
     return report
@@ -128,7 +129,7 @@ def web_import_task(ctx: Context, member_id: int, job_id: str, spool_id: str
         purge_evidence(store, member, prefs.evidence_retention_days)
         report = import_archive(
             store, member, path, fmt=fmt, batch_size=s.batch_size, workers=s.import_workers,
-            analyzers=s.resolved_analyzers(), evidence=prefs.evidence_retention_days > 0,
+            analyzers=resolve_analyzers(s), evidence=prefs.evidence_retention_days > 0,
             progress=progress, on_start=lambda import_id: ctx.note(import_id=import_id))
         reapply_forgotten(store, member)
         from upwell.web import dashboard

@@ -3,7 +3,7 @@
 Registered like the built-ins (:mod:`upwell.tasks.builtin`), so each runs in-process by default
 and as a Dramatiq actor when ``UPWELL_QUEUE=dramatiq``; the periodic ones are sent to every
 member by the scheduler process. Reads and writes what the library functions they call do:
-:func:`upwell.tasks.sync.sync_connection`, :func:`upwell.tasks.digest.send_digest`,
+:func:`upwell.pipeline.sync.sync_connection`, :func:`upwell.deliver.digest_job.send_digest`,
 :func:`upwell.deliver.nudges.run_for`, :func:`upwell.aggregate.service.release`. Returns counts
 and statuses only.
 """
@@ -48,7 +48,7 @@ def _refresh(ctx: Context, member_id: int) -> None:
 @task("sync", ids=("member_id", "connection_id"))
 def sync_task(ctx: Context, member_id: int, connection_id: str) -> dict[str, Any]:
     """Sync one of the member's connected sources ("sync now"); the dashboard follows."""
-    from upwell.tasks.sync import sync_connection
+    from upwell.pipeline.sync import sync_connection
 
     try:
         report = sync_connection(ctx.store, ctx.settings, ctx.store.open_member_id(member_id),
@@ -64,8 +64,8 @@ def sync_task(ctx: Context, member_id: int, connection_id: str) -> dict[str, Any
 def sync_member_task(ctx: Context, member_id: int) -> dict[str, Any]:
     """Sync every active connected source of the member (every half hour): one failing source
     (provider down, grant gone) is noted and the others still run."""
+    from upwell.pipeline.sync import sync_connection
     from upwell.store import connections
-    from upwell.tasks.sync import sync_connection
 
     member = ctx.store.open_member_id(member_id)
     imported = failed = 0
@@ -87,7 +87,7 @@ def sync_member_task(ctx: Context, member_id: int) -> dict[str, Any]:
 @task("digest", ids=("member_id",), schedule="0 * * * *")
 def digest_task(ctx: Context, member_id: int) -> dict[str, Any]:
     """Send the member's weekly digest if it is due now (every hour; once per week at most)."""
-    from upwell.tasks.digest import send_digest
+    from upwell.deliver.digest_job import send_digest
 
     found = account_of(ctx.store, member_id)
     if found is None:

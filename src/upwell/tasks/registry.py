@@ -49,7 +49,7 @@ class TaskSpec:
 _TASKS: dict[str, TaskSpec] = {}
 
 #: The modules whose ``@task`` registrations every process loads (web, workers, scheduler).
-#: A new task module adds its name here (e.g. ``"upwell.tasks.sync"``).
+#: A new task module adds its name here (e.g. ``"upwell.tasks.exports"``).
 TASK_MODULES: tuple[str, ...] = ("upwell.tasks.builtin", "upwell.tasks.periodic")
 
 

@@ -71,7 +71,7 @@ def record_consent(store: Store, ctx: MemberContext, choices: dict[tuple[str, st
     if withdrawn:
         import httpx
 
-        from upwell.tasks.connect import withdraw
+        from upwell.pipeline.connect import withdraw
 
         with httpx.Client(timeout=30.0) as http:
             for source in withdrawn:
@@ -193,7 +193,7 @@ def delete_everything(store: Store, ctx: MemberContext, settings: Settings) -> d
     then rows, then a tombstone) and drop the account."""
     import httpx
 
-    from upwell.tasks.connect import withdraw
+    from upwell.pipeline.connect import withdraw
 
     with httpx.Client(timeout=30.0) as http:
         withdraw(store, settings, ctx.member, None, http, why="delete")

@@ -62,10 +62,6 @@ class Job:
                 "finished_at": self.finished_at.isoformat() if self.finished_at else None}
 
 
-def _aware(v: datetime | None) -> datetime | None:
-    return None if v is None else (v if v.tzinfo else v.replace(tzinfo=UTC))
-
-
 def get_job(store: Store, member_id: int, job_id: str) -> Job | None:
     """The member's job ``job_id`` (``None`` for anyone else's: the caller answers 404)."""
     with store.engine.connect() as conn:
@@ -73,10 +69,8 @@ def get_job(store: Store, member_id: int, job_id: str) -> Job | None:
                                                    import_jobs.c.member_id == member_id)).first()
     if r is None:
         return None
-    created = _aware(r.created_at)
-    assert created is not None
-    return Job(r.id, r.status, r.reader, r.seen, r.imported, r.skipped, r.error, created,
-               _aware(r.finished_at))
+    return Job(r.id, r.status, r.reader, r.seen, r.imported, r.skipped, r.error, r.created_at,
+               r.finished_at)
 
 
 def list_jobs(store: Store, member_id: int, limit: int = 20) -> list[Job]:

@@ -17,9 +17,9 @@ from fastapi.responses import RedirectResponse
 
 from upwell.config import Settings
 from upwell.errors import UpwellError
+from upwell.pipeline import connect
 from upwell.sources.connectors import connectors
 from upwell.store import connections as vault
-from upwell.tasks import connect
 from upwell.web.app import render
 from upwell.web.auth import MemberContext, current_member
 from upwell.web.auth import app_settings as _settings

@@ -109,14 +109,15 @@ def _floor_decoded_run(kind: str, path: str) -> dict[str, Any]:
 def timed_import(kind: str, path: str, *, analyze: bool) -> dict[str, Any]:
     """One import into a fresh SQLite home, timed: ingest only, or with every analyzer on."""
     from upwell.config import Settings
+    from upwell.pipeline.analyzers import resolve_analyzers
+    from upwell.pipeline.imports import import_archive
     from upwell.store.db import Store
-    from upwell.tasks.imports import import_archive
 
     with tempfile.TemporaryDirectory(prefix="upwell-bench-") as home:
         settings = Settings(home=Path(home))
         store = Store(settings)
         member = store.open_member("bench")
-        names = settings.resolved_analyzers() if analyze else ()
+        names = resolve_analyzers(settings) if analyze else ()
         start = time.perf_counter()
         report = import_archive(store, member, Path(path), fmt=kind,
                                 batch_size=settings.batch_size, workers=settings.import_workers,

@@ -33,11 +33,12 @@ from typing import Any
 import httpx
 
 from upwell.config import Settings
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import import_archive
 from upwell.store import consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.db import Store
 from upwell.store.member_settings import MemberPrefs
-from upwell.tasks.imports import import_archive
 from upwell.testing import make_email, write_maildir
 from upwell.web import dashboard
 
@@ -96,7 +97,7 @@ def _setup(home: Path, members: int) -> list[str]:
             assert account.member_ref is not None
             m = store.open_member(account.member_ref)
             consent.record(store, m.id, {("mail", "coaching"): True})
-            import_archive(store, m, md, analyzers=Settings().resolved_analyzers())
+            import_archive(store, m, md, analyzers=resolve_analyzers(Settings()))
             dashboard.refresh(store, m, MemberPrefs())
             emails.append(email)
     finally:

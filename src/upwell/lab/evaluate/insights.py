@@ -93,10 +93,11 @@ def evaluate(sim: Path, home: Path, *, limit: int | None = None,
     from upwell.analyze.stream import WorkProfile
     from upwell.insights import catalog, weekly_cards
     from upwell.normalize.address import make_address
+    from upwell.pipeline.analyzers import resolve_analyzers
+    from upwell.pipeline.imports import import_archive
     from upwell.store.db import Store
     from upwell.store.member_view import load_member
     from upwell.store.team import set_relation
-    from upwell.tasks.imports import import_archive
 
     truth = load_truth(sim)
     people = {p["id"]: p for p in truth["people"]}
@@ -120,7 +121,7 @@ def evaluate(sim: Path, home: Path, *, limit: int | None = None,
                 if path.exists():
                     import_archive(store, member, path, fmt=fmt, me=me,
                                    batch_size=settings.batch_size,
-                                   workers=0, analyzers=settings.resolved_analyzers(),
+                                   workers=0, analyzers=resolve_analyzers(settings),
                                    evidence=settings.evidence_retention_days > 0)
             for r in p["reports"]:
                 addr = make_address(people[r]["email"])

@@ -25,6 +25,9 @@ from sqlalchemy import delete, insert
 from upwell.config import Settings
 from upwell.errors import ConnectorError, ReconnectNeeded, UpwellError
 from upwell.model import Skipped
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import ImportReport, finish
+from upwell.pipeline.prepare import prepare_item
 from upwell.sources.connectors import connectors
 from upwell.sources.connectors.http import Api
 from upwell.sources.connectors.oauth import Grant, endpoints
@@ -36,11 +39,9 @@ from upwell.store.db import Member, Store
 from upwell.store.member_data import purge_evidence
 from upwell.store.member_rules import reapply_forgotten
 from upwell.store.member_settings import get_prefs
+from upwell.store.prepared import Prepared
 from upwell.store.records import RecordWriter
-from upwell.store.rows import Prepared
 from upwell.store.schema import event_attendees, events, imports
-from upwell.tasks.imports import ImportReport, finish
-from upwell.tasks.prepare import prepare_item
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def _run(store: Store, settings: Settings, member: Member,  # noqa: PLR0917 (one
          connection: vault.Connection, ctx: Context, report: SyncReport, *, retention: int,
          progress: Callable[[SyncReport], None] | None) -> None:
     spec = connectors()[connection.source]
-    analyzers = settings.resolved_analyzers()
+    analyzers = resolve_analyzers(settings)
     with store.engine.begin() as conn:
         pk = conn.execute(insert(imports).values(
             member_id=member.id, reader=spec.id, started_at=datetime.now(UTC),

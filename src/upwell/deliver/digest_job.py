@@ -29,7 +29,7 @@ from upwell.store.delivery_prefs import get_delivery, own_address
 from upwell.store.member_settings import MemberPrefs, get_prefs
 from upwell.store.schema import accounts
 
-log = logging.getLogger("upwell.tasks.digest")
+log = logging.getLogger("upwell.deliver.digest_job")
 CATCH_UP = timedelta(days=2)
 
 

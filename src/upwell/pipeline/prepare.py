@@ -17,8 +17,9 @@ from upwell.errors import BadItem
 from upwell.model import RawItem, Skipped
 from upwell.normalize import to_records
 from upwell.normalize.mime import duplicate_key
+from upwell.pipeline.rows import ANY_MESSAGE, message_id, prepare
 from upwell.store.crypto import MemberCipher
-from upwell.store.rows import ANY_MESSAGE, Prepared, message_id, prepare
+from upwell.store.prepared import Prepared
 
 Outcome = list[Prepared] | str
 #: Which of some message ids the member's store already holds (see :class:`Duplicates`).

@@ -21,14 +21,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from upwell.model import Address, RawItem, Skipped
+from upwell.pipeline.prepare import prepared
 from upwell.sources import detect
 from upwell.store.db import Member, Store
 from upwell.store.identities import infer_self, mark_self, merge_same_name
+from upwell.store.prepared import Prepared
 from upwell.store.records import RecordWriter, stored_ids
-from upwell.store.rows import Prepared
 from upwell.store.schema import events, imports, messages
 from upwell.store.threads import relink
-from upwell.tasks.prepare import prepared
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,9 @@
-"""Turning a normalized record into the row the store keeps: sealed, keyed, body-free.
+"""Turning a normalized record into the row the store keeps: analyzed, sealed, body-free.
 
-Reads: a :class:`Message` or :class:`Event` and the member's cipher. Writes: a :class:`Prepared`
-row. This is pure (no database, no shared state), so it runs wherever normalizing runs,
+Reads: a :class:`Message` or :class:`Event` and the member's cipher. Writes: a
+:class:`~upwell.store.prepared.Prepared` row, with the named analyzers' features and (when the
+member keeps evidence) the phrases behind them already computed: the store never runs
+analyzers. This is pure (no database, no shared state), so it runs wherever normalizing runs,
 including the member's own import worker processes; only the people on a record are left for
 the writer, which resolves them to the member's persons.
 """
@@ -9,7 +11,7 @@ the writer, which resolves them to the member's persons.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -19,28 +21,7 @@ from upwell.normalize.address import fold_name
 from upwell.normalize.mime import is_sent_folder
 from upwell.normalize.threads import is_forward_subject, is_reply_subject, normalize_subject
 from upwell.store.crypto import MemberCipher
-
-#: (role, handle, display name, response): roles are sender, to, cc, bcc, mention, organizer,
-#: attendee. Plain strings, so that a worker process hands them over cheaply.
-Party = tuple[str, str, str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A record ready to store: its table, id, columns (all but the person columns), the people
-    on it, and its normalizing notes."""
-
-    table: str
-    id: str
-    row: dict[str, Any]
-    parties: tuple[Party, ...]
-    notes: tuple[str, ...]
-    features: dict[str, Any] | None = None
-    evidence: dict[str, Any] | None = None
-    #: Left unanalyzed because the import expected it to be a duplicate (see
-    #: :mod:`upwell.tasks.prepare`); never written as is when it turns out new.
-    unanalyzed: bool = False
-
+from upwell.store.prepared import Party, Prepared
 
 #: ``duplicate_of`` for an item all of whose messages are expected to be duplicates.
 ANY_MESSAGE = "*"
@@ -87,6 +68,8 @@ def feature_rows(cipher: MemberCipher, message: Message, rid: str, analyzers: tu
                  evidence: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The sealed features of one message from the named analyzers, with their versions, and
     (with ``evidence``) the sealed phrases behind its flagged features."""
+    # Imported here, not at the top: an import worker process with analyzers off (or one that
+    # only parses) starts without loading the analyzers' models.
     from upwell.analyze import analyze_message
     from upwell.analyze.evidence import snippets
 
