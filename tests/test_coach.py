@@ -99,3 +99,32 @@ def test_team_add_list_suggest_remove(tmp_path: Path) -> None:
     assert "report   Dana Lee" in runner.invoke(cli, ["--home", home, "team", "list"]).stdout
     removed = runner.invoke(cli, ["--home", home, "team", "remove", "dana@example.org"])
     assert removed.stdout.strip() == "removed"
+
+
+def test_coach_honours_exclusions_set_in_the_web_app(tmp_path: Path) -> None:
+    from upwell.config import Settings
+    from upwell.store.db import Store
+    from upwell.store.member_rules import exclude_person
+    from upwell.store.member_view import load_member
+
+    archive, home = _archive(tmp_path), tmp_path / "h"
+    runner = CliRunner()
+    args = ["--home", str(home), "coach", str(archive), "--tz", "America/New_York", "--json"]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert {c["insight"] for c in json.loads(first.stdout)["cards"]} == {"unanswered_asks"}
+    # the member excludes Dana (the library call behind the web app's "exclude this person")
+    settings = Settings(home=home)
+    store = Store(settings)
+    try:
+        member = store.open_member(settings.member, create=False)
+        names = load_member(store, member).names
+        (dana,) = [p for p, n in names.items() if n == "Dana Lee"]
+        exclude_person(store, member, dana, "Dana Lee")
+    finally:
+        store.close()
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    data = json.loads(again.stdout)
+    assert data["cards"] == []
+    assert all(t["name"] != "Dana Lee" for t in data["relationships"])

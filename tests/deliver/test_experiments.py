@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from upwell.analyze.stream import WorkProfile
+from upwell.insights.board import Period, change
 from upwell.insights.experiments import bootstrap_difference
 from upwell.store.member_view import MemberView, MessageView
-from upwell.web.dashboard import Period, change
 
 START = date(2024, 3, 1)
 

@@ -16,8 +16,9 @@ from pydantic import SecretStr
 from tests.deliver.conftest import Sink, mail_settings
 
 from upwell.config import Settings
-from upwell.deliver.nudges import EmailChannel, Nudge, NudgeChannel, landing_check, run_for
+from upwell.deliver.nudges import EmailChannel, NudgeChannel, run_for
 from upwell.errors import DeliveryError
+from upwell.insights.nudges import Nudge, landing_check
 from upwell.normalize.address import make_address
 from upwell.pipeline.analyzers import resolve_analyzers
 from upwell.pipeline.imports import import_archive

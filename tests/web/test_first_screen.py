@@ -19,7 +19,9 @@ from tests.web import helpers
 
 from upwell.config import Settings
 from upwell.deliver.formatting import number
-from upwell.insights import catalog, coached_week
+from upwell.insights import catalog, coached_week, weekly_cards
+from upwell.insights.board import Period, change, compute
+from upwell.insights.view import profile_of
 from upwell.lab.sim import simulate
 from upwell.normalize.address import make_address
 from upwell.pipeline.analyzers import resolve_analyzers
@@ -33,7 +35,6 @@ from upwell.store.team import set_relation
 from upwell.testing import open_store
 from upwell.web import create_app, dashboard
 from upwell.web.charts import bar_chart, trend_chart
-from upwell.web.dashboard import Period, change, compute, profile_of, weekly_cards
 
 PASSWORD = "correct horse battery"
 

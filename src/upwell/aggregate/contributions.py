@@ -10,7 +10,6 @@ contribute, only from that source, and nothing is kept: the values go to the gua
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -18,13 +17,11 @@ from upwell.aggregate.guard import Contributions, ContributionSource
 from upwell.aggregate.metrics import USEFULNESS_PREFIX, contributions
 from upwell.aggregate.policy import Policy, window
 from upwell.aggregate.tree import PeriodTree
-from upwell.analyze.stream import WorkProfile
 from upwell.errors import UpwellError
+from upwell.insights.view import coaching_view
 from upwell.store import access_log, consent, feedback
 from upwell.store.db import Store
-from upwell.store.member_rules import filter_view
 from upwell.store.member_settings import get_prefs
-from upwell.store.member_view import load_member
 from upwell.store.schema import accounts
 
 
@@ -56,8 +53,10 @@ def from_members(store: Store) -> ContributionSource:
                 member = store.open_member(ref, create=False)
             except UpwellError:
                 continue  # deleted or shredded: nothing to read
-            view = filter_view(store, member, load_member(store, member))
-            profile = WorkProfile(ZoneInfo(prefs.tz), prefs.start_hour, prefs.end_hour)
+            opened = coaching_view(store, member, prefs=prefs)
+            if opened is None:
+                continue
+            view, profile = opened.view, opened.profile
             wanted = list(policy.metrics)
             said = ([(f.insight, f.verdict, f.at) for f in feedback.items(store, member)]
                     if any(m.startswith(USEFULNESS_PREFIX) for m in wanted) else [])

@@ -1,5 +1,8 @@
 """The metrics a member may contribute to group insights, and their one value per period.
 
+Each metric is a registered per-member measure (:mod:`upwell.insights.measures`) with the
+clip bounds and consent sources of group insights; nothing is measured here.
+
 Reads: a member's own view (decrypted by their own key for this job alone, minus what they
 excluded and minus every source they did not consent to share), their work profile, the period
 window. Writes: at most one number per metric, clipped to the metric's bounds. Nothing here is
@@ -8,21 +11,13 @@ stored: the guard turns these numbers into noisy group releases in memory.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from upwell.analyze.stream import (
-    WorkProfile,
-    after_hours,
-    in_window,
-    meeting_load,
-    mine,
-    one_on_ones_per_report,
-    reply_latencies,
-)
-from upwell.store.member_view import EventView, MemberView
+from upwell.analyze.stream import WorkProfile, in_window, mine
+from upwell.insights.measures import measures
+from upwell.store.member_view import MemberView
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +32,8 @@ class MetricSpec:
     high: float
     sources: tuple[str, ...]
     managers_only: bool = False
+    #: Counted per four weeks of the period (1:1 rhythm), not per week with data.
+    per_4_weeks: bool = False
 
 
 METRICS: dict[str, MetricSpec] = {m.id: m for m in (
@@ -50,7 +47,7 @@ METRICS: dict[str, MetricSpec] = {m.id: m for m in (
     MetricSpec("tone", "Tone climate (mean valence of messages sent)", "", -1, 1,
                ("mail", "chat")),
     MetricSpec("one_on_ones", "1:1s per report per 4 weeks (managers)", "", 0, 8,
-               ("calendar",), managers_only=True),
+               ("calendar",), managers_only=True, per_4_weeks=True),
 )}
 #: The culture metrics: what a policy releases unless it names others.
 DEFAULT_METRICS: tuple[str, ...] = tuple(METRICS)
@@ -89,30 +86,6 @@ def shared_view(view: MemberView, shared: set[str]) -> MemberView:
     return replace(view, messages=msgs, events=evts, derived={})
 
 
-def _focus_hours(events: list[EventView], profile: WorkProfile, start: datetime,
-                 end: datetime) -> float:
-    """Working hours in free stretches of two hours or more between timed meetings."""
-    timed = sorted((e for e in events if not e.all_day and not e.cancelled
-                    and start <= e.start < end and e.end > e.start), key=lambda e: e.start)
-    total = 0.0
-    day = start.astimezone(profile.tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    while day < end.astimezone(profile.tz):
-        if day.weekday() in profile.workdays:
-            cursor = day.replace(hour=profile.start_hour)
-            close = day.replace(hour=min(profile.end_hour, 23))
-            for e in timed:
-                s, t = e.start.astimezone(profile.tz), e.end.astimezone(profile.tz)
-                if t <= cursor or s >= close:
-                    continue
-                if s - cursor >= timedelta(hours=2):
-                    total += (s - cursor).total_seconds() / 3600
-                cursor = max(cursor, t)
-            if close - cursor >= timedelta(hours=2):
-                total += (close - cursor).total_seconds() / 3600
-        day += timedelta(days=1)
-    return total
-
-
 def usefulness(feedback: list[tuple[str, str, datetime]], start: datetime, end: datetime,
                metrics: list[str]) -> dict[str, float]:
     """Per ``useful_<type>`` metric asked for: the share (%) of the member's feedback on that
@@ -149,35 +122,22 @@ def _culture(view: MemberView, profile: WorkProfile, start: datetime, end: datet
     if hi <= lo:
         return {}
     weeks = float(max(1, len({t.isocalendar()[:2] for t in stamps if lo <= t < hi})))
-    sent = [m for m in in_window(view.messages, lo, hi) if mine(view, m)]
-    events_in = [e for e in view.events if lo <= e.start < hi]
+    has = {"messages": any(mine(view, m) for m in in_window(view.messages, lo, hi)),
+           "events": any(lo <= e.start < hi for e in view.events)}
     out: dict[str, float] = {}
     for metric in metrics:
         spec = METRICS[metric]
-        if not set(spec.sources) & shared:
+        found = measures().get(metric)
+        if found is None or not set(spec.sources) & shared:
             continue
-        value: float | None = None
-        if metric == "recognition" and sent:
-            value = sum(1 for m in sent if m.features.get("gratitude.v1", {})
-                        .get("gratitude")) / weeks
-        elif metric == "after_hours" and sent:
-            late = after_hours(view, profile, lo, hi)
-            value = 100 * len(late.after_hours) / late.sent if late.sent else None
-        elif metric == "meeting_hours" and events_in:
-            value = meeting_load(view.events, profile, lo, hi).hours / weeks
-        elif metric == "focus_hours" and events_in:
-            value = _focus_hours(view.events, profile, lo, hi) / weeks
-        elif metric == "reply_hours":
-            lat = reply_latencies(view, lo, hi, by_member=True)
-            value = statistics.median(lat) if lat else None
-        elif metric == "tone":
-            vals = [float(m.features["tone.v1"]["valence"]) for m in sent
-                    if "valence" in m.features.get("tone.v1", {})]
-            value = statistics.fmean(vals) if vals else None
-        elif metric == "one_on_ones" and events_in:
-            per_report = one_on_ones_per_report(view, lo, hi)
-            if per_report is not None:
-                value = per_report / max(1.0, (hi - lo) / timedelta(weeks=4))
-        if value is not None:
-            out[metric] = clip(spec, value)
+        if not all(has[r] for r in found.reads if r in has):
+            continue
+        value = found(view, profile, lo, hi)
+        if value is None:
+            continue
+        if spec.per_4_weeks:
+            value /= max(1.0, (hi - lo) / timedelta(weeks=4))
+        elif found.additive:
+            value /= weeks
+        out[metric] = clip(spec, value)
     return out

@@ -11,22 +11,23 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from upwell.analyze.names import GRATITUDE, HARSH, REQUESTS, TONE
 from upwell.analyze.text import sentences
 from upwell.model import Message
 
 MAX_CHARS = 160
 
 _KINDS: dict[str, tuple[str, str, re.Pattern[str]]] = {
-    "harsh": ("harsh.v1", "harsh",
+    "harsh": (HARSH, "harsh",
               re.compile(r"!!|\b[A-Z]{5,}\b"
                          r"|(?i:\b(?:always|never|nobody)\b|damn|shit|fuck|idiot|stupid)")),
-    "specific_thanks": ("gratitude.v1", "gratitude",
+    "specific_thanks": (GRATITUDE, "gratitude",
                         re.compile(r"\b(thanks|thank you|appreciate|great job|well done|kudos)\b",
                                    re.IGNORECASE)),
-    "ask": ("requests.v1", "requests",
+    "ask": (REQUESTS, "requests",
             re.compile(r"\?|\b(please|could you|can you|would you|let me know)\b",
                        re.IGNORECASE)),
-    "aimed_negativity": ("tone.v1", "addressee_negativity",
+    "aimed_negativity": (TONE, "addressee_negativity",
                          re.compile(r"\b(you|your)\b", re.IGNORECASE)),
 }
 

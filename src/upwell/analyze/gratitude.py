@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from upwell.analyze.names import GRATITUDE
 from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import lowered, sentences_matching, words
 from upwell.model import Message
@@ -85,7 +86,7 @@ def _is_signoff(sentence: str, tail: list[str], n_lines: int) -> bool:
             and any(_SIGNOFF_LINE.match(ln) for ln in tail))
 
 
-@analyzer("gratitude.v1", reads=("body",),
+@analyzer(GRATITUDE, reads=("body",),
           writes=("thanks_kind", "gratitude", "recognition", "recognition_specific"))
 def gratitude(message: Message) -> Features:
     text = message.body

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from upwell.analyze.names import HARSH
 from upwell.analyze.registry import Features, analyzer
 from upwell.model import Message
 
@@ -65,7 +66,7 @@ def _exclaim_runs(text: str) -> int:
     return len(_EXCLAIM.findall(text)) if "!" in text or "??" in text else 0
 
 
-@analyzer("harsh.v1", reads=("body",),
+@analyzer(HARSH, reads=("body",),
           writes=("shouting", "exclaim_runs", "absolutes", "profanity", "harsh",
                   "noninclusive", "noninclusive_terms"))
 def harsh(message: Message) -> Features:

@@ -27,6 +27,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from upwell.analyze.models import load, ngrams, tokens
+from upwell.analyze.names import POLITENESS
 from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import sentence_lines, sentences
 from upwell.model import Message
@@ -170,7 +171,7 @@ def _score(counts: dict[str, int], text: str) -> float:
     return round(2 / (1 + math.exp(-max(-700.0, z))) - 1, 4)
 
 
-@analyzer("politeness.v2", reads=("body",), writes=(*STRATEGIES, "score"))
+@analyzer(POLITENESS, reads=("body",), writes=(*STRATEGIES, "score"))
 def politeness(message: Message) -> Features:
     counts = strategies(message.body)
     return {**counts, "score": _score(counts, message.body) if message.body.strip() else 0.0}

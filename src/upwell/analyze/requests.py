@@ -24,6 +24,7 @@ import re
 from bisect import bisect_right
 
 from upwell.analyze.models import load, ngrams, tokens
+from upwell.analyze.names import REQUESTS
 from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import sentences
 from upwell.model import Message
@@ -146,7 +147,7 @@ def _count_requests(parts: list[str], hits: list[set[str]]) -> int:
                if rules or p.count(" ") >= 2)
 
 
-@analyzer("requests.v1", reads=("body",),
+@analyzer(REQUESTS, reads=("body",),
           writes=("questions", "requests", "thanks_in_advance", "fyi", "commitments",
                   "commitment_due"))
 def requests(message: Message) -> Features:

@@ -18,6 +18,7 @@ from itertools import pairwise
 from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
+from upwell.analyze.names import GRATITUDE, HARSH, REQUESTS, TONE, feature
 from upwell.store.member_view import EventView, MemberView, MessageView
 
 T = TypeVar("T")
@@ -62,6 +63,22 @@ def mine(view: MemberView, m: MessageView) -> bool:
 
 def in_window(items: Iterable[MessageView], start: datetime, end: datetime) -> list[MessageView]:
     return [m for m in items if start <= m.sent_at < end]
+
+
+def thanks(m: MessageView) -> bool:
+    """The message thanks or recognizes someone (any thanks, bare or specific)."""
+    return bool(feature(m.features, GRATITUDE, "gratitude"))
+
+
+def recognizes(m: MessageView) -> bool:
+    """The message gives *specific* thanks or recognition (it names what someone did)."""
+    return (feature(m.features, GRATITUDE, "thanks_kind") == "specific"
+            or bool(feature(m.features, GRATITUDE, "recognition_specific")))
+
+
+def harsh(m: MessageView) -> bool:
+    """The message reads as harsh (:mod:`upwell.analyze.harsh`)."""
+    return bool(feature(m.features, HARSH, "harsh"))
 
 
 def person_zones(view: MemberView) -> dict[str, tzinfo]:
@@ -184,7 +201,7 @@ MAX_ASK_RECIPIENTS = 3
 
 def is_ask(m: MessageView) -> bool:
     """A request or question sent to a few people (not a broadcast)."""
-    feats = m.features.get("requests.v1", {})
+    feats = m.features.get(REQUESTS, {})
     asks = bool(feats.get("requests", 0)) or bool(feats.get("questions", 0))
     return asks and len(m.to) + len(m.cc) <= MAX_ASK_RECIPIENTS
 
@@ -335,8 +352,7 @@ def attention(view: MemberView, people: list[str], start: datetime, end: datetim
     for m in in_window(view.messages, start, end):
         if not mine(view, m):
             continue
-        recognized = (m.features.get("gratitude.v1", {}).get("thanks_kind") == "specific"
-                      or m.features.get("gratitude.v1", {}).get("recognition_specific"))
+        recognized = recognizes(m)
         for p in set(m.to) & set(people):
             out[p] += 1 + (3 if recognized else 0)
     for p in people:
@@ -394,7 +410,7 @@ def relationships(view: MemberView, start: datetime, end: datetime, limit: int =
         if mine(view, m):
             for r in set(m.to) - view.me:
                 sent[r] += 1
-                valence = m.features.get("tone.v1", {}).get("valence")
+                valence = feature(m.features, TONE, "valence")
                 if isinstance(valence, int | float):
                     tone[r].append(float(valence))
             if parent is not None and not mine(view, parent):

@@ -30,6 +30,7 @@ from vaderSentiment.vaderSentiment import (
 )
 
 from upwell.analyze.models import load, ngrams, tokens
+from upwell.analyze.names import TONE
 from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import lowered, sentences
 from upwell.model import Message
@@ -181,7 +182,7 @@ def _emotion_features(text: str) -> dict[str, bool | str]:
     return {**{e: found[e] for e in EMOTIONS}, "sentiment": "+".join(groups) or "neutral"}
 
 
-@analyzer("tone.v1", reads=("body",),
+@analyzer(TONE, reads=("body",),
           writes=("valence", "most_negative", "addressee_negativity", "sarcasm_marker",
                   *EMOTIONS, "sentiment"))
 def tone(message: Message) -> Features:

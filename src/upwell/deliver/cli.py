@@ -199,7 +199,7 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
 
     from upwell.analyze.stream import WorkProfile, relationships
     from upwell.insights import coached_week, weekly_cards
-    from upwell.store.member_view import load_member
+    from upwell.insights.view import coaching_view
 
     try:
         zone = ZoneInfo(tz)
@@ -209,8 +209,12 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
     with _store(ctx) as (store, settings):
         member = store.open_member(settings.member)
         report = _import(store, member, settings, path, fmt=fmt, me=me, quiet=as_json)
-        view = load_member(store, member)
-    profile = WorkProfile(zone, start, end)
+        # the member's own rules hold here too (exclusions set in the web app); a pause does
+        # not stop the member coaching themselves from the command line
+        opened = coaching_view(store, member, profile=WorkProfile(zone, start, end),
+                               paused_ok=True)
+        assert opened is not None  # paused_ok and no consent asked: always opened
+    view, profile = opened.view, opened.profile
     cards = weekly_cards(view, profile)
     week = coached_week(view, profile) if view.messages or view.events else None
     if html_path is not None and week is not None:
@@ -246,14 +250,16 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
 
 
 @cli.command("insights")
-@click.option("--markdown", is_flag=True, help="Print the catalog as docs/insights.md.")
+@click.option("--markdown", is_flag=True,
+              help="Print the catalog and the measures as docs/insights.md.")
 def insights_cmd(markdown: bool) -> None:
     """List the insight types Upwell can show you."""
     from upwell.insights import catalog
     from upwell.insights.catalog import markdown as as_markdown
+    from upwell.insights.measures import markdown as measures_markdown
 
     if markdown:
-        click.echo(as_markdown())
+        click.echo(as_markdown() + "\n" + measures_markdown())
         return
     for spec in catalog().values():
         click.echo(f"{spec.id:24} {spec.title}")

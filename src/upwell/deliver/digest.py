@@ -1,7 +1,7 @@
 """The weekly digest: the member's own top cards, goals and experiments, as one email to them.
 
 Reads: the member's stored dashboard (its cards, trends and before/after changes, computed by
-:mod:`upwell.web.dashboard` from their own data), their feedback weights, goals, experiments and
+:mod:`upwell.insights.board` from their own data), their feedback weights, goals, experiments and
 fatigue controls. Writes nothing: :func:`build` returns the content, :func:`render` the
 ``EmailMessage`` (multipart/alternative: plain text and HTML with inline CSS, charts drawn as
 HTML tables, no remote images), with List-Unsubscribe (a signed single-use https link and, when
@@ -54,7 +54,7 @@ def build(store: Store, member: Member, data: dict[str, Any], *, controls: Contr
           tz: tzinfo, now: datetime) -> Digest:
     """The digest's content from the member's stored dashboard ``data``: cards reranked by
     their own feedback, each passed through the gate, at most :data:`MAX_CARDS`."""
-    from upwell.web.dashboard import METRICS, goal_progress
+    from upwell.insights.board import METRICS, goal_progress
 
     cards: list[dict[str, Any]] = []
     held: dict[str, str] = {}

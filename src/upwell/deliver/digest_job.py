@@ -81,13 +81,13 @@ def compose(store: Store, settings: Settings, member: Member, *, account_id: int
     """The member's digest message (their dashboard recomputed first unless paused) and its
     number of cards."""
     from upwell.deliver.digest import build, render
-    from upwell.web import dashboard
+    from upwell.insights import board
 
     prefs = get_prefs(store, member.id, settings.evidence_retention_days)
     if refresh and not prefs.paused:
-        data = dashboard.refresh(store, member, prefs)
+        data = board.refresh(store, member, prefs)
     else:
-        data = dashboard.load(store, member) or {}
+        data = board.stored(store, member) or {}
     content = build(store, member, data, controls=get_delivery(store, member).controls,
                     tz=ZoneInfo(prefs.tz), now=now)
     return render(settings, content, to=to, account_id=account_id, now=now), len(content.cards)

@@ -1,4 +1,7 @@
-"""Insights: the catalog of what Upwell tells a member, and the weekly cards.
+"""Insights: the one home of coaching. The catalog of what Upwell tells a member, the weekly
+cards, the registered per-member measures (:mod:`upwell.insights.measures`), the member's
+coaching view (:mod:`upwell.insights.view`), the dashboard's board
+(:mod:`upwell.insights.board`) and nudge detection (:mod:`upwell.insights.nudges`).
 
 Importing this package registers the built-in insight types.
 """

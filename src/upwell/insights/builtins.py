@@ -11,17 +11,20 @@ from collections import Counter
 from datetime import timedelta
 from itertools import pairwise
 
+from upwell.analyze.names import GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE
 from upwell.analyze.stream import (
     after_hours,
     attended,
     attention,
     exchanges,
     gini,
+    harsh,
     in_window,
     meeting_load,
     mine,
     one_on_one_events,
     one_on_ones,
+    recognizes,
     reply_pairs,
     talk_share,
     to_each,
@@ -142,11 +145,6 @@ def slow_replies(ctx: Context) -> Card | None:
                            for m, hours in sorted(pairs, key=lambda p: -p[1])[:10]))
 
 
-def _recognizing(m: MessageView) -> bool:
-    return (_feature(m, "gratitude.v1", "thanks_kind") == "specific"
-            or bool(_feature(m, "gratitude.v1", "recognition_specific")))
-
-
 @insight("recognition_drop", title="Less recognition than usual",
          definition="Specific thanks and recognition you gave (naming what someone did).",
          threshold="none this week while you usually give at least one a week",
@@ -154,8 +152,8 @@ def _recognizing(m: MessageView) -> bool:
          basis="Specific gratitude builds relationships (Algoe 2012, find-remind-bind); "
                "recognition is a top driver of engagement (Gallup Q12).", impact=0.9)
 def recognition_drop(ctx: Context) -> Card | None:
-    now = [m for m in _sent(ctx) if _recognizing(m)]
-    base = [m for m in _sent(ctx, baseline=True) if _recognizing(m)]
+    now = [m for m in _sent(ctx) if recognizes(m)]
+    base = [m for m in _sent(ctx, baseline=True) if recognizes(m)]
     usual = _per_week(len(base), ctx)
     if now or usual < 1:
         return None
@@ -173,8 +171,8 @@ def recognition_drop(ctx: Context) -> Card | None:
                "(Kluger & DeNisi 1996 on feedback specificity).", impact=0.5)
 def generic_thanks(ctx: Context) -> Card | None:
     sent = _sent(ctx)
-    bare = [m for m in sent if _feature(m, "gratitude.v1", "thanks_kind") == "bare"]
-    if len(bare) < 3 or any(_recognizing(m) for m in sent):
+    bare = [m for m in sent if _feature(m, GRATITUDE, "thanks_kind") == "bare"]
+    if len(bare) < 3 or any(recognizes(m) for m in sent):
         return None
     return card("generic_thanks", f"{len(bare)} of your thanks this week named nothing specific.",
                 severity=len(bare) / 3, n=len(bare), msgs=bare)
@@ -193,9 +191,9 @@ def tone_toward(ctx: Context) -> Card | None:
     base = to_each(ctx.view, _sent(ctx, baseline=True))
     worst: tuple[float, str, list[MessageView]] | None = None
     for person, msgs in now.items():
-        vals = [_number(m, "tone.v1", "valence") for m in msgs]
-        aimed = [m for m in msgs if _number(m, "tone.v1", "addressee_negativity") >= 0.5]
-        usual_vals = [_number(m, "tone.v1", "valence") for m in base.get(person, [])]
+        vals = [_number(m, TONE, "valence") for m in msgs]
+        aimed = [m for m in msgs if _number(m, TONE, "addressee_negativity") >= 0.5]
+        usual_vals = [_number(m, TONE, "valence") for m in base.get(person, [])]
         drop = (statistics.fmean(usual_vals) - statistics.fmean(vals)) if usual_vals else 0.0
         # a drop from warm to neutral (last month's praise, this week's logistics) is not a
         # negative turn: the week's own average must be negative too
@@ -248,11 +246,11 @@ def fading_tie(ctx: Context) -> Card | None:
          basis="Absolutes and shouting escalate conflict in text (Friedman & Currall 2003).",
          impact=1.0)
 def harsh_language(ctx: Context) -> Card | None:
-    harsh = [m for m in _sent(ctx) if _feature(m, "harsh.v1", "harsh")]
-    if not harsh:
+    flagged = [m for m in _sent(ctx) if harsh(m)]
+    if not flagged:
         return None
-    return card("harsh_language", f"{len(harsh)} of your messages this week read as harsh.",
-                severity=len(harsh), n=len(harsh), msgs=harsh, ctx=ctx, phrase="harsh")
+    return card("harsh_language", f"{len(flagged)} of your messages this week read as harsh.",
+                severity=len(flagged), n=len(flagged), msgs=flagged, ctx=ctx, phrase="harsh")
 
 
 @insight("noninclusive_terms", title="Non-inclusive terms",
@@ -262,17 +260,17 @@ def harsh_language(ctx: Context) -> Card | None:
          basis="Inclusive-language guides (Google developer style guide; IETF terminology "
                "draft).", impact=0.4)
 def noninclusive(ctx: Context) -> Card | None:
-    found = [m for m in _sent(ctx) if _feature(m, "harsh.v1", "noninclusive")]
+    found = [m for m in _sent(ctx) if _feature(m, HARSH, "noninclusive")]
     if not found:
         return None
-    terms = sorted({t for m in found for t in str(_feature(m, "harsh.v1", "noninclusive_terms"))
+    terms = sorted({t for m in found for t in str(_feature(m, HARSH, "noninclusive_terms"))
                     .split(",") if t})
     return card("noninclusive_terms", "Suggested: " + "; ".join(terms[:4]) + ".",
                 severity=len(found), n=len(found), msgs=found)
 
 
 def _softened(m: MessageView) -> bool:
-    p = m.features.get("politeness.v2", {})
+    p = m.features.get(POLITENESS, {})
     return any(p.get(k, 0) for k in ("please", "counterfactual_modal", "indicative_modal",
                                      "gratitude", "hedges", "apologizing"))
 
@@ -284,7 +282,7 @@ def _softened(m: MessageView) -> bool:
          basis="Politeness strategies predict how requests are received (Danescu-Niculescu-"
                "Mizil et al. 2013).", impact=0.6)
 def blunt_requests(ctx: Context) -> Card | None:
-    reqs = [m for m in _sent(ctx) if _feature(m, "requests.v1", "requests")]
+    reqs = [m for m in _sent(ctx) if _feature(m, REQUESTS, "requests")]
     blunt = [m for m in reqs if not _softened(m)]
     if len(reqs) < 3 or len(blunt) / len(reqs) < 0.6:
         return None
@@ -300,7 +298,7 @@ def blunt_requests(ctx: Context) -> Card | None:
          basis="Presumptive closings read as pressure in workplace email studies "
                "(Boomerang analysis of 350k emails, 2017, as practice evidence).", impact=0.3)
 def thanks_in_advance(ctx: Context) -> Card | None:
-    tia = [m for m in _sent(ctx) if _feature(m, "requests.v1", "thanks_in_advance")]
+    tia = [m for m in _sent(ctx) if _feature(m, REQUESTS, "thanks_in_advance")]
     if len(tia) < 2:
         return None
     return card("thanks_in_advance", f"{len(tia)} requests closed with 'thanks in advance'.",

@@ -2,7 +2,7 @@
 change in it.
 
 Reads/writes: ``experiments``. The metric names are the dashboard's weekly trend metrics
-(:data:`upwell.web.dashboard.METRICS`); the before/after comparison is computed from the
+(:data:`upwell.insights.board.METRICS`); the before/after comparison is computed from the
 member's own data (:mod:`upwell.insights.experiments`).
 """
 

@@ -1,7 +1,7 @@
 """A member's goals: one or two behaviours they chose to watch, with the level they started at.
 
 Reads/writes: ``goals``. The metric names are the dashboard's weekly trend metrics
-(:data:`upwell.web.dashboard.METRICS`); progress is read from the member's own weeks.
+(:data:`upwell.insights.board.METRICS`); progress is read from the member's own weeks.
 """
 
 from __future__ import annotations

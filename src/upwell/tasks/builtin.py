@@ -85,12 +85,12 @@ def reanalyze_task(ctx: Context, member_id: int, spool_id: str) -> dict[str, Any
 @task("insights", ids=("member_id",), schedule="0 4 * * 1")
 def insights_task(ctx: Context, member_id: int) -> dict[str, Any]:
     """Coach the member: recompute their cards and dashboard (weekly, and after imports)."""
-    from upwell.web import dashboard
+    from upwell.insights import board
 
     prefs = get_prefs(ctx.store, member_id, ctx.settings.evidence_retention_days)
     if prefs.paused:
         return {"paused": 1}
-    payload = dashboard.refresh(ctx.store, ctx.store.open_member_id(member_id), prefs)
+    payload = board.refresh(ctx.store, ctx.store.open_member_id(member_id), prefs)
     return {"cards": len(payload.get("cards", []))}
 
 
@@ -132,9 +132,9 @@ def web_import_task(ctx: Context, member_id: int, job_id: str, spool_id: str
             analyzers=resolve_analyzers(s), evidence=prefs.evidence_retention_days > 0,
             progress=progress, on_start=lambda import_id: ctx.note(import_id=import_id))
         reapply_forgotten(store, member)
-        from upwell.web import dashboard
+        from upwell.insights import board
 
-        dashboard.refresh(store, member, prefs)
+        board.refresh(store, member, prefs)
         skipped = sum(report.skipped.values())
         set_job(status="done", seen=report.seen, imported=report.imported, skipped=skipped,
                 finished_at=datetime.now(UTC))

@@ -38,11 +38,11 @@ def account_of(store: Store, member_id: int) -> tuple[int, str] | None:
 
 
 def _refresh(ctx: Context, member_id: int) -> None:
-    from upwell.web import dashboard
+    from upwell.insights import board
 
     prefs = get_prefs(ctx.store, member_id, ctx.settings.evidence_retention_days)
     if not prefs.paused:
-        dashboard.refresh(ctx.store, ctx.store.open_member_id(member_id), prefs)
+        board.refresh(ctx.store, ctx.store.open_member_id(member_id), prefs)
 
 
 @task("sync", ids=("member_id", "connection_id"))

@@ -1,7 +1,7 @@
 """The page-view cache of opened dashboards: one entry per member, in this process's memory.
 
 Reads/writes: nothing stored. A member's dashboard is computed once after each change and
-sealed in ``dashboards`` (see :mod:`upwell.web.dashboard`); this cache keeps what a page view
+sealed in ``dashboards`` (see :mod:`upwell.insights.board`); this cache keeps what a page view
 would otherwise redo each time (decrypting that row, parsing it, drawing its charts), keyed by
 the member's id inside one store and stamped with the row's ``computed_at``. Every read first
 checks the stamp against the database, so a dashboard recomputed, forgotten or deleted by
