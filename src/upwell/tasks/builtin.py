@@ -107,6 +107,12 @@ def web_import_task(ctx: Context, member_id: int, job_id: str, spool_id: str
                                                    import_jobs.c.member_id == member_id)
                          .values(**values))
 
+    def finish(**values: Any) -> None:
+        """The job's last state, written once its upload is gone: whoever sees the job ended
+        (the page, a test) never finds the upload still on disk."""
+        shutil.rmtree(s.resolved_spool_dir() / spool_id, ignore_errors=True)
+        set_job(finished_at=datetime.now(UTC), **values)
+
     with store.engine.connect() as conn:
         if conn.scalar(select(import_jobs.c.id).where(import_jobs.c.id == job_id,
                                                       import_jobs.c.member_id == member_id)
@@ -115,8 +121,7 @@ def web_import_task(ctx: Context, member_id: int, job_id: str, spool_id: str
     try:
         prefs = get_prefs(store, member_id, s.evidence_retention_days)
         if prefs.paused:
-            set_job(status="paused", finished_at=datetime.now(UTC),
-                    error="E403 you paused Upwell: resume to import")
+            finish(status="paused", error="E403 you paused Upwell: resume to import")
             return {"paused": 1}
         member = store.open_member_id(member_id)
         set_job(status="running")
@@ -136,19 +141,17 @@ def web_import_task(ctx: Context, member_id: int, job_id: str, spool_id: str
 
         board.refresh(store, member, prefs)
         skipped = sum(report.skipped.values())
-        set_job(status="done", seen=report.seen, imported=report.imported, skipped=skipped,
-                finished_at=datetime.now(UTC))
+        finish(status="done", seen=report.seen, imported=report.imported, skipped=skipped)
         access_log.append(store, member_id, "member-job", "import",
                           f"{report.reader}: {report.imported} imported, {skipped} skipped")
         return _counts(report)
     except UpwellError as exc:
-        set_job(status="failed", error=str(exc)[:200], finished_at=datetime.now(UTC))
+        finish(status="failed", error=str(exc)[:200])
         return {"failed": exc.code}
     except Exception as exc:
         log.error("import job failed", extra={"error_type": type(exc).__name__})
-        set_job(status="failed", finished_at=datetime.now(UTC),
-                error="E500 the import failed unexpectedly: try again, or ask your "
-                "operator to check the server log")
+        finish(status="failed", error="E500 the import failed unexpectedly: try again, or ask "
+               "your operator to check the server log")
         return {"failed": "E500"}
-    finally:
+    finally:  # an interrupted run (a worker stopped mid-import) leaves no upload either
         shutil.rmtree(s.resolved_spool_dir() / spool_id, ignore_errors=True)
