@@ -648,12 +648,13 @@ def team_list(ctx: click.Context, suggest: bool) -> None:
               help="Write to this file instead of standard output.")
 @click.pass_context
 def export_cmd(ctx: click.Context, output: Path | None) -> None:
-    """Export everything stored for you, decrypted, as JSON."""
-    from upwell.store.member_data import export_member
+    """Export everything stored for you, decrypted, as JSON (the same document as the web
+    app's export: your data, consents, settings, goals, delivery, exclusions and access log)."""
+    from upwell import rights
 
     with _store(ctx) as (store, settings):
-        data = export_member(store, store.open_member(settings.member, create=False))
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+        data = rights.export(store, settings, store.open_member(settings.member, create=False))
+    text = rights.export_json(data)
     if output:
         output.write_text(text, encoding="utf-8")
         output.chmod(0o600)
@@ -667,22 +668,14 @@ def export_cmd(ctx: click.Context, output: Path | None) -> None:
 @click.pass_context
 def delete_cmd(ctx: click.Context, yes: bool) -> None:
     """Delete everything stored for you (crypto-shred). A later import needs `upwell optin`."""
-    from upwell.store.member_data import delete_member
+    from upwell import rights
 
     if not yes:
         click.confirm("Delete all your Upwell data? This cannot be undone", abort=True)
     with _store(ctx) as (store, settings):
-        if store.find_member(settings.member) is not None:
-            import httpx
-
-            from upwell.pipeline.connect import withdraw
-
-            # Connected sources are revoked at their providers while the key still opens
-            # their tokens.
-            with httpx.Client(timeout=30.0) as http:
-                withdraw(store, settings, store.open_member(settings.member, create=False),
-                         None, http, why="delete")
-        removed = delete_member(store, settings.member)
+        # Connected sources are revoked at their providers while the key still opens their
+        # tokens, then the key is shredded.
+        removed = rights.delete(store, settings, settings.member)
     click.echo(f"deleted: key shredded, {sum(removed.values())} rows removed, tombstone set")
 
 
