@@ -79,7 +79,7 @@ def test_nothing_is_read_before_consent(sqlite_app: FastAPI, client_for: Clients
     with helpers.archive(tmp_path).open("rb") as fh:
         r = c.post("/me/import", data={"csrf": csrf}, files={"archive": ("m.zip", fh)})
     assert r.status_code == 400
-    assert "E402" in r.text
+    assert "E410" in r.text
     with store.engine.connect() as conn:
         assert conn.execute(select(messages)).first() is None
     assert not any((sqlite_app.state.settings.home / "uploads").glob("*/*"))

@@ -1,9 +1,10 @@
 """Signed single-use links in digests and nudges: unsubscribe, and feedback on a card.
 
-Reads: the web secret (the same key that signs sessions). Writes: ``used_tokens`` (the hash of
-a used token, nothing else). A token names an account id, a purpose and, for feedback, the
-insight type and verdict: no content, no address. It works without signing in (the route's
-policy is ``public``), expires, and is honoured once.
+Reads: the deployment's signing secret (``store/signing.py``: the key that also signs the web
+app's sessions). Writes: ``used_tokens`` (the hash of a used token, nothing else). A token
+names an account id, a purpose and, for feedback, the insight type and verdict: no content, no
+address. It works without signing in (the route's policy is ``public``), expires, and is
+honoured once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from upwell.config import Settings
 from upwell.store.db import Store
 from upwell.store.schema import used_tokens
+from upwell.store.signing import signing_secret
 
 PURPOSES = ("unsubscribe", "feedback")
 MAX_AGE_S = 90 * 24 * 3600
@@ -36,9 +38,7 @@ class LinkClaim:
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    from upwell.web.auth import secret_key
-
-    return URLSafeTimedSerializer(secret_key(settings), salt=_SALT)
+    return URLSafeTimedSerializer(signing_secret(settings), salt=_SALT)
 
 
 def make_token(settings: Settings, claim: LinkClaim) -> str:

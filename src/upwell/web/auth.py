@@ -11,7 +11,6 @@ thread pool, never on the event loop.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
@@ -19,7 +18,6 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import HTTPException, Request
@@ -28,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from upwell.config import Settings
 from upwell.store.accounts import Account, end_session, new_session, session_account
 from upwell.store.db import Member, Store
+from upwell.store.signing import signing_secret
 from upwell.web.board_cache import boards
 from upwell.web.key_cache import opened
 
@@ -36,15 +35,8 @@ WINDOW_S = 15 * 60
 
 
 def secret_key(settings: Settings) -> bytes:
-    """The web secret: the setting, else a random key kept in ``home``/keys/web.key (0600)."""
-    if settings.web_secret_key is not None:
-        return settings.web_secret_key.get_secret_value().encode()
-    path: Path = settings.home / "keys" / "web.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_bytes(base64.urlsafe_b64encode(secrets.token_bytes(32)))
-        path.chmod(0o600)
-    return path.read_bytes().strip()
+    """The web secret (:func:`upwell.store.signing.signing_secret`)."""
+    return signing_secret(settings)
 
 
 class SecretBox:
@@ -160,7 +152,7 @@ async def check_csrf(request: Request) -> None:
     if request.method not in UNSAFE:
         return
     if request.headers.get("sec-fetch-site") == "cross-site":
-        raise HTTPException(403, "E404 cross-site request refused")
+        raise HTTPException(403, "E411 cross-site request refused")
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
@@ -169,7 +161,7 @@ async def check_csrf(request: Request) -> None:
     if not hasattr(request.state, "principal"):
         await run_in_threadpool(principal, request)  # a query: off the event loop
     if not sent or not hmac.compare_digest(sent, csrf_token(request)):
-        raise HTTPException(403, "E404 missing or stale form token: reload the page and retry")
+        raise HTTPException(403, "E411 missing or stale form token: reload the page and retry")
 
 
 def _signed_in(request: Request) -> Principal:

@@ -40,7 +40,7 @@ MAX_MEMBERS = 500_000
 
 
 class ConsentMissing(UpwellError):
-    code = "E402"
+    code = "E410"
 
 
 @dataclass(frozen=True, slots=True)
