@@ -2,8 +2,9 @@
 
 Reads: settings and the store. ``create_app`` wires the routers (sign-in, the member's pages,
 the org admin's pages, the JSON API), the signed session cookie, security headers and a request
-log that names route templates only (never a raw path: invitation tokens live in paths). See
-docs/web.md.
+log that names route templates only (never a raw path: invitation tokens live in paths). It
+imports the pages; the pages render through :mod:`upwell.web.rendering`, never through the
+app. See docs/web.md.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -26,15 +25,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from upwell import __version__
 from upwell.config import Settings
-from upwell.deliver.formatting import number
 from upwell.store.db import Store
 from upwell.tasks.metrics import HTTP
+from upwell.web import (
+    api,
+    api_delivery,
+    ops,
+    pages_admin,
+    pages_auth,
+    pages_delivery,
+    pages_insights,
+    pages_member,
+    pages_sources,
+    pages_team,
+)
 from upwell.web.api_docs import add_docs
-from upwell.web.auth import NotSignedIn, RateLimiter, SecretBox, csrf_token, principal, secret_key
+from upwell.web.auth import NotSignedIn, RateLimiter, SecretBox, secret_key
 from upwell.web.jobs import ImportJobs
+from upwell.web.oidc import SSO
+from upwell.web.rendering import render, templates
+
+__all__ = ["FRAMEWORK_ROUTES", "create_app", "render", "templates"]
 
 HERE = Path(__file__).parent
-HTMX = "htmx-2.0.4.min.js"
 log = logging.getLogger("upwell.web")
 
 #: Framework routes that are not ours to decorate, with their (public) policy.
@@ -43,16 +56,6 @@ FRAMEWORK_ROUTES = {"/openapi.json": "public", "/static": "public",
 
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'")
-
-
-def templates() -> Jinja2Templates:
-    t = Jinja2Templates(directory=str(HERE / "templates"))
-    # ``upwell_version``, not ``version``: a page's own ``version`` (the consent wording's) would
-    # hide it from the footer.
-    t.env.globals.update(htmx=HTMX, upwell_version=__version__)
-    t.env.filters["num"] = number  # counts as whole numbers everywhere (deliver/formatting.py)
-    t.env.auto_reload = False  # templates ship with the package: no stat() per page view
-    return t
 
 
 class HeadersAndLog:
@@ -96,13 +99,6 @@ class HeadersAndLog:
                                        "ms": round((time.perf_counter() - started) * 1000, 1)})
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-    """A page, with the principal and the CSRF token every form needs."""
-    tpl: Jinja2Templates = request.app.state.templates
-    context.update(me=principal(request), csrf=csrf_token(request))
-    return tpl.TemplateResponse(request, name, context, status_code=status_code)
-
-
 def create_app(settings: Settings, store: Store | None = None, *,
                secure_cookies: bool | None = None) -> FastAPI:
     """The web app on ``store`` (opened from ``settings`` when not given)."""
@@ -129,23 +125,8 @@ def create_app(settings: Settings, store: Store | None = None, *,
     app.state.jobs = ImportJobs(the_store, settings)
     app.state.limiter = RateLimiter(settings.web_login_attempts)
     app.state.secret_box = SecretBox(key)
-    from upwell.web.oidc import SSO
-
     app.state.sso = SSO(the_store, app.state.secret_box)
     secure = settings.web_secure_cookies if secure_cookies is None else secure_cookies
-
-    from upwell.web import (
-        api,
-        api_delivery,
-        ops,
-        pages_admin,
-        pages_auth,
-        pages_delivery,
-        pages_insights,
-        pages_member,
-        pages_sources,
-        pages_team,
-    )
 
     for module in (pages_auth, pages_member, pages_sources, pages_delivery, pages_admin,
                    pages_insights, pages_team, api, api_delivery, ops):

@@ -38,6 +38,12 @@ def delivery(store: Store, ctx: MemberContext) -> DeliveryPrefs:
     return get_delivery(store, ctx.member)
 
 
+def delivery_context(store: Store, settings: Settings, ctx: MemberContext) -> dict[str, Any]:
+    """What the settings page shows of the member's delivery choices."""
+    return {"delivery": delivery(store, ctx), "channels": CHANNELS,
+            "insights": catalog(), "default_hour": settings.digest_hour}
+
+
 def save(store: Store, ctx: MemberContext, new: DeliveryPrefs) -> DeliveryPrefs:
     """Save the member's digest choice and fatigue controls (snoozes are kept as they were)."""
     old = get_delivery(store, ctx.member)

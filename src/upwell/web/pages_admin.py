@@ -13,10 +13,10 @@ from fastapi.responses import RedirectResponse
 
 from upwell.store.accounts import create_invitation, invitations_of, org_name, revoke_invitation
 from upwell.web import oidc
-from upwell.web.app import render
 from upwell.web.auth import Principal, current_admin
 from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
+from upwell.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Admin = Annotated[Principal, Depends(current_admin)]

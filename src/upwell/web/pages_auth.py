@@ -32,7 +32,6 @@ from upwell.store.accounts import (
     org_slug,
 )
 from upwell.web import oidc
-from upwell.web.app import render
 from upwell.web.auth import (
     Principal,
     RateLimiter,
@@ -46,6 +45,7 @@ from upwell.web.auth import (
 from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
+from upwell.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 

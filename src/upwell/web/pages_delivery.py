@@ -15,16 +15,16 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from upwell.insights import catalog
-from upwell.store.delivery_prefs import CHANNELS, DeliveryPrefs
+from upwell.store.delivery_prefs import DeliveryPrefs
 from upwell.store.experiments import remove_experiment
 from upwell.store.feedback import VERDICTS
 from upwell.web import dashboard
 from upwell.web import delivery_actions as dx
-from upwell.web.app import render
 from upwell.web.auth import MemberContext, current_member, public_form
 from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
+from upwell.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[MemberContext, Depends(current_member)]
@@ -63,8 +63,7 @@ def settings_with_error(request: Request, me: MemberContext, error: str) -> Resp
 
 def delivery_context(request: Request, me: MemberContext) -> dict[str, Any]:
     """What the settings page shows of the member's delivery choices."""
-    return {"delivery": dx.delivery(_store(request), me), "channels": CHANNELS,
-            "insights": catalog(), "default_hour": _settings(request).digest_hour}
+    return dx.delivery_context(_store(request), _settings(request), me)
 
 
 @router.post("/me/snooze")

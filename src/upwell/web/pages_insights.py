@@ -21,12 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from upwell.aggregate import service
 from upwell.aggregate.metrics import METRICS
 from upwell.errors import UpwellError
-from upwell.web.app import render
 from upwell.web.auth import MemberContext, Principal, current_admin, current_member
 from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
 from upwell.web.charts import interval_chart
 from upwell.web.policies import policy
+from upwell.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1")

@@ -20,14 +20,14 @@ from upwell.errors import UpwellError
 from upwell.store import access_log, consent
 from upwell.store.member_rules import list_exclusions, remove_exclusion
 from upwell.store.member_settings import DAYS, MemberPrefs
-from upwell.web import actions, dashboard
-from upwell.web.app import render
+from upwell.web import actions, dashboard, delivery_actions
 from upwell.web.auth import MemberContext, current_member, sign_out
 from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
 from upwell.web.charts import bar_chart, trend_chart
 from upwell.web.jobs import ImportJobs, get_job, list_jobs
 from upwell.web.policies import policy
+from upwell.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[MemberContext, Depends(current_member)]
@@ -69,7 +69,6 @@ def dashboard_page(request: Request, me: Me) -> Response:
     data = board.data if board is not None else None
     from upwell.insights.weekly import reranked
     from upwell.store.feedback import weights
-    from upwell.web import delivery_actions
 
     cards = reranked(data.get("cards", []), weights(store, me.member)) if data else []
     return render(request, "dashboard.html", data=data, cards=cards,
@@ -118,8 +117,6 @@ def meetings_page(request: Request, me: Me) -> Response:
 @router.get("/me/goals")
 @policy("member")
 def goals_page(request: Request, me: Me, error: str | None = None) -> Response:
-    from upwell.web import delivery_actions
-
     return render(request, "goals.html", status_code=400 if error else 200,
                   goals=actions.goals_view(_store(request), me),
                   experiments=delivery_actions.experiments_view(_store(request), me),
@@ -303,11 +300,10 @@ def access_log_page(request: Request, me: Me) -> Response:
 @router.get("/me/settings")
 @policy("member")
 def settings_page(request: Request, me: Me) -> Response:
-    from upwell.web.pages_delivery import delivery_context
-
     return render(request, "settings.html", prefs=actions.prefs(_store(request),
                                                                 _settings(request), me),
-                  days=DAYS, error=None, **delivery_context(request, me))
+                  days=DAYS, error=None,
+                  **delivery_actions.delivery_context(_store(request), _settings(request), me))
 
 
 @router.post("/me/settings")
@@ -321,8 +317,8 @@ def settings_save(request: Request, me: Me,  # noqa: PLR0917 - one form field ea
     try:
         actions.save_settings(_store(request), _settings(request), me, new)
     except ValueError as exc:
-        from upwell.web.pages_delivery import delivery_context
-
         return render(request, "settings.html", status_code=400, prefs=new, days=DAYS,
-                      error=str(exc), **delivery_context(request, me))
+                      error=str(exc),
+                      **delivery_actions.delivery_context(_store(request), _settings(request),
+                                                          me))
     return _back("/me/settings")

@@ -20,11 +20,11 @@ from upwell.errors import UpwellError
 from upwell.pipeline import connect
 from upwell.sources.connectors import connectors
 from upwell.store import connections as vault
-from upwell.web.app import render
 from upwell.web.auth import MemberContext, current_member
 from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
+from upwell.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[MemberContext, Depends(current_member)]

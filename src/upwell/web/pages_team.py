@@ -17,11 +17,11 @@ from fastapi.responses import RedirectResponse
 from upwell.store import team
 from upwell.store.member_view import load_member
 from upwell.web import actions
-from upwell.web.app import render
 from upwell.web.auth import MemberContext, current_member
 from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
 from upwell.web.policies import policy
+from upwell.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 Me = Annotated[MemberContext, Depends(current_member)]
