@@ -16,7 +16,7 @@ SRC = Path(upwell.__file__).parent
 LAB = "upwell.lab"
 #: The lab's shell: CLI modules whose commands run lab code. They may import the lab inside a
 #: command function, never at module level.
-SHELLS = frozenset({"upwell.deliver.cli", "upwell.deliver.org_commands", "upwell.web.commands"})
+SHELLS = frozenset({"upwell.deliver.cli.lab", "upwell.deliver.cli.org", "upwell.web.commands"})
 
 
 def module_name(path: Path) -> str:
