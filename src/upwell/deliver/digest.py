@@ -12,7 +12,7 @@ gate (:func:`upwell.deliver.gate.gate`). See docs/delivery.md.
 from __future__ import annotations
 
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from email import policy
 from email.message import EmailMessage
@@ -26,7 +26,8 @@ from upwell.config import Settings
 from upwell.deliver.formatting import number
 from upwell.deliver.gate import gate
 from upwell.deliver.tokens import LinkClaim, make_token
-from upwell.insights.weekly import reranked
+from upwell.insights.records import BoardCard, cards_of
+from upwell.insights.weekly import rerank
 from upwell.store.db import Member, Store
 from upwell.store.delivery_prefs import Controls
 from upwell.store.experiments import list_experiments
@@ -44,7 +45,7 @@ class Digest:
     """What one member's digest says (their eyes only)."""
 
     week: str | None
-    cards: list[dict[str, Any]]
+    cards: list[BoardCard]  # reranked, without their evidence (it stays on the dashboard)
     goals: list[dict[str, Any]]
     experiments: list[dict[str, Any]]
     held_back: dict[str, str] = field(default_factory=dict)  # insight -> gate reason
@@ -56,16 +57,16 @@ def build(store: Store, member: Member, data: dict[str, Any], *, controls: Contr
     their own feedback, each passed through the gate, at most :data:`MAX_CARDS`."""
     from upwell.insights.board import METRICS, goal_progress
 
-    cards: list[dict[str, Any]] = []
+    cards: list[BoardCard] = []
     held: dict[str, str] = {}
-    for c in reranked(data.get("cards", []), weights(store, member, now)):
-        verdict = gate(store, member.id, controls, tz, channel="digest", insight=c["insight"],
+    for c in rerank(cards_of(data), weights(store, member, now)):
+        verdict = gate(store, member.id, controls, tz, channel="digest", insight=c.insight,
                        now=now)
         if verdict.action == "suppress":
-            held[c["insight"]] = verdict.reason
+            held[c.insight] = verdict.reason
             continue
         if len(cards) < MAX_CARDS:
-            cards.append({k: v for k, v in c.items() if k != "evidence"})
+            cards.append(replace(c, evidence=()))
     changes = data.get("changes", {})
     goals = []
     for g in list_goals(store, member.id):
@@ -102,8 +103,8 @@ def links(settings: Settings, account_id: int | None, digest: Digest
         return None, {}
     base = settings.public_url.rstrip("/")
     unsub = f"{base}/unsubscribe/" + make_token(settings, LinkClaim(account_id, "unsubscribe"))
-    fb = {c["insight"]: {v: f"{base}/feedback/" + make_token(
-        settings, LinkClaim(account_id, "feedback", c["insight"], v)) for v in VERDICTS}
+    fb = {c.insight: {v: f"{base}/feedback/" + make_token(
+        settings, LinkClaim(account_id, "feedback", c.insight, v)) for v in VERDICTS}
         for c in digest.cards}
     return unsub, fb
 

@@ -30,6 +30,7 @@ from upwell.analyze.stream import (
 from upwell.insights import measures
 from upwell.insights.catalog import catalog
 from upwell.insights.experiments import before_after, level_before
+from upwell.insights.records import BoardCard
 from upwell.insights.view import coaching_view
 from upwell.insights.weekly import coached_week, weekly_cards
 from upwell.store.db import Member, Store
@@ -170,14 +171,7 @@ def compute(view: MemberView, profile: WorkProfile, periods: tuple[Period, ...] 
     out["baseline_weeks"] = week.baseline_weeks
     out["week_messages"] = len(in_window(view.messages, week.start, week.end))
     out["week_events"] = sum(1 for e in view.events if week.start <= e.start < week.end)
-    out["cards"] = [
-        {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
-         "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,
-         "evidence": [{"message_id": e.message_id, "sent_at": e.sent_at.isoformat(),
-                       "subject": e.subject, "phrase": e.detail, "kind": e.kind,
-                       "quote": e.quote}
-                      for e in c.evidence]}
-        for c in weekly_cards(view, profile)]
+    out["cards"] = [BoardCard.from_card(c).to_json() for c in weekly_cards(view, profile)]
     starts = [week.start - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     rows = [_week_values(view, profile, s, s + timedelta(weeks=1)) for s in starts]
     labels = [s.strftime("%d %b") for s in starts]

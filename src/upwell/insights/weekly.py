@@ -7,12 +7,14 @@ before it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from upwell.analyze.stream import WorkProfile
 from upwell.insights.catalog import Card, Context, Week, catalog
+from upwell.insights.records import BoardCard
 from upwell.store.member_view import MemberView
 
 BASELINE_WEEKS = 8
@@ -58,9 +60,20 @@ def weekly_cards(view: MemberView, profile: WorkProfile, *, at: datetime | None 
     return sorted(cards, key=lambda c: (-c.priority, c.insight))[:cap]
 
 
+def _ranked(priority: float, weight: float) -> float:
+    return round(priority * weight, 4)
+
+
 def reranked(cards: list[dict[str, Any]], weights: Mapping[str, float]) -> list[dict[str, Any]]:
     """Stored cards ordered by priority x the member's own feedback weight for each type (see
     :func:`upwell.store.feedback.weight`), highest first; each copy carries ``weight``."""
     out = [dict(c, weight=weights.get(c["insight"], 1.0),
-                ranked=round(c["priority"] * weights.get(c["insight"], 1.0), 4)) for c in cards]
+                ranked=_ranked(c["priority"], weights.get(c["insight"], 1.0))) for c in cards]
     return sorted(out, key=lambda c: (-c["ranked"], c["insight"]))
+
+
+def rerank(cards: Iterable[BoardCard], weights: Mapping[str, float]) -> list[BoardCard]:
+    """:func:`reranked` on typed cards: each copy carries ``weight`` and ``ranked``."""
+    out = [replace(c, weight=weights.get(c.insight, 1.0),
+                   ranked=_ranked(c.priority, weights.get(c.insight, 1.0))) for c in cards]
+    return sorted(out, key=lambda c: (-(c.ranked or 0.0), c.insight))

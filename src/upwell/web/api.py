@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, Upload
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from upwell.insights.records import cards_of
 from upwell.store import access_log, consent
 from upwell.store.db import Store
 from upwell.store.goals import remove_goal
@@ -169,7 +170,7 @@ def api_dashboard(request: Request, me: Me) -> dict[str, Any]:
     your own baseline, meetings."""
     board = actions.board(_store(request), _settings(request), me)
     data = board.data if board is not None else {}
-    cards = [{k: v for k, v in c.items() if k != "evidence"} for c in data.get("cards", [])]
+    cards = [c.to_json(evidence=False) for c in cards_of(data)]
     return {"week": data.get("week"), "cards": cards, "trends": data.get("trends", {}),
             "meetings": data.get("meetings", {})}
 
@@ -179,11 +180,10 @@ def api_dashboard(request: Request, me: Me) -> dict[str, Any]:
 def api_evidence(request: Request, me: Me, insight: str) -> list[dict[str, Any]]:
     """The messages and phrases behind one card (yours alone)."""
     data = dashboard.load(_store(request), me.member) or {}
-    card = next((c for c in data.get("cards", []) if c["insight"] == insight), None)
+    card = next((c for c in cards_of(data) if c.insight == insight), None)
     if card is None:
         raise HTTPException(404)
-    evidence: list[dict[str, Any]] = card["evidence"]
-    return evidence
+    return [e.to_json() for e in card.evidence]
 
 
 @router.get("/me/relationships")

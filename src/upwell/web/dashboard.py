@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 
 # the labels of each trend, and the library calls its routes make, live with the coaching
 from upwell.insights.board import METRICS, goal_progress, on_change, refresh, triggers
+from upwell.insights.records import BoardCard
 from upwell.store.db import Member, Store
 from upwell.store.schema import dashboards
 from upwell.web.board_cache import Board, boards
@@ -46,12 +47,9 @@ def evict(store: Store, member_id: int) -> None:
     boards(store).drop(member_id)
 
 
-def evidence_noun(card: dict[str, Any]) -> str:
+def evidence_noun(card: BoardCard) -> str:
     """What a card's evidence is made of: "messages", "meetings", "people" or "items"."""
-    kinds = {e.get("kind", "message") for e in card.get("evidence", [])}
-    if len(kinds) != 1:
-        return "items"
-    return {"message": "messages", "event": "meetings", "person": "people"}[kinds.pop()]
+    return card.evidence_noun
 
 
 def charts_of(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 from upwell.config import Settings
 from upwell.deliver.tokens import LinkClaim, read_token, use_token
 from upwell.insights import catalog
+from upwell.insights.records import cards_of
 from upwell.store import access_log, feedback
 from upwell.store.accounts import get_account
 from upwell.store.db import Store
@@ -103,7 +104,7 @@ def card_feedback(store: Store, ctx: MemberContext, insight: str, verdict: str,
                   surface: str = "dashboard") -> int:
     """Feedback on one of the member's cards this week (``LookupError`` when there is none)."""
     data = dashboard.load(store, ctx.member) or {}
-    if not any(c["insight"] == insight for c in data.get("cards", [])):
+    if not any(c.insight == insight for c in cards_of(data)):
         raise LookupError("no such card this week")
     fid = feedback.record(store, ctx.member, insight, verdict, surface)
     dashboard.evict(store, ctx.member.id)

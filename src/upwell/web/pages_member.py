@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from upwell.aggregate.service import policy_of
 from upwell.errors import UpwellError
+from upwell.insights.records import cards_of
+from upwell.insights.weekly import rerank
 from upwell.store import access_log, consent
 from upwell.store.member_rules import list_exclusions, remove_exclusion
 from upwell.store.member_settings import DAYS, MemberPrefs
@@ -67,10 +69,9 @@ def dashboard_page(request: Request, me: Me) -> Response:
     if board is None and not any(consent.current(store, me.member.id).values()):
         return _back("/consent")
     data = board.data if board is not None else None
-    from upwell.insights.weekly import reranked
     from upwell.store.feedback import weights
 
-    cards = reranked(data.get("cards", []), weights(store, me.member)) if data else []
+    cards = rerank(cards_of(data), weights(store, me.member)) if data else []
     return render(request, "dashboard.html", data=data, cards=cards,
                   triggers=dashboard.triggers(), evidence_noun=dashboard.evidence_noun,
                   charts=board.charts if board is not None else [],
@@ -83,7 +84,7 @@ def dashboard_page(request: Request, me: Me) -> Response:
 @policy("member")
 def evidence_page(request: Request, me: Me, insight: str) -> Response:
     data = dashboard.load(_store(request), me.member) or {}
-    card = next((c for c in data.get("cards", []) if c["insight"] == insight), None)
+    card = next((c for c in cards_of(data) if c.insight == insight), None)
     if card is None:
         raise HTTPException(404)
     if request.headers.get("hx-request"):
