@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from upwell.lab.bench.scale import clear_namespace
 from upwell.store.db import Store
 from upwell.testing import open_store, postgres_admin_url, redis_test_url, scratch_postgres
 
@@ -72,7 +74,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def _redis_available() -> str | None:
-    import redis
+    import redis  # noqa: PLC0415 - redis is probed only to decide whether the Redis tests run
 
     try:
         client = redis.Redis.from_url(redis_test_url(), socket_connect_timeout=2)
@@ -103,10 +105,6 @@ def pg_url(postgres_ready: None) -> Iterator[str]:
 @pytest.fixture
 def redis_namespace(redis_ready: None) -> Iterator[str]:
     """A fresh Redis key namespace for one test, deleted afterwards."""
-    import uuid
-
-    from upwell.lab.bench.scale import clear_namespace
-
     namespace = "upwell-test-" + uuid.uuid4().hex[:10]
     yield namespace
     clear_namespace(redis_test_url(), namespace)

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from upwell.analyze import analyze_message, analyzer, analyzers
+from upwell.analyze import MAX_CHARS, analyze_message, analyzer, analyzers, readable_part
+from upwell.analyze.harsh import _EXCLAIM, _SHOUT, _exclaim_runs, _shouting
 from upwell.analyze.registry import run
+from upwell.analyze.text import sentences
+from upwell.analyze.tone import _scores, compound
 from upwell.model import Address, Message, RawItem
 from upwell.normalize.mime import from_mime
 from upwell.testing import make_email
@@ -220,18 +224,12 @@ _VADER_CASES = (
 
 @pytest.mark.parametrize("sentence", _VADER_CASES)
 def test_tone_scores_equal_vaders_own(sentence: str) -> None:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    from upwell.analyze.tone import _scores, compound
-
     reference = SentimentIntensityAnalyzer().polarity_scores(sentence)
     assert _scores(sentence) == reference
     assert compound(sentence) == reference["compound"]
 
 
 def test_analyzers_read_a_long_message_up_to_a_sentence_end() -> None:
-    from upwell.analyze import MAX_CHARS, readable_part
-
     opening = "Could you send me the draft by Friday? " * 20
     filler = "The appendix lists every meter reading in the region for the year. " * 200
     body = opening + filler + "You are an idiot and this is STUPID!!!"
@@ -251,11 +249,6 @@ def test_analyzers_read_a_long_message_up_to_a_sentence_end() -> None:
 @pytest.mark.corpus
 def test_tone_scores_equal_vaders_own_on_real_comments(corpus: Callable[[str], Path]) -> None:
     # Every sentence of GoEmotions' test split (Reddit comments: emoji, caps, negation).
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    from upwell.analyze.text import sentences
-    from upwell.analyze.tone import _scores
-
     reference = SentimentIntensityAnalyzer()
     lines = (corpus("goemotions") / "test.tsv").read_text(encoding="utf-8").splitlines()
     checked = 0
@@ -269,7 +262,5 @@ def test_tone_scores_equal_vaders_own_on_real_comments(corpus: Callable[[str], P
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="AbZ!?'’- .\n", max_size=40))
 def test_harsh_first_looks_never_change_a_count(text: str) -> None:
-    from upwell.analyze.harsh import _EXCLAIM, _SHOUT, _exclaim_runs, _shouting
-
     assert _shouting(text) == len(_SHOUT.findall(text))
     assert _exclaim_runs(text) == len(_EXCLAIM.findall(text))

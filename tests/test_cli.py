@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from upwell.deliver.cli import cli
+from upwell.cli import cli
 from upwell.testing import make_email, write_mbox
 
 

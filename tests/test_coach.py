@@ -8,7 +8,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from upwell.deliver.cli import cli
+from upwell.cli import cli
+from upwell.config import Settings
+from upwell.store.db import Store
+from upwell.store.member_rules import exclude_person
+from upwell.store.member_view import load_member
 from upwell.testing import make_email, write_maildir
 
 T0 = datetime(2024, 1, 1, 15, tzinfo=UTC)  # Monday 10:00 in New York
@@ -102,11 +106,6 @@ def test_team_add_list_suggest_remove(tmp_path: Path) -> None:
 
 
 def test_coach_honours_exclusions_set_in_the_web_app(tmp_path: Path) -> None:
-    from upwell.config import Settings
-    from upwell.store.db import Store
-    from upwell.store.member_rules import exclude_person
-    from upwell.store.member_view import load_member
-
     archive, home = _archive(tmp_path), tmp_path / "h"
     runner = CliRunner()
     args = ["--home", str(home), "coach", str(archive), "--tz", "America/New_York", "--json"]

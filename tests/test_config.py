@@ -9,6 +9,7 @@ import pytest
 from upwell.config import Settings
 from upwell.errors import ConfigError
 from upwell.store.keys import key_provider
+from upwell.testing import open_store
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 
@@ -45,8 +46,6 @@ def test_settings_read_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_sqlite_store_is_owner_only(tmp_path: Path) -> None:
-    from upwell.testing import open_store
-
     store = open_store(tmp_path / "home")
     store.open_member("me")
     store.close()

@@ -4,14 +4,17 @@ the corpora) the shipped file being what ``upwell simulate-pools`` builds."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
-from upwell.deliver.cli import cli
+from upwell.cli import cli
+from upwell.deliver.progress import Stages
 from upwell.lab.evaluate.insights import evaluate
 from upwell.lab.sim.corpus import POOLS, cached_pools
 from upwell.lab.sim.shipped import DEFAULT_DATA, SHIPPED, demo_corpus, dumps, load_shipped, sample
@@ -132,12 +135,6 @@ def test_shipped_pools_are_what_the_build_command_makes(
 
 
 def test_stages_one_line_per_stage_off_a_terminal_and_a_bar_on_one() -> None:
-    import io
-
-    from rich.console import Console
-
-    from upwell.deliver.progress import Stages
-
     out = io.StringIO()
     with Stages(Console(file=out, width=100), live=False) as stages:
         for n in range(1, 51):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from tools.enron_to_maildir import convert
 
+from upwell.pipeline.imports import import_archive
 from upwell.testing import open_store
 
 pytestmark = pytest.mark.corpus
@@ -30,8 +31,6 @@ def _messages_in_source(src: Path, mailbox: str) -> int:
 
 def test_every_mailbox_accounts_for_every_message(enron_maildir: tuple[Path, Path],
                                                   tmp_path: Path) -> None:
-    from upwell.pipeline.imports import import_archive
-
     src, out = enron_maildir
     store = open_store(tmp_path / "home")
     mailboxes = sorted(p.name for p in out.iterdir() if p.is_dir())

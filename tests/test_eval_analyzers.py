@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from tests.fixtures.synthetic_corpora import write_corpora
 
-from upwell.deliver.cli import cli
+from upwell.cli import cli
 from upwell.lab.evaluate.analyzers import (
     evaluate,
     gratitude_kind,

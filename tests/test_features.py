@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -9,8 +10,9 @@ from sqlalchemy import select, update
 from upwell.analyze import analyzers
 from upwell.pipeline.imports import import_archive
 from upwell.store.db import Store
-from upwell.store.member_data import export_member
-from upwell.store.schema import features
+from upwell.store.member_data import export_member, purge_evidence
+from upwell.store.member_view import load_member
+from upwell.store.schema import evidence, features
 from upwell.testing import make_email, open_store, write_maildir
 
 ALL = tuple(sorted(analyzers()))
@@ -74,12 +76,6 @@ def test_reanalyze_recomputes_only_stale_rows(store: Store, tmp_path: Path) -> N
 
 
 def test_evidence_phrases_sealed_shown_and_purged(store: Store, tmp_path: Path) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    from upwell.store.member_data import purge_evidence
-    from upwell.store.member_view import load_member
-    from upwell.store.schema import evidence
-
     root = write_maildir(tmp_path / "md", {"Sent Items": [make_email(
         sender="Ann <ann@example.org>", to="dana@example.org", subject="Deadline",
         body="Morning. You ALWAYS miss the deadline!!! Fix it.\n")]})
@@ -100,8 +96,6 @@ def test_evidence_phrases_sealed_shown_and_purged(store: Store, tmp_path: Path) 
 
 
 def test_no_evidence_unless_asked(tmp_path: Path) -> None:
-    from upwell.store.schema import evidence
-
     store = open_store(tmp_path / "home")
     import_archive(store, store.open_member("ann"), _mailbox(tmp_path), analyzers=ALL)
     with store.engine.connect() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+import upwell.analyze
 from upwell.model import Address
+from upwell.normalize.mime import duplicate_key
 from upwell.pipeline.imports import import_archive
+from upwell.pipeline.prepare import INLINE_ITEMS
 from upwell.store.db import Store
 from upwell.store.member_data import export_member
 from upwell.store.schema import messages, persons
-from upwell.testing import make_email, write_maildir
+from upwell.testing import make_email, open_store, write_maildir, write_mbox
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 
@@ -82,8 +86,6 @@ def test_given_identity_overrides_inference(store: Store, tmp_path: Path) -> Non
 
 def test_store_and_logs_hold_no_clear_personal_data(tmp_path: Path,
                                                     caplog: pytest.LogCaptureFixture) -> None:
-    from upwell.testing import open_store
-
     root = _mailbox(tmp_path)
     raw = b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
     secrets = [b"dana@example.org", b"Launch checklist", b"Dana Lee", b"review the launch"]
@@ -99,8 +101,6 @@ def test_store_and_logs_hold_no_clear_personal_data(tmp_path: Path,
 
 
 def test_colleague_seen_by_email_and_on_slack_is_one_person(store: Store, tmp_path: Path) -> None:
-    import json
-
     export = tmp_path / "slack"
     (export / "general").mkdir(parents=True)
     (export / "users.json").write_text(json.dumps([
@@ -129,8 +129,6 @@ def test_colleague_seen_by_email_and_on_slack_is_one_person(store: Store, tmp_pa
 
 
 def test_takeout_mail_and_calendar_end_to_end(store: Store, tmp_path: Path) -> None:
-    from upwell.testing import write_mbox
-
     root = tmp_path / "export"
     (root / "Takeout" / "Mail").mkdir(parents=True)
     (root / "Takeout" / "Calendar").mkdir(parents=True)
@@ -166,9 +164,6 @@ def test_takeout_mail_and_calendar_end_to_end(store: Store, tmp_path: Path) -> N
 
 
 def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path) -> None:
-    from upwell.pipeline.prepare import INLINE_ITEMS
-    from upwell.testing import open_store, write_mbox
-
     n = INLINE_ITEMS + 600
     items = [
         make_email(sender=f"Person {i % 37} <p{i % 37}@example.org>", subject=f"Topic {i % 50}",
@@ -199,8 +194,6 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path) ->
 
 def test_copies_are_analyzed_once_and_nothing_good_is_lost(
         store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import upwell.analyze
-
     calls: list[str] = []
     real = upwell.analyze.analyze_message
 
@@ -243,8 +236,6 @@ def test_copies_are_analyzed_once_and_nothing_good_is_lost(
 
 
 def test_duplicate_key_reads_the_message_id_or_a_digest_of_what_makes_the_id() -> None:
-    from upwell.normalize.mime import duplicate_key
-
     folded = b"From: a@example.org\r\nMessage-ID:\r\n <X1@Example.org>\r\n\r\nbody"
     assert duplicate_key(folded) == "mid:x1@example.org"
     assert duplicate_key(b"Message-ID: <x1@example.org>\n\nother body") == "mid:x1@example.org"

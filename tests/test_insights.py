@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from upwell.analyze import analyze_message
-from upwell.analyze.stream import WorkProfile, after_hours, person_zones
+from upwell.analyze.stream import WorkProfile, after_hours, person_zones, relationships
 from upwell.insights import catalog, weekly_cards
 from upwell.model import Address, Message
 from upwell.store.member_view import EventView, MemberView, MessageView
@@ -255,8 +255,6 @@ def test_conversation_balance() -> None:
 
 
 def test_relationships_volume_reciprocity_tone_and_latency() -> None:
-    from upwell.analyze.stream import relationships
-
     v = view([*routine(2), m(at(1, 0, 9), "FYI only.", to=(RAVI,))])
     ties = {t.person: t for t in relationships(v, MON, at(2, 0, 0))}
     dana = ties[DANA]

@@ -16,7 +16,7 @@ SRC = Path(upwell.__file__).parent
 LAB = "upwell.lab"
 #: The lab's shell: CLI modules whose commands run lab code. They may import the lab inside a
 #: command function, never at module level.
-SHELLS = frozenset({"upwell.deliver.cli.lab", "upwell.deliver.cli.org", "upwell.web.commands"})
+SHELLS = frozenset({"upwell.cli.lab", "upwell.cli.org", "upwell.cli.web"})
 
 
 def module_name(path: Path) -> str:
@@ -92,12 +92,12 @@ def test_every_shell_module_exists() -> None:
      [(1, "upwell.lab.bench.web", False)]),
     ("from upwell import lab\n", "upwell.store.db", [(1, "upwell.lab", False)]),
     ("from ..lab import org_demo\n", "upwell.aggregate.guard", [(1, "upwell.lab", False)]),
-    ("from .bench import web\n", "upwell.web.commands", []),
-    ("def f():\n    from upwell.lab.sim import simulate\n", "upwell.deliver.cli",
+    ("from .bench import web\n", "upwell.cli.web", []),
+    ("def f():\n    from upwell.lab.sim import simulate\n", "upwell.cli",
      [(2, "upwell.lab.sim", True)]),
     ("class C:\n    def m(self):\n        import upwell.lab\n", "upwell.web.pages_team",
      [(3, "upwell.lab", True)]),
-    ("if True:\n    import upwell.lab.train\n", "upwell.deliver.cli",
+    ("if True:\n    import upwell.lab.train\n", "upwell.cli",
      [(2, "upwell.lab.train", False)]),
     ("import upwell.labels\nfrom upwell.analyze import lab_notes\n", "upwell.web.app", []),
 ])

@@ -4,6 +4,7 @@ group contribution and the card's figures agree on the same member data."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from upwell.analyze.names import BUILTIN, GRATITUDE, HARSH, TONE
 from upwell.analyze.stream import WorkProfile
 from upwell.insights import weekly_cards
 from upwell.insights.board import MEASURE_OF, METRIC_FNS, METRICS, compute
-from upwell.insights.measures import get, measure, measures
+from upwell.insights.measures import get, markdown, measure, measures
 from upwell.store.member_view import EventView, MemberView, MessageView
 
 MONDAY = datetime(2026, 2, 2, tzinfo=UTC)
@@ -96,9 +97,5 @@ def test_analyzer_names_are_the_registered_ones() -> None:
 
 
 def test_every_measure_is_documented() -> None:
-    from pathlib import Path
-
-    from upwell.insights.measures import markdown
-
     doc = (Path(__file__).resolve().parents[1] / "docs" / "insights.md").read_text()
     assert markdown() in doc

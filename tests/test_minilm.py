@@ -24,11 +24,14 @@ from tests.fixtures.synthetic_corpora import write_corpora
 from upwell.analyze.minilm import FIX, Encoder, Head, load, require
 from upwell.analyze.minilm.encoder import MAX_TOKENS, ONNX_FILE, TOKENIZER_FILE
 from upwell.analyze.minilm.heads import HEADS_FILE, read, write
+from upwell.analyze.politeness import score
+from upwell.cli import cli
 from upwell.config import Settings
-from upwell.deliver.cli import cli
 from upwell.errors import TierUnavailable
+from upwell.lab.evaluate.minilm import fuse
 from upwell.lab.train import minilm as train_minilm
 from upwell.lab.train.minilm import fit
+from upwell.lab.train.requests import load_split
 
 REFERENCE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
 
@@ -199,7 +202,6 @@ def test_train_and_eval_commands_on_synthetic_corpora(exported: Path, tmp_path: 
     texts = ["Thanks a lot for this!", "The bus comes at noon."]
     probabilities = tier.probabilities(texts)
     assert probabilities["gratitude"][0] > probabilities["gratitude"][1]
-    from upwell.analyze.politeness import score
 
     fused = tier.polite(texts)  # the mean of the head's and the default model's probability
     for p, head, text in zip(fused, probabilities["polite"], texts, strict=True):
@@ -233,8 +235,6 @@ def test_train_and_eval_commands_on_synthetic_corpora(exported: Path, tmp_path: 
 @pytest.mark.corpus
 def test_request_head_on_real_parakweet_sentences(
         encoder: Encoder, corpus: Callable[[str], Path]) -> None:
-    from upwell.lab.train.requests import load_split
-
     folder = corpus("email-intent-parakweet")
     train, test = load_split(folder, "train")[::8], load_split(folder, "test")[::5]
     weights, intercept = fit(encoder.embed([s for s, _y in train]),
@@ -247,8 +247,6 @@ def test_request_head_on_real_parakweet_sentences(
 
 
 def test_fusing_averages_the_two_probabilities() -> None:
-    from upwell.lab.evaluate.minilm import fuse
-
     assert fuse([0.0], [0.0]) == [0.0]
     assert fuse([2.0], [-2.0]) == pytest.approx([0.0])  # opposite and equally sure: undecided
     (z,) = fuse([math.log(9)], [0.0])  # 0.9 and 0.5 -> 0.7

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,16 +22,21 @@ from typing import Any
 
 import pytest
 import redis
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.test_simulate import small_pools
 
 from upwell.config import Settings
-from upwell.lab.bench.scale import worker_env
+from upwell.lab.bench.scale import render, run_scale_bench, worker_env
+from upwell.store.consent import record
 from upwell.store.db import Store
 from upwell.store.member_data import export_member
-from upwell.store.schema import imports, messages, task_runs
+from upwell.store.schema import import_jobs, imports, messages, task_runs
 from upwell.tasks import spool
+from upwell.tasks.broker import make_broker
 from upwell.tasks.queue import DramatiqQueue, InlineQueue
 from upwell.testing import make_email, redis_test_url, write_maildir
+from upwell.web.app import create_app
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -217,11 +224,6 @@ def test_worker_killed_mid_import_leaves_no_duplicates_after_redelivery(
 
 def test_web_import_job_runs_on_a_worker(pg_url: str, tmp_path: Path,
                                          redis_namespace: str) -> None:
-    from fastapi.testclient import TestClient
-
-    from upwell.store.schema import import_jobs
-    from upwell.web.app import create_app
-
     settings = scale_settings(pg_url, tmp_path, redis_namespace)
     store = Store(settings)
     member = store.open_member("ann.example@example.org")
@@ -232,7 +234,6 @@ def test_web_import_job_runs_on_a_worker(pg_url: str, tmp_path: Path,
         jobs = app.state.jobs
         folder = jobs.upload_dir()
         upload = archive(folder, 9)
-        from upwell.store.consent import record
 
         record(store, member.id, {("mail", "coaching"): True, ("calendar", "coaching"): True})
         job = jobs.start("ann.example@example.org", member.id, upload)
@@ -251,10 +252,6 @@ def test_web_import_job_runs_on_a_worker(pg_url: str, tmp_path: Path,
 
 
 def test_bench_scale_tiny_org(postgres_ready: None, redis_ready: None) -> None:
-    from tests.test_simulate import small_pools
-
-    from upwell.lab.bench.scale import render, run_scale_bench
-
     result = run_scale_bench(small_pools(), people=6, weeks=10, workers=(1, 2),
                              redis_url=redis_test_url(), timeout=300)
     assert [r["workers"] for r in result["runs"]] == [1, 2]
@@ -279,12 +276,8 @@ def test_actors_run_in_a_dramatiq_worker_thread(pg_store: Store, tmp_path: Path,
                                                 redis_namespace: str) -> None:
     """The broker's actors, consumed by a Dramatiq worker in this process: the chain runs in
     order, each run once, and the worker serves its metrics."""
-    import socket
-    import urllib.request
+    import dramatiq  # noqa: PLC0415 - dramatiq loads only in the test that runs a worker against Redis
 
-    import dramatiq
-
-    from upwell.tasks.broker import make_broker
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

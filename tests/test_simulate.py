@@ -16,12 +16,13 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.fixtures.synthetic_corpora import write_corpora
 
 from upwell.analyze.stream import WorkProfile, working_hours_between
-from upwell.deliver.cli import cli
+from upwell.cli import cli
 from upwell.insights import catalog
 from upwell.lab.sim import count_parallel, simulate
-from upwell.lab.sim.corpus import POOLS, Pools
+from upwell.lab.sim.corpus import POOLS, Pools, cached_pools
 from upwell.lab.sim.generate import (
     HOUR,
     RECIPIENT_MARGIN,
@@ -339,10 +340,6 @@ def test_simulate_and_eval_end_to_end(tmp_path: Path, corpus: object) -> None:
 def test_pools_from_corpora_and_their_cache(tmp_path: Path) -> None:
     """The pool builder on small corpus look-alikes (no ../shared needed): every pool filled by
     the analyzers' reading, then served from the cache."""
-    from tests.fixtures.synthetic_corpora import write_corpora
-
-    from upwell.lab.sim.corpus import cached_pools
-
     data = write_corpora(tmp_path / "data")
     extra = [("You ruined the launch and it hurts the whole team badly.", "2"),
              ("This rollout has been a terrible, awful mess from the start.", "2"),

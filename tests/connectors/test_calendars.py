@@ -13,6 +13,7 @@ from tests.connectors.fakes.server import Request
 
 from upwell.pipeline.connect import disconnect
 from upwell.pipeline.sync import sync_connection
+from upwell.store import connections as vault
 from upwell.store.db import Member, Store
 from upwell.store.schema import event_attendees, events
 
@@ -54,7 +55,6 @@ def test_google_calendar(store: Store, member: Member, providers: Providers,
     assert (second.seen, second.imported, second.removed) == (1, 1, 1)
     assert _events(store, member) == 5
     # An expired sync token (410) reads the window again; nothing doubles.
-    from upwell.store import connections as vault
     with store.engine.begin() as conn:
         vault.set_cursor(conn, member, cid, {"sync_token": "stale"})
     third = sync_connection(store, settings, member, cid)

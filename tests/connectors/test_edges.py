@@ -9,10 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.connectors.conftest import SESSION, Providers, authorize
 from tests.connectors.fakes.people import mail
+from tests.web import helpers
 
+from upwell.config import Settings
 from upwell.errors import BadItem, ConnectorNotConfigured, UpwellError
 from upwell.model import RawItem
 from upwell.normalize import to_records
@@ -24,6 +27,8 @@ from upwell.store import connections as vault
 from upwell.store.db import Member, Store
 from upwell.store.member_settings import get_prefs, save_prefs
 from upwell.store.schema import messages
+from upwell.testing import open_store
+from upwell.web import create_app
 
 
 def _count(store: Store) -> int:
@@ -121,13 +126,6 @@ def test_shapes_turn_provider_fields_into_raw_items() -> None:
 
 
 def test_imap_form_errors_from_the_web(tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
-    from tests.web import helpers
-
-    from upwell.config import Settings
-    from upwell.testing import open_store
-    from upwell.web import create_app
-
     store = open_store(tmp_path / "home")
     app = create_app(Settings(home=tmp_path / "home", web_secret_key="k" * 32), store,
                      secure_cookies=True)

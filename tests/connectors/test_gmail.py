@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import mail
 
+from upwell.cli import cli
+from upwell.errors import UpwellError
 from upwell.pipeline.connect import disconnect
 from upwell.pipeline.sync import sync_connection
 from upwell.store import connections as vault
@@ -81,12 +85,6 @@ def test_gmail_connect_sync_incremental_expiry_disconnect(
 def test_cli_sync_prints_a_content_free_summary(store: Store, member: Member,
                                                 providers: Providers, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
-    from click.testing import CliRunner
-
-    from upwell.deliver.cli import cli
-
     for i in range(3):
         providers.google.add_mail(mail(i))
     settings = providers.settings(store, tmp_path / "home")
@@ -130,8 +128,6 @@ def test_gmail_metadata_only_reads_no_body(store: Store, member: Member, provide
 
 def test_a_grant_missing_a_needed_scope_is_refused_and_revoked(
         store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
-    from upwell.errors import UpwellError
-
     g = providers.google
     real = g.oauth.authorize
     g.oauth.authorize = lambda q, scopes: real(q, ("openid",))  # type: ignore[method-assign]

@@ -16,17 +16,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.conftest import IN_CI
 from tests.connectors.fakes.people import mail
+from tests.web import helpers
 
 from upwell.config import Settings
+from upwell.errors import ConnectorError, ReconnectNeeded
 from upwell.pipeline.connect import connect_imap
 from upwell.pipeline.sync import sync_connection
-from upwell.sources.connectors.imap import quote, xoauth2
+from upwell.sources.connectors.imap import connect, quote, xoauth2
 from upwell.store import connections as vault
+from upwell.store.accounts import find_account
 from upwell.store.db import Member, Store
 from upwell.store.schema import messages
+from upwell.testing import open_store
+from upwell.web import create_app
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 PASSWORD = "imap-secret-pw"
@@ -178,8 +184,6 @@ def test_imap_sync_against_dovecot(store: Store, member: Member, dovecot: int,
 
 def test_imap_metadata_only_and_refused_password(store: Store, member: Member, dovecot: int,
                                                  tmp_path: Path) -> None:
-    from upwell.errors import ReconnectNeeded
-
     _append(dovecot, "INBOX", mail(1))
     with pytest.raises(ReconnectNeeded):
         connect_imap(store, member, host="127.0.0.1", port=dovecot, security="plain",
@@ -197,9 +201,6 @@ def test_imap_metadata_only_and_refused_password(store: Store, member: Member, d
 
 
 def test_xoauth2_and_plain_text_refused_off_loopback() -> None:
-    from upwell.errors import ConnectorError
-    from upwell.sources.connectors.imap import connect
-
     assert xoauth2("ann@example.org", "tok") == b"user=ann@example.org\x01auth=Bearer tok\x01\x01"
     with pytest.raises(ConnectorError):
         connect({"host": "imap.example.org", "port": 143, "security": "plain"}, "pw")
@@ -207,12 +208,6 @@ def test_xoauth2_and_plain_text_refused_off_loopback() -> None:
 
 
 def test_imap_connect_from_the_sources_page(dovecot: int, tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
-    from tests.web import helpers
-
-    from upwell.testing import open_store
-    from upwell.web import create_app
-
     store = open_store(tmp_path / "home")
     app = create_app(Settings(home=tmp_path / "home", web_secret_key="k" * 32, analyzers=()),
                      store, secure_cookies=True)
@@ -241,8 +236,6 @@ def test_imap_connect_from_the_sources_page(dovecot: int, tmp_path: Path) -> Non
 
 
 def _ref(store: Store, email: str) -> str:
-    from upwell.store.accounts import find_account
-
     account = find_account(store, email)
     assert account is not None
     assert account.member_ref is not None

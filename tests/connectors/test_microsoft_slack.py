@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import ME, PEOPLE, when
+from tests.connectors.fakes.server import Request
 
 from upwell.pipeline.connect import disconnect
 from upwell.pipeline.sync import sync_connection
@@ -155,8 +156,6 @@ def test_slack(store: Store, member: Member, providers: Providers, tmp_path: Pat
 
 def test_slack_resumes_a_conversation_mid_history_without_losing_its_threads(
         store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
-    from tests.connectors.fakes.server import Request
-
     s = providers.slack
     s.conversations = [{"id": "C1", "name": "general", "is_channel": True, "is_member": True}]
     base = when(0).timestamp()

@@ -8,11 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import mail
-from tests.connectors.fakes.server import Request
+from tests.connectors.fakes.server import Reply, Request
 
 from upwell.model import RawItem
 from upwell.normalize import to_records
@@ -20,7 +21,7 @@ from upwell.pipeline.rows import record_id
 from upwell.pipeline.sync import sync_connection
 from upwell.sources.connectors import connectors
 from upwell.sources.connectors.http import Api, retry_after
-from upwell.store import access_log
+from upwell.store import access_log, consent
 from upwell.store import connections as vault
 from upwell.store.db import Member, Store
 from upwell.store.schema import imports, messages
@@ -157,8 +158,6 @@ def test_invalid_grant_marks_reconnect_needed_and_tells_the_member(
 
 def test_no_sync_without_consent_and_opt_out_stops_a_running_sync(
         store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
-    from upwell.store import consent
-
     g = providers.google
     for i in range(7):
         g.add_mail(mail(i))
@@ -185,8 +184,6 @@ def test_no_sync_without_consent_and_opt_out_stops_a_running_sync(
 
 
 def test_retry_after_parsing() -> None:
-    import httpx
-
     assert retry_after(httpx.Response(429, headers={"Retry-After": "3"})) == 3.0
     assert retry_after(httpx.Response(429, headers={"Retry-After": "soon"})) is None
     assert retry_after(httpx.Response(429, headers={"Retry-After": "99999"})) is None
@@ -202,8 +199,6 @@ def test_retry_after_parsing() -> None:
 def test_hostile_json_from_a_provider_is_a_clear_error(
         store: Store, member: Member, providers: Providers, tmp_path: Path, bad: str,
         status: str) -> None:
-    from tests.connectors.fakes.server import Reply
-
     settings = providers.settings(store, tmp_path)
     cid = authorize(store, settings, member, "gmail")
     providers.server.route("GET", "/google/api/gmail/v1/users/me/messages",
@@ -236,8 +231,6 @@ def test_hostile_items_are_counted_skips_and_the_sync_finishes(
 
 def test_google_403_rate_limit_is_retried(store: Store, member: Member, providers: Providers,
                                           tmp_path: Path) -> None:
-    from tests.connectors.fakes.server import Reply
-
     g = providers.google
     g.add_mail(mail(1))
     settings = providers.settings(store, tmp_path)
@@ -261,8 +254,6 @@ def test_google_403_rate_limit_is_retried(store: Store, member: Member, provider
 
 def test_odd_slack_json_ends_the_sync_with_a_content_free_error(
         store: Store, member: Member, providers: Providers, tmp_path: Path) -> None:
-    from tests.connectors.fakes.server import Reply
-
     settings = providers.settings(store, tmp_path)
     cid = authorize(store, settings, member, "slack")
     providers.server.route("GET", "/slack/api/conversations.list", lambda q: Reply(200, {

@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 from tests.deliver.conftest import Sink, mail_settings
 from tests.test_simulate import small_pools
 
+from upwell.cli import cli
 from upwell.config import Settings
-from upwell.deliver.cli import cli
 from upwell.deliver.digest_job import due_slot, run_due, send_digest
 from upwell.insights import catalog
 from upwell.lab.sim import simulate
@@ -32,11 +32,18 @@ from upwell.pipeline.imports import import_archive
 from upwell.store import consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.db import Store
-from upwell.store.delivery_prefs import get_delivery, remember_address
+from upwell.store.delivery_prefs import (
+    Controls,
+    DeliveryPrefs,
+    get_delivery,
+    remember_address,
+    save_delivery,
+)
 from upwell.store.goals import add_goal
 from upwell.store.member_settings import MemberPrefs, save_prefs
 from upwell.store.team import set_relation
 from upwell.testing import open_store
+from upwell.web import create_app
 
 #: Behaviours whose planted insight the digest must show (clear strength).
 WANTED = ("unanswered_asks", "thanks_in_advance", "blunt_requests", "after_hours_sent",
@@ -174,8 +181,6 @@ def test_simulated_member_gets_a_digest_whose_cards_match_their_planted_behaviou
 
 def test_one_click_unsubscribe_stops_the_next_digest(sim_member: SimMember, sim_store: Store,
                                                       smtp: Sink) -> None:
-    from upwell.web import create_app
-
     settings = mail_settings(sim_store, sim_member.home, smtp)
     now = _monday_10(sim_member.tz, weeks=1)
     assert send_digest(sim_store, settings, sim_member.account_id, now).status == "sent"
@@ -197,8 +202,6 @@ def test_one_click_unsubscribe_stops_the_next_digest(sim_member: SimMember, sim_
     later = _monday_10(sim_member.tz, weeks=2)
     assert send_digest(sim_store, settings, sim_member.account_id, later).status \
         == "unsubscribed"
-    from upwell.store.delivery_prefs import save_delivery
-
     save_delivery(sim_store, member, get_delivery(sim_store, member).__class__())
 
 
@@ -221,8 +224,6 @@ def test_dry_run_preview_and_a_failed_send_is_retried(sim_member: SimMember, sim
     assert smtp.received == []
     # The gate holds the whole digest: snoozed (suppressed) or in quiet hours (deferred).
     member = sim_store.open_member(sim_member.ref, create=False)
-    from upwell.store.delivery_prefs import Controls, DeliveryPrefs, save_delivery
-
     save_delivery(sim_store, member, DeliveryPrefs(controls=Controls(
         snoozed_until=now + timedelta(hours=1))))
     held = send_digest(sim_store, settings, sim_member.account_id, now)

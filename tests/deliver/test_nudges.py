@@ -12,17 +12,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from pydantic import SecretStr
+from tests.connectors.fakes.server import FakeServer
+from tests.connectors.fakes.slack import FakeSlack
 from tests.deliver.conftest import Sink, mail_settings
 
+from upwell.analyze.stream import WorkProfile
+from upwell.cli import cli
 from upwell.config import Settings
-from upwell.deliver.nudges import EmailChannel, NudgeChannel, run_for
+from upwell.deliver.chat import EmailChannel, NudgeChannel, SlackDMChannel, channels_for
+from upwell.deliver.nudges import run_due, run_for
 from upwell.errors import DeliveryError
 from upwell.insights.nudges import Nudge, landing_check
 from upwell.normalize.address import make_address
 from upwell.pipeline.analyzers import resolve_analyzers
 from upwell.pipeline.imports import import_archive
-from upwell.store import consent
+from upwell.store import connections, consent
 from upwell.store.accounts import create_account, create_org
 from upwell.store.db import Member, Store
 from upwell.store.delivery_prefs import Controls, DeliveryPrefs, remember_address, save_delivery
@@ -103,9 +109,7 @@ def test_nudges_reach_the_member_once_by_email(store: Store, smtp: Sink, tmp_pat
     kinds = {q.payload["kind"]: q.status for q in listed(store, member)}
     assert kinds == {"ask_waiting": "sent", "night_landing": "sent"}
     # The CLI runs the same job for every member: nothing new is due.
-    from click.testing import CliRunner
 
-    from upwell.deliver.cli import cli
 
     env = {"UPWELL_DATABASE_URL": store.engine.url.render_as_string(hide_password=False),
            "UPWELL_SMTP_HOST": smtp.host, "UPWELL_SMTP_PORT": str(smtp.port),
@@ -190,7 +194,6 @@ def test_landing_check_suggests_the_recipients_morning(store: Store, tmp_path: P
     member, _ = _member(store, tmp_path)
     view = load_member(store, member)
     rex = next(p for p, rel in view.team.items() if rel == "report")
-    from upwell.analyze.stream import WorkProfile
 
     profile = WorkProfile(ZoneInfo("UTC"), 9, 17)
     friday_night = datetime(2024, 3, 8, 21, tzinfo=UTC)  # Sat 02:30 in Kolkata
@@ -203,13 +206,6 @@ def test_landing_check_suggests_the_recipients_morning(store: Store, tmp_path: P
 def test_a_slack_dm_nudge_reaches_the_local_slack_server(store: Store, tmp_path: Path,
                                                          caplog: pytest.LogCaptureFixture
                                                          ) -> None:
-    from tests.connectors.fakes.server import FakeServer
-    from tests.connectors.fakes.slack import FakeSlack
-
-    from upwell.deliver.chat import SlackDMChannel, channels_for
-    from upwell.deliver.nudges import run_due
-    from upwell.store import connections
-
     member, account_id = _member(store, tmp_path)
     server = FakeServer()
     slack = FakeSlack(server)

@@ -20,12 +20,14 @@ from sqlalchemy import select
 from tests.test_simulate import small_pools
 from tests.web import helpers
 
-from upwell.aggregate.contributions import from_members
+from upwell.aggregate.contributions import from_members, shared_sources
+from upwell.aggregate.policy import Policy, window
 from upwell.aggregate.service import policy_of
 from upwell.aggregate.tree import load_tree, periods
 from upwell.config import Settings
 from upwell.lab.org_demo import ADMIN_EMAIL, build, tree_csv
 from upwell.lab.sim import simulate
+from upwell.store import feedback
 from upwell.store.accounts import email_key, find_account, org_id, set_password
 from upwell.store.db import Store, member_ref_key
 from upwell.store.schema import accounts, members, messages, persons
@@ -129,8 +131,6 @@ def test_members_see_the_same_ledger_the_policy_log_and_what_leaves(demo: Demo) 
 
 
 def _contributes(demo: Demo, email: str) -> bool:
-    from upwell.aggregate.contributions import shared_sources
-
     account = find_account(demo.store, email)
     assert account is not None
     assert account.member_ref is not None
@@ -219,9 +219,6 @@ def test_crawl_of_every_admin_response_finds_no_person(demo: Demo, tmp_path: Pat
 
 
 def test_usefulness_leaves_only_as_a_contribution_to_the_guard(demo: Demo) -> None:
-    from upwell.aggregate.policy import Policy, window
-    from upwell.store import feedback
-
     period = periods(demo.store, demo.org)[0]
     tree = load_tree(demo.store, demo.org, period)
     assert tree is not None

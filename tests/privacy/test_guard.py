@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from tests.privacy.helpers import P1, P2, Known, guard, install, people, tree
 
-from upwell.aggregate.guard import Guard
+from upwell.aggregate.guard import Guard, GuardError
 from upwell.aggregate.mechanism import RESOLUTION, mean_mechanism
 from upwell.aggregate.metrics import METRICS
 from upwell.aggregate.policy import Policy, current_policy, set_policy
@@ -197,10 +198,6 @@ def test_ledger_records_every_charge_with_its_mechanism(store: Store) -> None:
 
 
 def test_metric_outside_the_policy_and_unknown_groups_are_refused(store: Store) -> None:
-    import pytest
-
-    from upwell.aggregate.guard import GuardError
-
     org, acc = people(store, "refuse", 6)
     g = guard(store, org, Known(_values(acc)), k=5)
     with pytest.raises(GuardError, match="import one first"):

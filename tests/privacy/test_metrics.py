@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from upwell.aggregate.metrics import METRICS, contributions
+from upwell.aggregate.metrics import DEFAULT_METRICS, METRICS, contributions
+from upwell.aggregate.policy import Policy, parse_policy
 from upwell.analyze.stream import WorkProfile
+from upwell.insights import catalog
 from upwell.store.member_view import EventView, MemberView, MessageView
 
 MONDAY = datetime(2026, 2, 2, tzinfo=UTC)
@@ -99,9 +101,6 @@ def test_usefulness_per_insight_type_from_the_members_own_feedback() -> None:
     assert contributions(_view(), WorkProfile(), start, end, metrics=wanted, shared=set(),
                          feedback=said) == {}
     # Every insight type has its metric, none of them in the default policy.
-    from upwell.aggregate.metrics import DEFAULT_METRICS
-    from upwell.aggregate.policy import Policy, parse_policy
-    from upwell.insights import catalog
 
     assert {f"useful_{i}" for i in catalog()} <= set(METRICS)
     assert not any(m.startswith("useful_") for m in DEFAULT_METRICS)

@@ -10,6 +10,7 @@ import statistics
 import pytest
 from tests.privacy.helpers import P1, Known, guard, install, people, tree
 
+import upwell.aggregate.mechanism as m
 from upwell.aggregate.guard import release_epsilon
 from upwell.aggregate.mechanism import (
     RESOLUTION,
@@ -18,6 +19,7 @@ from upwell.aggregate.mechanism import (
     _count_measurement,
     expected_half_width,
     fixed_point,
+    interval,
     mean_mechanism,
     release_mean,
 )
@@ -46,8 +48,6 @@ def test_privacy_map_equals_the_charged_epsilon(metric: str, eps: float) -> None
 
 
 def test_a_measurement_over_its_epsilon_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import upwell.aggregate.mechanism as m
-
     mean_mechanism.cache_clear()
     real = m._calibrate
     monkeypatch.setattr(m, "_calibrate", lambda make, sens, eps: real(make, sens, eps * 1.01))
@@ -79,8 +79,6 @@ def test_interval_shrinks_with_group_size() -> None:
 
 def test_interval_is_never_empty() -> None:
     """A draw far below zero (or above the range) still gets an honest interval."""
-    from upwell.aggregate.mechanism import interval
-
     mech = mean_mechanism(0, 100, 1.0)
     for noisy_sum in (-10_000_000.0, -1.0, 0.0, 10_000_000.0):
         value, half = interval(mech, 0, noisy_sum, 500.0)

@@ -10,9 +10,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from tests.test_simulate import small_pools
 
-from upwell.deliver.cli import cli
+from upwell.cli import cli
 from upwell.lab.sim import simulate
-from upwell.store.accounts import create_account
+from upwell.store.accounts import create_account, org_id
 from upwell.store.consent import record
 from upwell.testing import open_store
 
@@ -28,8 +28,6 @@ def test_org_commands(tmp_path: Path) -> None:
     _run(home, "web", "org", "acme")
     store = open_store(home)
     try:
-        from upwell.store.accounts import org_id
-
         org = org_id(store, "acme")
         assert org is not None
         for i in range(6):

@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from tests.privacy.helpers import P1, people, tree
+from tests.privacy.helpers import P1, Known, guard, people, tree
 
 from upwell.aggregate.policy import (
     Policy,
@@ -142,8 +142,6 @@ def test_bad_trees_are_refused(text: str, why: str) -> None:
 
 
 def test_tree_is_fixed_once_a_period_has_releases(store: Store) -> None:
-    from tests.privacy.helpers import Known, guard
-
     org, acc = people(store, "fixed", 6)
     t = tree([("org", None, "org")], dict.fromkeys(acc, "org"))
     store_tree(store, org, P1, t)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.web import helpers
 
-from upwell.deliver.cli import cli
+from upwell.cli import cli
+from upwell.lab.bench.web import run_dashboard_bench
 
 Clients = Callable[[FastAPI], TestClient]
 
@@ -93,7 +95,6 @@ def test_demo_user_org_admin_invite_and_serve(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "home"
     helpers_archive = helpers.archive(tmp_path / "a")
-    import zipfile
 
     with zipfile.ZipFile(helpers_archive) as zf:
         zf.extractall(tmp_path / "x")
@@ -118,7 +119,7 @@ def test_demo_user_org_admin_invite_and_serve(tmp_path: Path,
     link = _runner_invoke(home, "web", "invite", "--org", "acme")
     assert "/invite/" in link.output
     seen: dict[str, Any] = {}
-    import uvicorn
+    import uvicorn  # noqa: PLC0415 - uvicorn is patched in the one test of `upwell serve`
 
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
     assert _runner_invoke(home, "serve", "--port", "8123").exit_code == 0
@@ -134,8 +135,6 @@ def test_demo_user_org_admin_invite_and_serve(tmp_path: Path,
 
 
 def test_dashboard_load_script_prints_percentiles() -> None:
-    from upwell.lab.bench.web import run_dashboard_bench
-
     result = run_dashboard_bench(members=2, requests_per_member=2, think_ms=0)
     assert result["errors"] == 0
     assert result["requests"] == 4

@@ -47,7 +47,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 def test_member_journey_in_chromium(server: tuple[str, str], tmp_path: Path) -> None:
     executable = _browser_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - playwright (a real browser) loads only when a browser test runs
 
     base, token = server
     archive = helpers.archive(tmp_path)
@@ -104,7 +104,7 @@ def test_api_docs_render_under_the_csp(server: tuple[str, str]) -> None:
     """/docs: Swagger UI from the app's own files, its inline start-up script allowed by hash;
     no console error (a CSP violation is one) and no request to another origin."""
     executable = _browser_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - playwright (a real browser) loads only when a browser test runs
 
     base, _token = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -138,7 +138,7 @@ def test_api_docs_render_under_the_csp(server: tuple[str, str]) -> None:
 def test_member_declares_a_direct_report_in_chromium(server: tuple[str, str]) -> None:
     """The team page (issue 18): a member adds a direct report through the form."""
     executable = _browser_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - playwright (a real browser) loads only when a browser test runs
 
     base, token = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -154,7 +155,6 @@ def test_experiment_and_goal_show_a_before_after_interval(sqlite_app: FastAPI,
     assert r.status_code == 200
     store = sqlite_app.state.store
     member_id = store.find_member(account.member_ref)  # type: ignore[attr-defined]
-    from datetime import UTC, datetime
 
     with store.engine.begin() as conn:
         conn.execute(update(goals).where(goals.c.member_id == member_id)

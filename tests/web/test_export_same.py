@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.web import helpers
 from tests.web.conftest import imported
 
-from upwell.deliver.cli import cli
+from upwell.cli import cli
 from upwell.store.accounts import find_account
 
 Clients = Callable[[FastAPI], TestClient]

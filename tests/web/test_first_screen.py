@@ -13,10 +13,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from tests.test_simulate import small_pools
 from tests.web import helpers
 
+from upwell.cli import cli
 from upwell.config import Settings
 from upwell.deliver.formatting import number
 from upwell.insights import catalog, coached_week, weekly_cards
@@ -225,10 +227,6 @@ def _suggested(html: str) -> list[tuple[str, str]]:
 
 
 def test_team_page_lists_adds_removes_and_suggests(sim_org: SimOrg) -> None:
-    from click.testing import CliRunner
-
-    from upwell.deliver.cli import cli
-
     ref = sim_org.manager
     email = sim_org.members[ref][0]
     other_email = next(e for r, (e, *_rest) in sim_org.members.items() if r != ref)

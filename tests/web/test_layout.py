@@ -24,8 +24,8 @@ from tests.test_simulate import small_pools
 from tests.web import helpers
 from tests.web.test_browser import ARTIFACTS, _browser_or_skip
 
+from upwell.cli import cli
 from upwell.config import Settings
-from upwell.deliver.cli import cli
 from upwell.lab.org_demo import ADMIN_EMAIL, build
 from upwell.lab.sim import simulate
 from upwell.store.accounts import create_invitation
@@ -166,7 +166,7 @@ def _check(page: Any, name: str, problems: list[str], widths: dict[str, int], *,
 
 def test_every_page_fits_a_phone(site: Site, tmp_path: Path) -> None:
     executable = _browser_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - playwright (a real browser) loads only when a browser test runs
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []

@@ -11,8 +11,12 @@ import pytest
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.web import helpers
+from tests.web.conftest import imported
 
 from upwell.config import Settings
+from upwell.web import ops
+from upwell.web.asgi import app
 
 REPO = Path(__file__).resolve().parents[2]
 #: The only label names Upwell's metrics may carry (none of them can hold a person).
@@ -30,8 +34,6 @@ def test_healthz_and_readyz(sqlite_app: FastAPI) -> None:
 
 def test_readyz_fails_when_migrations_are_behind(sqlite_app: FastAPI,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from upwell.web import ops
-
     monkeypatch.setattr(ops, "schema_revision", lambda conn: "0001")
     res = TestClient(sqlite_app).get("/readyz")
     assert res.status_code == 503
@@ -40,8 +42,6 @@ def test_readyz_fails_when_migrations_are_behind(sqlite_app: FastAPI,
 
 def test_readyz_fails_when_the_database_is_gone(sqlite_app: FastAPI,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from upwell.web import ops
-
     def broken(conn: object) -> str:
         raise RuntimeError("database down")
 
@@ -53,9 +53,6 @@ def test_readyz_fails_when_the_database_is_gone(sqlite_app: FastAPI,
 
 def test_metrics_after_an_import_name_no_one(sqlite_app: FastAPI, client_for: Any,
                                              tmp_path: Path) -> None:
-    from tests.web import helpers
-    from tests.web.conftest import imported
-
     member_email = "ann.metrics@example.org"
     helpers.member(sqlite_app.state.store, "acme", member_email)
     client = client_for(sqlite_app)
@@ -74,8 +71,6 @@ def test_metrics_after_an_import_name_no_one(sqlite_app: FastAPI, client_for: An
 
 def test_asgi_factory_reads_the_environment(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from upwell.web.asgi import app
-
     monkeypatch.setenv("UPWELL_HOME", str(tmp_path))
     application = app()
     assert application.state.settings == Settings()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import version
 from typing import Any
 
 import opendp.prelude as dp
@@ -30,8 +31,6 @@ CONFIDENCE = 0.95
 
 def _opendp_version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("opendp")
     except Exception:  # pragma: no cover - metadata is always there for an installed wheel
         return "?"

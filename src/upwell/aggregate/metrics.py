@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from upwell.analyze.stream import WorkProfile, in_window, mine
+from upwell.insights import catalog
 from upwell.insights.measures import measures
 from upwell.store.member_view import MemberView
 
@@ -60,8 +61,6 @@ ANY_SOURCE = ("mail", "chat", "calendar")
 
 
 def _usefulness_metrics() -> dict[str, MetricSpec]:
-    from upwell.insights import catalog
-
     return {USEFULNESS_PREFIX + i.id: MetricSpec(
         USEFULNESS_PREFIX + i.id, f"Found helpful: {i.title}", "%", 0, 100, ANY_SOURCE)
         for i in catalog().values()}

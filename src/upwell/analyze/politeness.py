@@ -73,7 +73,7 @@ STRATEGIES = (
 @lru_cache(maxsize=1)
 def _lexicon() -> dict[str, float]:
     """VADER's valence lexicon (shipped in the vaderSentiment package), lower-cased words."""
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: PLC0415 - VADER loads on first use, so import workers that only parse start light
 
     return {k.lower(): float(v) for k, v in SentimentIntensityAnalyzer().lexicon.items()}
 

@@ -12,16 +12,65 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any, Protocol
 
 import httpx
 
 from upwell.config import Settings
-from upwell.deliver.nudges import Nudge
+from upwell.deliver.mailer import send
 from upwell.errors import ConnectorError, DeliveryError
+from upwell.insights.nudges import Nudge
 from upwell.sources.connectors.http import Api
 from upwell.store import connections
 from upwell.store.db import Member, Store
+from upwell.store.delivery_prefs import own_address
+
+
+class NudgeChannel(Protocol):
+    """Delivers one nudge to the member themselves (never to anyone else)."""
+
+    id: str
+
+    def send(self, member: Member, ref: str, nudge: Nudge, links: Mapping[str, str]) -> None:
+        """Deliver, or raise :class:`~upwell.errors.DeliveryError`."""
+
+
+class EmailChannel:
+    """A short plain-text email to the member's own account address."""
+
+    id = "email"
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def message(self, to: str, nudge: Nudge, links: Mapping[str, str]) -> EmailMessage:
+        msg = EmailMessage()
+        msg["Subject"] = nudge.title
+        msg["From"] = self.settings.mail_from
+        msg["To"] = to
+        msg["Date"] = format_datetime(datetime.now().astimezone())
+        msg["Message-ID"] = make_msgid(domain="upwell.local")
+        msg["Auto-Submitted"] = "auto-generated"
+        lines = [nudge.text, "", "Try: " + nudge.action, ""]
+        if links:
+            lines += ["Was this useful?", *(f"  {k}: {v}" for k, v in links.items()), ""]
+        lines.append("Only you get this. Change what reaches you: "
+                     + self.settings.public_url.rstrip("/") + "/me/settings")
+        msg.set_content("\n".join(lines) + "\n")
+        return msg
+
+    def send(self, member: Member, ref: str, nudge: Nudge, links: Mapping[str, str]) -> None:
+
+        to = own_address(self.store, member, ref)
+        if to is None:
+            raise DeliveryError("no address on file: sign in once so Upwell knows your own "
+                                "account email", code="E604")
+        send(self.settings, self.message(to, nudge, links))
+
 
 
 def own_slack_user(store: Store, member: Member) -> str | None:
@@ -109,7 +158,6 @@ class SlackDMChannel:
 
 def channels_for(store: Store, settings: Settings) -> dict[str, Any]:
     """Every nudge channel this deployment can use: email, and Slack when its app is set."""
-    from upwell.deliver.nudges import EmailChannel
 
     out: dict[str, Any] = {"email": EmailChannel(store, settings)}
     if settings.slack_bot_token is not None:

@@ -26,6 +26,7 @@ from upwell.config import Settings
 from upwell.deliver.formatting import number
 from upwell.deliver.gate import gate
 from upwell.deliver.tokens import LinkClaim, make_token
+from upwell.insights.board import METRICS, goal_progress
 from upwell.insights.records import BoardCard, cards_of
 from upwell.insights.weekly import rerank
 from upwell.store.db import Member, Store
@@ -55,7 +56,6 @@ def build(store: Store, member: Member, data: dict[str, Any], *, controls: Contr
           tz: tzinfo, now: datetime) -> Digest:
     """The digest's content from the member's stored dashboard ``data``: cards reranked by
     their own feedback, each passed through the gate, at most :data:`MAX_CARDS`."""
-    from upwell.insights.board import METRICS, goal_progress
 
     cards: list[BoardCard] = []
     held: dict[str, str] = {}

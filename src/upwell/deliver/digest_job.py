@@ -21,7 +21,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from upwell.config import Settings
+from upwell.deliver.digest import build, render
+from upwell.deliver.gate import gate
+from upwell.deliver.mailer import send
 from upwell.errors import DeliveryError, MemberDeleted, MemberKeyError
+from upwell.insights import board
 from upwell.store import access_log, consent
 from upwell.store.db import Member, Store
 from upwell.store.deliveries import claim_slot, finish_slot, record_delivery, slot_status
@@ -80,8 +84,6 @@ def compose(store: Store, settings: Settings, member: Member, *, account_id: int
             to: str | None, now: datetime, refresh: bool = True) -> tuple[EmailMessage, int]:
     """The member's digest message (their dashboard recomputed first unless paused) and its
     number of cards."""
-    from upwell.deliver.digest import build, render
-    from upwell.insights import board
 
     prefs = get_prefs(store, member.id, settings.evidence_retention_days)
     if refresh and not prefs.paused:
@@ -96,8 +98,6 @@ def compose(store: Store, settings: Settings, member: Member, *, account_id: int
 def send_digest(store: Store, settings: Settings, account_id: int, now: datetime, *,
                 dry_run: bool = False) -> Outcome:
     """Send the account's member their digest if it is due and not sent yet."""
-    from upwell.deliver.gate import gate
-    from upwell.deliver.mailer import send
 
     ref = _ref_of(store, account_id)
     if ref is None:

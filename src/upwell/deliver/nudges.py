@@ -24,20 +24,22 @@ import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from upwell.config import Settings
+from upwell.deliver.chat import EmailChannel, NudgeChannel, channels_for
+from upwell.deliver.digest_job import member_accounts
 from upwell.deliver.gate import gate
+from upwell.deliver.tokens import LinkClaim, make_token
 from upwell.errors import DeliveryError, MemberDeleted, MemberKeyError
 from upwell.insights.nudges import Nudge, detect, landing_check
 from upwell.insights.view import coaching_view
 from upwell.store import access_log
 from upwell.store.db import Member, Store
 from upwell.store.deliveries import record_delivery
-from upwell.store.delivery_prefs import get_delivery, own_address
+from upwell.store.delivery_prefs import get_delivery
+from upwell.store.feedback import VERDICTS
+from upwell.store.member_settings import get_prefs
 from upwell.store.nudge_queue import Queued, enqueue, listed, mark
 
 log = logging.getLogger("upwell.deliver.nudges")
@@ -49,50 +51,6 @@ __all__ = ["EXPIRES", "EmailChannel", "Nudge", "NudgeChannel", "NudgeOutcome", "
            "landing_check", "run_due", "run_for"]
 
 
-class NudgeChannel(Protocol):
-    """Delivers one nudge to the member themselves (never to anyone else)."""
-
-    id: str
-
-    def send(self, member: Member, ref: str, nudge: Nudge, links: Mapping[str, str]) -> None:
-        """Deliver, or raise :class:`~upwell.errors.DeliveryError`."""
-
-
-class EmailChannel:
-    """A short plain-text email to the member's own account address."""
-
-    id = "email"
-
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store = store
-        self.settings = settings
-
-    def message(self, to: str, nudge: Nudge, links: Mapping[str, str]) -> EmailMessage:
-        msg = EmailMessage()
-        msg["Subject"] = nudge.title
-        msg["From"] = self.settings.mail_from
-        msg["To"] = to
-        msg["Date"] = format_datetime(datetime.now().astimezone())
-        msg["Message-ID"] = make_msgid(domain="upwell.local")
-        msg["Auto-Submitted"] = "auto-generated"
-        lines = [nudge.text, "", "Try: " + nudge.action, ""]
-        if links:
-            lines += ["Was this useful?", *(f"  {k}: {v}" for k, v in links.items()), ""]
-        lines.append("Only you get this. Change what reaches you: "
-                     + self.settings.public_url.rstrip("/") + "/me/settings")
-        msg.set_content("\n".join(lines) + "\n")
-        return msg
-
-    def send(self, member: Member, ref: str, nudge: Nudge, links: Mapping[str, str]) -> None:
-        from upwell.deliver.mailer import send
-
-        to = own_address(self.store, member, ref)
-        if to is None:
-            raise DeliveryError("no address on file: sign in once so Upwell knows your own "
-                                "account email", code="E604")
-        send(self.settings, self.message(to, nudge, links))
-
-
 @dataclass(frozen=True, slots=True)
 class NudgeOutcome:
     nudge_id: int
@@ -101,8 +59,6 @@ class NudgeOutcome:
 
 
 def _links(settings: Settings, account_id: int, insight: str) -> dict[str, str]:
-    from upwell.deliver.tokens import LinkClaim, make_token
-    from upwell.store.feedback import VERDICTS
 
     base = settings.public_url.rstrip("/")
     return {v: f"{base}/feedback/" + make_token(settings, LinkClaim(account_id, "feedback",
@@ -113,7 +69,6 @@ def _links(settings: Settings, account_id: int, insight: str) -> dict[str, str]:
 def _deliver(store: Store, settings: Settings, member: Member, q: Queued, *, ref: str,
              account_id: int, channels: Mapping[str, NudgeChannel], now: datetime
              ) -> NudgeOutcome:
-    from upwell.store.member_settings import get_prefs
 
     controls = get_delivery(store, member).controls
     tz = ZoneInfo(get_prefs(store, member.id).tz)
@@ -147,7 +102,6 @@ def _deliver(store: Store, settings: Settings, member: Member, q: Queued, *, ref
 def run_for(store: Store, settings: Settings, account_id: int, ref: str, *, now: datetime,
             channels: Mapping[str, NudgeChannel]) -> list[NudgeOutcome]:
     """Detect the member's timely nudges, queue the new ones, and deliver what is due."""
-    from upwell.store.member_settings import get_prefs
 
     try:
         member = store.open_member(ref, create=False)
@@ -171,8 +125,6 @@ def run_due(store: Store, settings: Settings, now: datetime,
             channels: Mapping[str, NudgeChannel] | None = None) -> dict[int, list[NudgeOutcome]]:
     """Every member's nudges, on the channels given or every channel this deployment has
     (email; Slack when its app is configured: :func:`upwell.deliver.chat.channels_for`)."""
-    from upwell.deliver.chat import channels_for
-    from upwell.deliver.digest_job import member_accounts
 
     chans = channels if channels is not None else channels_for(store, settings)
     return {account_id: run_for(store, settings, account_id, ref, now=now, channels=chans)

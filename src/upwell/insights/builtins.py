@@ -30,11 +30,11 @@ from upwell.analyze.stream import (
     to_each,
     unanswered_asks,
 )
-from upwell.insights.catalog import Card, Context, Evidence, card, event_evidence, insight
+from upwell.insights.catalog import Card, Evidence, InsightInput, card, event_evidence, insight
 from upwell.store.member_view import EventView, MessageView
 
 
-def _sent(ctx: Context, baseline: bool = False) -> list[MessageView]:
+def _sent(ctx: InsightInput, baseline: bool = False) -> list[MessageView]:
     w = ctx.week
     start, end = (w.baseline_start, w.start) if baseline else (w.start, w.end)
     return [m for m in in_window(ctx.view.messages, start, end) if mine(ctx.view, m)]
@@ -49,7 +49,7 @@ def _number(m: MessageView, analyzer: str, name: str) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def _per_week(count: int, ctx: Context) -> float:
+def _per_week(count: int, ctx: InsightInput) -> float:
     return count / max(1, ctx.week.baseline_weeks)
 
 
@@ -60,7 +60,7 @@ def _per_week(count: int, ctx: Context) -> float:
          action="Schedule-send non-urgent messages for the start of the working day.",
          basis="Always-on norms and after-hours email predict exhaustion (Barber & Santuzzi "
                "2015; Becker et al. 2021).", impact=1.0)
-def after_hours_sent(ctx: Context) -> Card | None:
+def after_hours_sent(ctx: InsightInput) -> Card | None:
     now = after_hours(ctx.view, ctx.profile, ctx.week.start, ctx.week.end)
     base = after_hours(ctx.view, ctx.profile, ctx.week.baseline_start, ctx.week.start)
     if now.sent == 0 or len(now.after_hours) < 3:
@@ -86,7 +86,7 @@ def after_hours_sent(ctx: Context) -> Card | None:
          action="Check the recipient's local time; schedule-send for their morning.",
          basis="Receiving after-hours email raises strain even when no reply is expected "
                "(Giurge & Woolley 2022).", impact=1.0)
-def after_hours_landing(ctx: Context) -> Card | None:
+def after_hours_landing(ctx: InsightInput) -> Card | None:
     now = after_hours(ctx.view, ctx.profile, ctx.week.start, ctx.week.end)
     total = sum(now.landed_off_hours.values())
     if total < 3:
@@ -105,7 +105,7 @@ def after_hours_landing(ctx: Context) -> Card | None:
          action="Reply, even briefly ('on it, by Thursday'), or hand the ask to someone else.",
          basis="Responsiveness is the strongest driver of trust in distributed teams "
                "(Jarvenpaa & Leidner 1999).", impact=1.2)
-def unanswered(ctx: Context) -> Card | None:
+def unanswered(ctx: InsightInput) -> Card | None:
     asks = unanswered_asks(ctx.view, ctx.profile, ctx.week.start, ctx.week.end)
     if not asks:
         return None
@@ -123,7 +123,7 @@ def unanswered(ctx: Context) -> Card | None:
          action="Block two short reply windows a day.",
          basis="Reply latency signals relationship priority (Avrahami & Hudson 2006).",
          impact=0.8)
-def slow_replies(ctx: Context) -> Card | None:
+def slow_replies(ctx: InsightInput) -> Card | None:
     pairs = reply_pairs(ctx.view, ctx.week.start, ctx.week.end, by_member=True,
                         profile=ctx.profile)
     now = [hours for _m, hours in pairs]
@@ -151,7 +151,7 @@ def slow_replies(ctx: Context) -> Card | None:
          action="Name one concrete thing a colleague did well this week, and tell them.",
          basis="Specific gratitude builds relationships (Algoe 2012, find-remind-bind); "
                "recognition is a top driver of engagement (Gallup Q12).", impact=0.9)
-def recognition_drop(ctx: Context) -> Card | None:
+def recognition_drop(ctx: InsightInput) -> Card | None:
     now = [m for m in _sent(ctx) if recognizes(m)]
     base = [m for m in _sent(ctx, baseline=True) if recognizes(m)]
     usual = _per_week(len(base), ctx)
@@ -169,7 +169,7 @@ def recognition_drop(ctx: Context) -> Card | None:
          action="Say what the thanks is for: 'thanks for catching the pricing error'.",
          basis="Specific praise is perceived as more sincere and more useful "
                "(Kluger & DeNisi 1996 on feedback specificity).", impact=0.5)
-def generic_thanks(ctx: Context) -> Card | None:
+def generic_thanks(ctx: InsightInput) -> Card | None:
     sent = _sent(ctx)
     bare = [m for m in sent if _feature(m, GRATITUDE, "thanks_kind") == "bare"]
     if len(bare) < 3 or any(recognizes(m) for m in sent):
@@ -186,7 +186,7 @@ def generic_thanks(ctx: Context) -> Card | None:
          action="Re-read before sending; consider a call instead of another email.",
          basis="Negative email tone is read as more negative than intended (Byron 2008).",
          impact=1.1)
-def tone_toward(ctx: Context) -> Card | None:
+def tone_toward(ctx: InsightInput) -> Card | None:
     now = to_each(ctx.view, _sent(ctx))
     base = to_each(ctx.view, _sent(ctx, baseline=True))
     worst: tuple[float, str, list[MessageView]] | None = None
@@ -218,7 +218,7 @@ def tone_toward(ctx: Context) -> Card | None:
          action="Check in with them: a short note or a coffee.",
          basis="Weak and dormant ties carry new information and support (Granovetter 1973; "
                "Levin, Walter & Murnighan 2011 on reconnecting dormant ties).", impact=0.7)
-def fading_tie(ctx: Context) -> Card | None:
+def fading_tie(ctx: InsightInput) -> Card | None:
     w = ctx.week
     recent_start = w.end - timedelta(weeks=3)
     before = exchanges(ctx.view, w.baseline_start, recent_start)
@@ -245,7 +245,7 @@ def fading_tie(ctx: Context) -> Card | None:
          action="Swap absolutes for specifics ('twice this month') and drop the capitals.",
          basis="Absolutes and shouting escalate conflict in text (Friedman & Currall 2003).",
          impact=1.0)
-def harsh_language(ctx: Context) -> Card | None:
+def harsh_language(ctx: InsightInput) -> Card | None:
     flagged = [m for m in _sent(ctx) if harsh(m)]
     if not flagged:
         return None
@@ -259,7 +259,7 @@ def harsh_language(ctx: Context) -> Card | None:
          action="Use the suggested alternative next time.",
          basis="Inclusive-language guides (Google developer style guide; IETF terminology "
                "draft).", impact=0.4)
-def noninclusive(ctx: Context) -> Card | None:
+def noninclusive(ctx: InsightInput) -> Card | None:
     found = [m for m in _sent(ctx) if _feature(m, HARSH, "noninclusive")]
     if not found:
         return None
@@ -281,7 +281,7 @@ def _softened(m: MessageView) -> bool:
          action="Open with 'could you' and say why it matters.",
          basis="Politeness strategies predict how requests are received (Danescu-Niculescu-"
                "Mizil et al. 2013).", impact=0.6)
-def blunt_requests(ctx: Context) -> Card | None:
+def blunt_requests(ctx: InsightInput) -> Card | None:
     reqs = [m for m in _sent(ctx) if _feature(m, REQUESTS, "requests")]
     blunt = [m for m in reqs if not _softened(m)]
     if len(reqs) < 3 or len(blunt) / len(reqs) < 0.6:
@@ -297,7 +297,7 @@ def blunt_requests(ctx: Context) -> Card | None:
          action="Ask, then thank when it is done.",
          basis="Presumptive closings read as pressure in workplace email studies "
                "(Boomerang analysis of 350k emails, 2017, as practice evidence).", impact=0.3)
-def thanks_in_advance(ctx: Context) -> Card | None:
+def thanks_in_advance(ctx: InsightInput) -> Card | None:
     tia = [m for m in _sent(ctx) if _feature(m, REQUESTS, "thanks_in_advance")]
     if len(tia) < 2:
         return None
@@ -312,7 +312,7 @@ def thanks_in_advance(ctx: Context) -> Card | None:
          action="Decline or shorten one recurring meeting; protect two focus blocks.",
          basis="Meeting load reduces well-being and productivity (Rogelberg et al. 2006; "
                "Perlow, Hadley & Eun 2017).", impact=0.9)
-def meeting_overload(ctx: Context) -> Card | None:
+def meeting_overload(ctx: InsightInput) -> Card | None:
     w = ctx.week
     now = meeting_load(attended(ctx.view), ctx.profile, w.start, w.end)
     base = meeting_load(attended(ctx.view), ctx.profile, w.baseline_start, w.start)
@@ -334,7 +334,7 @@ def meeting_overload(ctx: Context) -> Card | None:
          action="Book two 2-hour blocks for deep work next week.",
          basis="Uninterrupted time is needed for complex work (Newport 2016; Mark et al. 2008 "
                "on the cost of interruption).", impact=0.8)
-def no_focus_time(ctx: Context) -> Card | None:
+def no_focus_time(ctx: InsightInput) -> Card | None:
     w = ctx.week
     now = meeting_load(attended(ctx.view), ctx.profile, w.start, w.end)
     if now.meetings == 0 or now.focus_blocks >= 3:
@@ -345,14 +345,14 @@ def no_focus_time(ctx: Context) -> Card | None:
                 rows=event_evidence(_timed(ctx), limit=40))
 
 
-def _timed(ctx: Context) -> list[EventView]:
+def _timed(ctx: InsightInput) -> list[EventView]:
     """The week's timed meetings the member did not decline, in order (what took the time)."""
     return sorted((e for e in attended(ctx.view) if not e.all_day and not e.cancelled
                    and ctx.week.start <= e.start < ctx.week.end and e.end > e.start),
                   key=lambda e: e.start)
 
 
-def _reports(ctx: Context) -> list[str]:
+def _reports(ctx: InsightInput) -> list[str]:
     return sorted(p for p, rel in ctx.view.team.items() if rel == "report")
 
 
@@ -363,7 +363,7 @@ def _reports(ctx: Context) -> list[str]:
          action="Book the next one-to-one now; keep it even when short.",
          basis="Regular one-to-ones drive engagement with one's manager (Rogelberg 2022, "
                "'Glad We Met'; Gallup manager research).", impact=1.1)
-def one_on_one_lapse(ctx: Context) -> Card | None:
+def one_on_one_lapse(ctx: InsightInput) -> Card | None:
     lapsed = []
     for report in _reports(ctx):
         starts = [s for s in one_on_ones(ctx.view, report) if s < ctx.week.end]
@@ -392,7 +392,7 @@ def one_on_one_lapse(ctx: Context) -> Card | None:
          action="Give the least-reached report a check-in this week.",
          basis="Perceived unequal treatment within a team lowers trust and performance "
                "(leader-member exchange differentiation; Henderson et al. 2009).", impact=0.9)
-def attention_spread(ctx: Context) -> Card | None:
+def attention_spread(ctx: InsightInput) -> Card | None:
     reports = _reports(ctx)
     if len(reports) < 3:
         return None
@@ -417,7 +417,7 @@ def attention_spread(ctx: Context) -> Card | None:
          action="End with a question and leave room for others' answers.",
          basis="Equal turn-taking predicts team performance (Woolley et al. 2010, collective "
                "intelligence).", impact=0.5)
-def conversation_balance(ctx: Context) -> Card | None:
+def conversation_balance(ctx: InsightInput) -> Card | None:
     heavy = [(t, share, n) for t, share, n in talk_share(ctx.view, ctx.week.start, ctx.week.end)
              if share >= 0.7]
     if len(heavy) < 2:

@@ -55,13 +55,16 @@ class Week:
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class InsightInput:
+    """What an insight function judges: the member's coaching view, their work profile and the
+    week being coached (with its baseline window)."""
+
     view: MemberView
     profile: WorkProfile
     week: Week
 
 
-InsightFn = Callable[[Context], Card | None]
+InsightFn = Callable[[InsightInput], Card | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +126,7 @@ def _duration(e: EventView) -> str:
 
 def card(id: str, summary: str, *, severity: float, n: int,
          msgs: list[MessageView] | None = None, metrics: dict[str, float] | None = None,
-         detail: str = "", ctx: Context | None = None, phrase: str = "",
+         detail: str = "", ctx: InsightInput | None = None, phrase: str = "",
          rows: tuple[Evidence, ...] = ()) -> Card:
     """A card for insight ``id``: priority = impact x severity x confidence (more evidence,
     more confidence), severity capped at 3. What is behind it: ``msgs`` (with their kept

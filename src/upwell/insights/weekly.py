@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from upwell.analyze.stream import WorkProfile
-from upwell.insights.catalog import Card, Context, Week, catalog
+from upwell.insights.catalog import Card, InsightInput, Week, catalog
 from upwell.insights.records import BoardCard
 from upwell.store.member_view import MemberView
 
@@ -55,7 +55,7 @@ def weekly_cards(view: MemberView, profile: WorkProfile, *, at: datetime | None 
     """The week's cards, highest priority first, at most ``cap``."""
     if not view.messages and not view.events:
         return []
-    ctx = Context(view, profile, coached_week(view, profile, at))
+    ctx = InsightInput(view, profile, coached_week(view, profile, at))
     cards = [c for spec in catalog().values() if (c := spec.fn(ctx)) is not None]
     return sorted(cards, key=lambda c: (-c.priority, c.insight))[:cap]
 

@@ -8,6 +8,6 @@ analyzers against human labels, insights against a simulation's truth), ``train`
 (``upwell org demo``: a simulated org behind the privacy guard).
 
 The lab imports the product; product code never imports the lab. Only the CLI commands that run
-lab code (``deliver/cli/lab.py``, ``deliver/cli/org.py``, ``web/commands.py``) import it, inside
+lab code (``cli/lab.py``, ``cli/org.py``, ``cli/web.py``) import it, inside
 the command function. ``tests/test_layering_lab.py`` checks both rules on every module.
 """

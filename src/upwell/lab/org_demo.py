@@ -28,7 +28,14 @@ from upwell.aggregate.service import import_tree, load_policy, policy_of, releas
 from upwell.aggregate.tree import load_tree
 from upwell.config import Settings
 from upwell.lab.evaluate.insights import load_truth
+from upwell.normalize.address import make_address
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import import_archive
+from upwell.store import consent
+from upwell.store.accounts import create_account, create_org, find_account, org_id
 from upwell.store.db import Store
+from upwell.store.member_settings import MemberPrefs, save_prefs
+from upwell.store.team import set_relation
 
 ADMIN_EMAIL = "admin@demo.example"
 ORG_SLUG = "demo-org"
@@ -109,14 +116,6 @@ def build(sim: Path, settings: Settings, *, contributing: float = 0.7, seed: int
           admin_password: str, policy_text: str | None = None,
           progress: Callable[[str, int, int], None] | None = None) -> DemoReport:
     """Set up the demo org in the store of ``settings`` from the simulation in ``sim``."""
-    from upwell.normalize.address import make_address
-    from upwell.pipeline.analyzers import resolve_analyzers
-    from upwell.pipeline.imports import import_archive
-    from upwell.store import consent
-    from upwell.store.accounts import create_account, create_org, find_account, org_id
-    from upwell.store.member_settings import MemberPrefs, save_prefs
-    from upwell.store.team import set_relation
-
     truth = load_truth(sim)
     people = truth["people"]
     rng = random.Random(seed)  # noqa: S311 - a seeded demo choice, not cryptography

@@ -7,9 +7,10 @@ Reads: a ``slack`` :class:`~upwell.model.RawItem` whose ``data`` is one message 
 (``<@U1|name>``, ``<#C1|general>``, ``<http://x|label>``, ``&lt;`` ``&gt;`` ``&amp;``) rendered
 as readable text; ``>``-quoted lines split into ``quoted``; thread linkage from ``thread_ts``;
 ``to`` holds the other members of a DM or group DM (channels leave it empty: mentions carry the
-addressees). Which subtypes are messages a person wrote is decided by :func:`skip_reason`, which
-the reader applies too. Unusable items raise :class:`~upwell.errors.BadItem` with a content-free
-reason; nothing else escapes.
+addressees). Which subtypes are messages a person wrote is decided by
+:func:`upwell.sources.slack_messages.skip_reason`, which the reader and the connector apply
+too. Unusable items raise :class:`~upwell.errors.BadItem` with a content-free reason; nothing
+else escapes.
 """
 
 from __future__ import annotations
@@ -22,46 +23,13 @@ from upwell.errors import BadItem
 from upwell.model import Address, Message, RawItem
 from upwell.normalize.text import MAX_TEXT_CHARS
 from upwell.normalize.time import check_instant
-
-#: Subtypes that are words a person wrote ("" is a plain message). Everything else is an event
-#: (joins, leaves, topic/purpose/name changes, pins, huddles, app notices...) -> ``not_a_message``.
-MESSAGE_SUBTYPES = frozenset(
-    {"", "me_message", "thread_broadcast", "reply_broadcast", "file_share"}
-)
-#: Deleted messages and the placeholders left for deleted thread parents.
-DELETED_SUBTYPES = frozenset({"message_deleted", "tombstone"})
-#: Change events: the export already carries the current text on the original message.
-EDIT_SUBTYPES = frozenset({"message_changed", "message_replied"})
+from upwell.sources.slack_messages import skip_reason
 
 _TS = re.compile(r"^(\d{1,12})(?:\.(\d{1,6}))?$")
 _USER_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 _TOKEN = re.compile(r"<([^<>\n]{1,2000})>")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DIRECT_KINDS = ("im", "mpim")
-
-
-def skip_reason(data: Mapping[str, object]) -> str | None:
-    """Why a message object is not a message a person wrote, or ``None`` if it is one.
-
-    Reasons: ``not_a_message`` (events, hidden items, unknown subtypes), ``deleted_message``
-    (tombstones), ``edit_event`` (``message_changed``: the original already holds the current
-    text) and ``bot_message`` (apps and integrations are not colleagues).
-    """
-    if data.get("type", "message") != "message":
-        return "not_a_message"
-    subtype = data.get("subtype")
-    subtype = "" if subtype is None else subtype
-    if not isinstance(subtype, str):
-        return "not_a_message"
-    if subtype in DELETED_SUBTYPES:
-        return "deleted_message"
-    if subtype in EDIT_SUBTYPES:
-        return "edit_event"
-    if subtype == "bot_message" or (data.get("bot_id") and not data.get("user")):
-        return "bot_message"
-    if subtype not in MESSAGE_SUBTYPES or data.get("hidden") is True:
-        return "not_a_message"
-    return None
 
 
 def parse_ts(value: object) -> datetime:

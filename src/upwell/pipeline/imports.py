@@ -21,6 +21,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from upwell.model import Address, RawItem, Skipped
+from upwell.normalize.slack import directory_emails
 from upwell.pipeline.prepare import prepared
 from upwell.sources import detect
 from upwell.store.db import Member, Store
@@ -136,8 +137,6 @@ def import_archive(
         directory_read = False
         for item in spec.read(path):
             if not directory_read and isinstance(item, RawItem) and item.kind == "slack":
-                from upwell.normalize.slack import directory_emails
-
                 writer.aliases.update(directory_emails(item.context))
                 directory_read = True
             yield item

@@ -133,7 +133,7 @@ def _init_worker(cipher: MemberCipher, analyzers: tuple[str, ...], evidence: boo
     _worker_analyzers = analyzers
     _worker_evidence = evidence
     if analyzers:
-        from upwell.analyze import warm
+        from upwell.analyze import warm  # noqa: PLC0415 - a worker with analyzers off starts without loading their models
 
         warm(analyzers)
 

@@ -70,8 +70,8 @@ def feature_rows(cipher: MemberCipher, message: Message, rid: str, analyzers: tu
     (with ``evidence``) the sealed phrases behind its flagged features."""
     # Imported here, not at the top: an import worker process with analyzers off (or one that
     # only parses) starts without loading the analyzers' models.
-    from upwell.analyze import analyze_message
-    from upwell.analyze.evidence import snippets
+    from upwell.analyze import analyze_message  # noqa: PLC0415 - a worker with analyzers off starts without loading their models
+    from upwell.analyze.evidence import snippets  # noqa: PLC0415 - a worker with analyzers off starts without loading their models
 
     values = analyze_message(message, analyzers)
     versions = ",".join(sorted(values))

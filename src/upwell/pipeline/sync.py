@@ -31,7 +31,7 @@ from upwell.pipeline.prepare import prepare_item
 from upwell.sources.connectors import connectors
 from upwell.sources.connectors.http import Api
 from upwell.sources.connectors.oauth import Grant, endpoints
-from upwell.sources.connectors.spec import Context
+from upwell.sources.connectors.spec import FetchSession
 from upwell.store import access_log
 from upwell.store import connections as vault
 from upwell.store.consent import missing_for
@@ -76,7 +76,7 @@ class _Stopped(Exception):
 
 
 def context_for(store: Store, settings: Settings, member: Member, connection: vault.Connection,
-                *, http: httpx.Client, sleep: Callable[[float], None]) -> Context:
+                *, http: httpx.Client, sleep: Callable[[float], None]) -> FetchSession:
     """The fetch context of a connection: its grant (OAuth) or password (IMAP)."""
     spec = connectors()[connection.source]
     secret = vault.secret(store, member, connection.id)
@@ -89,7 +89,7 @@ def context_for(store: Store, settings: Settings, member: Member, connection: va
         secret = None
     api = Api(http, grant, retries=settings.sync_retries, backoff_s=settings.sync_backoff_s,
               sleep=sleep)
-    return Context(api=api, settings=settings, mode=connection.mode, config=config,
+    return FetchSession(api=api, settings=settings, mode=connection.mode, config=config,
                    secret=secret)
 
 
@@ -157,7 +157,7 @@ def sync_connection(store: Store, settings: Settings, member: Member, connection
 
 
 def _run(store: Store, settings: Settings, member: Member,  # noqa: PLR0917 (one sync's state)
-         connection: vault.Connection, ctx: Context, report: SyncReport, *, retention: int,
+         connection: vault.Connection, ctx: FetchSession, report: SyncReport, *, retention: int,
          progress: Callable[[SyncReport], None] | None) -> None:
     spec = connectors()[connection.source]
     analyzers = resolve_analyzers(settings)

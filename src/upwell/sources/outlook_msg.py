@@ -212,8 +212,8 @@ def read_msg_bytes(blob: bytes) -> OutlookFields | Skipped:
         # that cannot be read is counted as a skip instead, and warnings are errors in tests.
         warnings.simplefilter("ignore")
         # Imported on first use: extract_msg takes ~0.2 s to import; detection must stay cheap.
-        import extract_msg
-        from extract_msg.msg_classes.message_base import MessageBase
+        import extract_msg  # noqa: PLC0415 - extract_msg takes ~0.2 s to import; detection must stay cheap
+        from extract_msg.msg_classes.message_base import MessageBase  # noqa: PLC0415 - extract_msg takes ~0.2 s to import; detection must stay cheap
 
         try:
             msg = extract_msg.openMsg(blob, delayAttachments=True, strict=False)

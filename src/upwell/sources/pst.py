@@ -121,7 +121,7 @@ def _rtf_to_html(rtf: bytes | None) -> str | None:
         return None
     try:
         # Rare path, imported on use. RTFDE comes with extract_msg and ships no type hints.
-        from RTFDE import DeEncapsulator
+        from RTFDE import DeEncapsulator  # noqa: PLC0415 - native or rare-path dependency, loaded only when a PST needs it
 
         rtfde = DeEncapsulator(rtf)
         rtfde.deencapsulate()
@@ -240,7 +240,7 @@ def _messages(path: str, folder: Any) -> Iterator[RawItem | Skipped]:
 )
 def read_pst(path: Path) -> Iterator[RawItem | Skipped]:
     """One ``outlook`` item per mail message in the archive at ``path``."""
-    import pypff  # the native library loads only when a PST is read
+    import pypff  # the native library loads only when a PST is read  # noqa: PLC0415 - native or rare-path dependency, loaded only when a PST needs it
 
     quiet_libraries()
     pff = pypff.file()

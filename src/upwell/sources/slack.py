@@ -18,7 +18,7 @@ claims. Skip reasons: ``broken_json`` (once per file, also for nesting too deep)
 object), ``truncated_archive`` (a corrupt member, or the tail of a zip cut short: members before
 the cut are still read from their local headers), ``unsupported_member`` (encrypted or an
 unknown compression), ``unreadable_file``, and the message policy of
-:func:`upwell.normalize.slack.skip_reason` (``not_a_message``, ``deleted_message``,
+:func:`upwell.sources.slack_messages.skip_reason` (``not_a_message``, ``deleted_message``,
 ``edit_event``, ``bot_message``). Detection needs an openable zip or a folder; a zip cut short
 is read with ``--format slack``.
 """
@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from upwell.model import RawItem, Skipped
-from upwell.normalize.slack import skip_reason
 from upwell.sources.base import MAX_ITEM_BYTES, reader
+from upwell.sources.slack_messages import skip_reason
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 _KINDS = {

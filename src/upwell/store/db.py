@@ -31,7 +31,7 @@ SCHEMA_HEAD = "0009"
 
 
 def _alembic_config(conn: Connection) -> Any:
-    from alembic.config import Config
+    from alembic.config import Config  # noqa: PLC0415 - alembic loads only when migrating, not on every store open
 
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
@@ -52,7 +52,7 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         if schema_revision(conn) == SCHEMA_HEAD:
             return
-        from alembic import command
+        from alembic import command  # noqa: PLC0415 - alembic loads only when migrating, not on every store open
 
         command.upgrade(_alembic_config(conn), "head")
 

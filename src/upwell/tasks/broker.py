@@ -11,12 +11,16 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage, Middleware
+from prometheus_client import start_http_server
 
 from upwell.config import Settings
 from upwell.errors import UpwellError
+from upwell.store.db import Store
 from upwell.tasks.registry import all_queues, tasks
+from upwell.tasks.runs import execute
 
 #: Queue maintenance (handing a dead worker's unacknowledged messages to the living) runs on
 #: about this many of a million broker calls: 5 %, so that redelivery after a crash comes within
@@ -31,8 +35,6 @@ class _WorkerMetrics(Middleware):
         self.port = port
 
     def after_worker_boot(self, broker: Any, worker: Any) -> None:
-        from prometheus_client import start_http_server
-
         start_http_server(self.port)
 
 
@@ -48,8 +50,6 @@ class _Runner(Middleware):
     def store(self) -> Any:
         with self._lock:
             if self._store is None:
-                from upwell.store.db import Store
-
                 self._store = Store(self.settings)
             return self._store
 
@@ -60,8 +60,6 @@ class _Runner(Middleware):
                 self._store = None
 
     def __call__(self, name: str, ids: dict[str, Any]) -> None:
-        from upwell.tasks.runs import execute
-
         message = CurrentMessage.get_current_message()
         assert message is not None
         execute(self.store(), self.settings, name, message.message_id, ids)
@@ -70,8 +68,6 @@ class _Runner(Middleware):
 def make_broker(settings: Settings, *, worker: bool = False) -> RedisBroker:
     """The broker with every queue and task actor declared (``worker``: also the process's
     metrics server, when a port is set)."""
-    import dramatiq
-
     broker = RedisBroker(  # type: ignore[no-untyped-call]  # dramatiq's broker is untyped
         url=settings.redis_url, namespace=settings.queue_namespace,
         heartbeat_timeout=settings.broker_heartbeat_ms, maintenance_chance=MAINTENANCE_CHANCE)

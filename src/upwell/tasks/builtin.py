@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from upwell.errors import UpwellError
+from upwell.insights import board
 from upwell.pipeline.analyzers import resolve_analyzers
 from upwell.pipeline.imports import ImportReport, import_archive
 from upwell.store import access_log
@@ -26,12 +27,12 @@ from upwell.store.member_settings import MemberPrefs, get_prefs
 from upwell.store.schema import import_jobs, imports
 from upwell.tasks import spool
 from upwell.tasks.registry import task
-from upwell.tasks.runs import Context
+from upwell.tasks.runs import TaskRun
 
 log = logging.getLogger(__name__)
 
 
-def _close_interrupted(ctx: Context) -> None:
+def _close_interrupted(ctx: TaskRun) -> None:
     """Mark the ``imports`` row of an attempt that was killed as interrupted (its committed
     batches stay: doing the import again finds them and adds nothing twice)."""
     import_id = ctx.previous.get("import_id")
@@ -47,7 +48,7 @@ def _counts(report: ImportReport) -> dict[str, Any]:
             "skipped": sum(report.skipped.values())}
 
 
-def _import(ctx: Context, member: Member, prefs: MemberPrefs, spool_id: str, *,
+def _import(ctx: TaskRun, member: Member, prefs: MemberPrefs, spool_id: str, *,
             refresh: bool) -> ImportReport:
     s = ctx.settings
     _close_interrupted(ctx)
@@ -62,7 +63,7 @@ def _import(ctx: Context, member: Member, prefs: MemberPrefs, spool_id: str, *,
 
 
 @task("import", ids=("member_id", "spool_id"))
-def import_task(ctx: Context, member_id: int, spool_id: str) -> dict[str, Any]:
+def import_task(ctx: TaskRun, member_id: int, spool_id: str) -> dict[str, Any]:
     """Import the spooled archive ``spool_id`` for the member, analyzers on (the analysis of
     every new message happens here, its body dropped after)."""
     prefs = get_prefs(ctx.store, member_id, ctx.settings.evidence_retention_days)
@@ -73,7 +74,7 @@ def import_task(ctx: Context, member_id: int, spool_id: str) -> dict[str, Any]:
 
 
 @task("reanalyze", ids=("member_id", "spool_id"))
-def reanalyze_task(ctx: Context, member_id: int, spool_id: str) -> dict[str, Any]:
+def reanalyze_task(ctx: TaskRun, member_id: int, spool_id: str) -> dict[str, Any]:
     """Recompute stale features by reading the spooled archive again (bodies are never kept)."""
     prefs = get_prefs(ctx.store, member_id, ctx.settings.evidence_retention_days)
     if prefs.paused:
@@ -83,10 +84,8 @@ def reanalyze_task(ctx: Context, member_id: int, spool_id: str) -> dict[str, Any
 
 
 @task("insights", ids=("member_id",), schedule="0 4 * * 1")
-def insights_task(ctx: Context, member_id: int) -> dict[str, Any]:
+def insights_task(ctx: TaskRun, member_id: int) -> dict[str, Any]:
     """Coach the member: recompute their cards and dashboard (weekly, and after imports)."""
-    from upwell.insights import board
-
     prefs = get_prefs(ctx.store, member_id, ctx.settings.evidence_retention_days)
     if prefs.paused:
         return {"paused": 1}
@@ -95,7 +94,7 @@ def insights_task(ctx: Context, member_id: int) -> dict[str, Any]:
 
 
 @task("web_import", ids=("member_id", "job_id", "spool_id"))
-def web_import_task(ctx: Context, member_id: int, job_id: str, spool_id: str
+def web_import_task(ctx: TaskRun, member_id: int, job_id: str, spool_id: str
                     ) -> dict[str, Any]:
     """The web app's import job: the uploaded archive imported, the job row kept up to date
     (counts only), the dashboard refreshed, the access log written, the upload deleted."""
@@ -137,8 +136,6 @@ def web_import_task(ctx: Context, member_id: int, job_id: str, spool_id: str
             analyzers=resolve_analyzers(s), evidence=prefs.evidence_retention_days > 0,
             progress=progress, on_start=lambda import_id: ctx.note(import_id=import_id))
         reapply_forgotten(store, member)
-        from upwell.insights import board
-
         board.refresh(store, member, prefs)
         skipped = sum(report.skipped.values())
         finish(status="done", seen=report.seen, imported=report.imported, skipped=skipped)

@@ -16,12 +16,19 @@ from typing import Any
 
 from sqlalchemy import select
 
+from upwell.aggregate.service import release
+from upwell.deliver.chat import channels_for
+from upwell.deliver.digest_job import send_digest
+from upwell.deliver.nudges import run_for
 from upwell.errors import ConnectorError, UpwellError
+from upwell.insights import board
+from upwell.pipeline.sync import sync_connection
+from upwell.store import connections
 from upwell.store.db import Store
 from upwell.store.member_settings import get_prefs
 from upwell.store.schema import accounts
 from upwell.tasks.registry import task
-from upwell.tasks.runs import Context
+from upwell.tasks.runs import TaskRun
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +44,15 @@ def account_of(store: Store, member_id: int) -> tuple[int, str] | None:
     return None
 
 
-def _refresh(ctx: Context, member_id: int) -> None:
-    from upwell.insights import board
-
+def _refresh(ctx: TaskRun, member_id: int) -> None:
     prefs = get_prefs(ctx.store, member_id, ctx.settings.evidence_retention_days)
     if not prefs.paused:
         board.refresh(ctx.store, ctx.store.open_member_id(member_id), prefs)
 
 
 @task("sync", ids=("member_id", "connection_id"))
-def sync_task(ctx: Context, member_id: int, connection_id: str) -> dict[str, Any]:
+def sync_task(ctx: TaskRun, member_id: int, connection_id: str) -> dict[str, Any]:
     """Sync one of the member's connected sources ("sync now"); the dashboard follows."""
-    from upwell.pipeline.sync import sync_connection
-
     try:
         report = sync_connection(ctx.store, ctx.settings, ctx.store.open_member_id(member_id),
                                  connection_id)
@@ -61,12 +64,9 @@ def sync_task(ctx: Context, member_id: int, connection_id: str) -> dict[str, Any
 
 
 @task("sync_member", ids=("member_id",), schedule="*/30 * * * *")
-def sync_member_task(ctx: Context, member_id: int) -> dict[str, Any]:
+def sync_member_task(ctx: TaskRun, member_id: int) -> dict[str, Any]:
     """Sync every active connected source of the member (every half hour): one failing source
     (provider down, grant gone) is noted and the others still run."""
-    from upwell.pipeline.sync import sync_connection
-    from upwell.store import connections
-
     member = ctx.store.open_member_id(member_id)
     imported = failed = 0
     for c in connections.list_for(ctx.store, member_id):
@@ -85,10 +85,8 @@ def sync_member_task(ctx: Context, member_id: int) -> dict[str, Any]:
 
 
 @task("digest", ids=("member_id",), schedule="0 * * * *")
-def digest_task(ctx: Context, member_id: int) -> dict[str, Any]:
+def digest_task(ctx: TaskRun, member_id: int) -> dict[str, Any]:
     """Send the member's weekly digest if it is due now (every hour; once per week at most)."""
-    from upwell.deliver.digest_job import send_digest
-
     found = account_of(ctx.store, member_id)
     if found is None:
         return {"status": "no-account"}
@@ -97,11 +95,8 @@ def digest_task(ctx: Context, member_id: int) -> dict[str, Any]:
 
 
 @task("nudges", ids=("member_id",), schedule="*/30 * * * *")
-def nudges_task(ctx: Context, member_id: int) -> dict[str, Any]:
+def nudges_task(ctx: TaskRun, member_id: int) -> dict[str, Any]:
     """Detect the member's timely nudges and deliver the due ones on their channel."""
-    from upwell.deliver.chat import channels_for
-    from upwell.deliver.nudges import run_for
-
     found = account_of(ctx.store, member_id)
     if found is None:
         return {"status": "no-account"}
@@ -114,11 +109,9 @@ def nudges_task(ctx: Context, member_id: int) -> dict[str, Any]:
 
 
 @task("aggregate_release", ids=("org_id", "period"), member=False)
-def aggregate_release_task(ctx: Context, org_id: int, period: str) -> dict[str, Any]:
+def aggregate_release_task(ctx: TaskRun, org_id: int, period: str) -> dict[str, Any]:
     """Release a period's group insights through the privacy guard (org-wide, on the ``org``
     queue; cached decisions make a redelivery charge nothing twice)."""
-    from upwell.aggregate.service import release
-
     counts: dict[str, Any] = {}
     for d in release(ctx.store, ctx.settings, org_id, period):
         counts[d.status] = counts.get(d.status, 0) + 1

@@ -94,13 +94,13 @@ class DramatiqQueue:
     """Tasks sent to the Redis broker, run by ``dramatiq upwell.tasks.worker`` processes."""
 
     def __init__(self, settings: Settings) -> None:
-        from upwell.tasks.broker import make_broker
+        from upwell.tasks.broker import make_broker  # noqa: PLC0415 - dramatiq and Redis load only when a broker is configured (embedded default runs inline)
 
         self.settings = settings
         self.broker = make_broker(settings)
 
     def message(self, name: str, payload: Ids, queue: str, run_id: str | None = None) -> Any:
-        import dramatiq
+        import dramatiq  # noqa: PLC0415 - dramatiq and Redis load only when a broker is configured (embedded default runs inline)
 
         return dramatiq.Message(queue_name=queue, actor_name=f"upwell.{name}", args=(),
                                 kwargs=payload, options={},
@@ -110,7 +110,7 @@ class DramatiqQueue:
         return self.chain([(name, ids)], [run_id] if run_id else None)[0]
 
     def chain(self, steps: Sequence[Step], run_ids: Sequence[str] | None = None) -> list[str]:
-        import dramatiq
+        import dramatiq  # noqa: PLC0415 - dramatiq and Redis load only when a broker is configured (embedded default runs inline)
 
         checked = _checked(steps, self.settings.queue_shards)
         ids = list(run_ids or [str(uuid.uuid4()) for _ in checked])

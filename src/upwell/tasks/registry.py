@@ -11,13 +11,15 @@ docs/deploy.md ("Adding a task").
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from upwell.tasks.runs import Context
+    from upwell.tasks.runs import TaskRun
 
 Ids = dict[str, int | str]
 TaskFn = Callable[..., dict[str, Any] | None]
@@ -72,8 +74,6 @@ def task(name: str, *, ids: tuple[str, ...], member: bool = True,
 
 def tasks() -> dict[str, TaskSpec]:
     """Every registered task (the modules of :data:`TASK_MODULES` loaded first)."""
-    import importlib
-
     for module in TASK_MODULES:
         importlib.import_module(module)
     return dict(_TASKS)
@@ -103,8 +103,6 @@ def check_ids(spec: TaskSpec, ids: dict[str, Any]) -> Ids:
 
 def shard(member_id: int, shards: int) -> int:
     """The member's shard: a stable hash (the same on every machine and Python run)."""
-    import hashlib
-
     digest = hashlib.blake2b(str(member_id).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") % shards
 
@@ -122,5 +120,5 @@ def all_queues(shards: int) -> list[str]:
     return [f"member-{i}" for i in range(shards)] + ["org"]
 
 
-def run_task(spec: TaskSpec, ctx: Context, ids: Ids) -> dict[str, Any] | None:
+def run_task(spec: TaskSpec, ctx: TaskRun, ids: Ids) -> dict[str, Any] | None:
     return spec.fn(ctx, **ids)

@@ -5,7 +5,7 @@ redelivery keeps, or a fresh id in-process). A run already ``done`` is skipped, 
 finished message changes nothing; a run found ``running`` or ``failed`` was interrupted (a
 worker killed, a crash) and is done again: tasks are written so that doing them again adds
 nothing (records are keyed by content ids, every batch commits whole), and they get the earlier
-attempt's notes (:attr:`Context.previous`) to tidy what it left, e.g. its ``imports`` row.
+attempt's notes (:attr:`TaskRun.previous`) to tidy what it left, e.g. its ``imports`` row.
 A member's tasks hold a per-member lock while they run (a PostgreSQL advisory lock, released by
 the server if the worker dies; a process lock on SQLite), so no two of them ever run at once.
 """
@@ -34,7 +34,7 @@ LOCK_CLASS = 0x5550
 
 
 @dataclass
-class Context:
+class TaskRun:
     """What a task gets besides its ids: the store, the settings and its run."""
 
     store: Store
@@ -113,7 +113,7 @@ def execute(store: Store, settings: Settings, name: str, run_id: str,
                 attempt, previous = row.attempts + 1, json.loads(row.detail or "{}")
                 conn.execute(update(task_runs).where(task_runs.c.id == run_id).values(
                     status="running", attempts=attempt, started_at=now, finished_at=None))
-        ctx = Context(store, settings, run_id, attempt, previous)
+        ctx = TaskRun(store, settings, run_id, attempt, previous)
         began, cpu = time.perf_counter(), time.thread_time()
         try:
             result = spec.fn(ctx, **payload) or {}

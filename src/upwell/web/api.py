@@ -26,6 +26,7 @@ from upwell.web.auth import (
     Principal,
     current_account,
     current_member,
+    principal,
     public_form,
     sign_out,
 )
@@ -95,7 +96,6 @@ def api_sign_in(request: Request, body: Credentials) -> SessionOut:
     """Sign in with email and password (rate limited). Sets the session cookie."""
     account = check_login(request, body.email, body.password)
     _signed_in_member(request, account, "api", body.email)
-    from upwell.web.auth import principal
 
     p = principal(request)
     assert p is not None

@@ -28,6 +28,7 @@ from upwell.store.delivery_prefs import (
     set_digest_enabled,
 )
 from upwell.store.experiments import add_experiment, list_experiments
+from upwell.store.member_settings import get_prefs
 from upwell.web import dashboard
 from upwell.web.auth import MemberContext
 from upwell.web.key_cache import opened
@@ -124,7 +125,6 @@ def new_experiment(store: Store, settings: Settings, ctx: MemberContext, metric:
 
 def refresh(store: Store, settings: Settings, ctx: MemberContext) -> None:
     """Recompute the dashboard (its before/after changes) unless the member paused."""
-    from upwell.store.member_settings import get_prefs
 
     prefs = get_prefs(store, ctx.member.id, settings.evidence_retention_days)
     if not prefs.paused:

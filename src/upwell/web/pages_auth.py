@@ -31,6 +31,7 @@ from upwell.store.accounts import (
     org_name,
     org_slug,
 )
+from upwell.store.delivery_prefs import remember_address
 from upwell.web import oidc
 from upwell.web.auth import (
     Principal,
@@ -44,6 +45,7 @@ from upwell.web.auth import (
 )
 from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
+from upwell.web.key_cache import opened
 from upwell.web.policies import policy
 from upwell.web.rendering import render
 
@@ -72,8 +74,6 @@ def _signed_in_member(request: Request, account: Account, how: str, email: str |
         if member_id is not None:
             access_log.append(store, member_id, "member", "sign-in", how)
             if email:
-                from upwell.store.delivery_prefs import remember_address
-                from upwell.web.key_cache import opened
 
                 remember_address(store, opened(store).open(account.member_ref),
                                  account.member_ref, email)

@@ -13,16 +13,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from upwell.insights import catalog
 from upwell.store.delivery_prefs import DeliveryPrefs
 from upwell.store.experiments import remove_experiment
 from upwell.store.feedback import VERDICTS
-from upwell.web import dashboard
+from upwell.store.member_settings import DAYS
+from upwell.web import actions, dashboard
 from upwell.web import delivery_actions as dx
 from upwell.web.auth import MemberContext, current_member, public_form
 from upwell.web.auth import app_settings as _settings
 from upwell.web.auth import app_store as _store
+from upwell.web.pages_member import goals_page
 from upwell.web.policies import policy
 from upwell.web.rendering import render
 
@@ -37,7 +40,6 @@ async def delivery_save(request: Request, me: Me) -> Response:
     values: dict[str, object] = {k: v for k, v in form.items() if k != "muted"}
     values["muted"] = [str(v) for v in form.getlist("muted")]
     hour = str(form.get("digest_hour") or "")
-    from starlette.concurrency import run_in_threadpool
 
     def save() -> Response:
         try:
@@ -53,8 +55,6 @@ async def delivery_save(request: Request, me: Me) -> Response:
 
 
 def settings_with_error(request: Request, me: MemberContext, error: str) -> Response:
-    from upwell.store.member_settings import DAYS
-    from upwell.web import actions
 
     return render(request, "settings.html", status_code=400,
                   prefs=actions.prefs(_store(request), _settings(request), me), days=DAYS,
@@ -100,7 +100,6 @@ def experiment_add(request: Request, me: Me, metric: Annotated[str, Form()],
         dx.new_experiment(_store(request), _settings(request), me, metric,
                           start_on=start_on, end_on=end_on)
     except ValueError as exc:
-        from upwell.web.pages_member import goals_page
 
         return goals_page(request, me, error=str(exc))
     return RedirectResponse("/me/goals", status_code=303)

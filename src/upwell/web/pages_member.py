@@ -20,6 +20,8 @@ from upwell.errors import UpwellError
 from upwell.insights.records import cards_of
 from upwell.insights.weekly import rerank
 from upwell.store import access_log, consent
+from upwell.store.feedback import weights
+from upwell.store.goals import remove_goal
 from upwell.store.member_rules import list_exclusions, remove_exclusion
 from upwell.store.member_settings import DAYS, MemberPrefs
 from upwell.web import actions, dashboard, delivery_actions
@@ -69,7 +71,6 @@ def dashboard_page(request: Request, me: Me) -> Response:
     if board is None and not any(consent.current(store, me.member.id).values()):
         return _back("/consent")
     data = board.data if board is not None else None
-    from upwell.store.feedback import weights
 
     cards = rerank(cards_of(data), weights(store, me.member)) if data else []
     return render(request, "dashboard.html", data=data, cards=cards,
@@ -137,7 +138,6 @@ def goals_add(request: Request, me: Me, metric: Annotated[str, Form()]) -> Respo
 @router.post("/me/goals/{goal_id}/delete")
 @policy("member")
 def goals_remove(request: Request, me: Me, goal_id: int) -> Response:
-    from upwell.store.goals import remove_goal
 
     if not remove_goal(_store(request), me.member.id, goal_id):
         raise HTTPException(404)

@@ -18,6 +18,9 @@ from typing import Any
 
 from upwell.analyze.minilm.encoder import DIMENSIONS, ONNX_FILE, TOKENIZER_FILE, Encoder
 from upwell.analyze.minilm.heads import HEADS_FILE, Head, read
+from upwell.analyze.models import load as load_model
+from upwell.analyze.models import sigmoid
+from upwell.analyze.politeness import model_features
 from upwell.errors import TierUnavailable
 
 __all__ = ["DIMENSIONS", "Encoder", "Head", "Tier", "load", "require"]
@@ -54,10 +57,6 @@ class Tier:
     def polite(self, texts: Sequence[str], batch_size: int = 32) -> list[float]:
         """The fused tier's politeness, 0..1: the mean of the ``polite`` head's probability and
         the default ``politeness.v2`` model's (what ``upwell eval minilm`` reports as fused)."""
-        from upwell.analyze.models import load as load_model
-        from upwell.analyze.models import sigmoid
-        from upwell.analyze.politeness import model_features
-
         head = self.heads["polite"].probabilities(self.embed(texts, batch_size))
         model = load_model("politeness")
         return [(float(h) + sigmoid(model.margin(model_features(t)))) / 2

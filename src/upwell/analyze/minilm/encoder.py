@@ -36,7 +36,7 @@ def available_cores() -> int:
 def load_tokenizer(path: Path) -> Any:
     """The model's fast WordPiece tokenizer, set to cut at :data:`MAX_TOKENS` and pad to the
     longest text of a batch."""
-    from tokenizers import Tokenizer
+    from tokenizers import Tokenizer  # noqa: PLC0415 - optional minilm extra (onnxruntime, tokenizers, numpy), loaded only when the tier runs
 
     tokenizer = Tokenizer.from_file(str(path))
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -48,7 +48,7 @@ class Encoder:
     """all-MiniLM-L6-v2 under onnxruntime: texts in, unit-length embeddings out."""
 
     def __init__(self, folder: Path, *, threads: int | None = None) -> None:
-        import onnxruntime as ort
+        import onnxruntime as ort  # noqa: PLC0415 - optional minilm extra (onnxruntime, tokenizers, numpy), loaded only when the tier runs
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or available_cores()
@@ -62,7 +62,7 @@ class Encoder:
 
     def tokenize(self, texts: Sequence[str]) -> tuple[Any, Any]:
         """``input_ids`` and ``attention_mask`` (int64, texts x longest) of a batch."""
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 - optional minilm extra (onnxruntime, tokenizers, numpy), loaded only when the tier runs
 
         # A lone surrogate (say, undecodable bytes kept by ``surrogateescape``) cannot cross
         # into the tokenizer: UTF-8 cannot encode it, so it becomes "?".
@@ -74,7 +74,7 @@ class Encoder:
 
     def embed(self, texts: Sequence[str], batch_size: int = 32) -> Any:
         """A float32 array (len(texts) x 384) of unit-length sentence embeddings."""
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 - optional minilm extra (onnxruntime, tokenizers, numpy), loaded only when the tier runs
 
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         # Sorting by length keeps a batch's padding small; the order is restored on the way out.

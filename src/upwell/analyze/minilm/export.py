@@ -33,14 +33,14 @@ class _Builder:
     count: int = 0
 
     def const(self, name: str, value: Any) -> str:
-        import numpy as np
-        from onnx import numpy_helper
+        import numpy as np  # noqa: PLC0415 - optional minilm extra (onnx, safetensors, numpy), loaded only when exporting
+        from onnx import numpy_helper  # noqa: PLC0415 - optional minilm extra (onnx, safetensors, numpy), loaded only when exporting
 
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
         return name
 
     def op(self, op_type: str, *inputs: str, **attrs: Any) -> str:
-        from onnx import helper
+        from onnx import helper  # noqa: PLC0415 - optional minilm extra (onnx, safetensors, numpy), loaded only when exporting
 
         self.count += 1
         out = f"{op_type.lower()}_{self.count}"
@@ -69,10 +69,10 @@ def sha256(path: Path) -> str:
 
 def build(source: Path) -> Any:
     """The ONNX model (an ``onnx.ModelProto``) of the sentence encoder in folder ``source``."""
-    import numpy as np
-    import onnx
-    from onnx import TensorProto, helper
-    from safetensors.numpy import load_file
+    import numpy as np  # noqa: PLC0415 - optional minilm extra (onnx, safetensors, numpy), loaded only when exporting
+    import onnx  # noqa: PLC0415 - optional minilm extra (onnx, safetensors, numpy), loaded only when exporting
+    from onnx import TensorProto, helper  # noqa: PLC0415 - optional minilm extra (onnx, safetensors, numpy), loaded only when exporting
+    from safetensors.numpy import load_file  # noqa: PLC0415 - optional minilm extra (onnx, safetensors, numpy), loaded only when exporting
 
     config = _config(source)
     w = load_file(str(source / "model.safetensors"))
@@ -160,7 +160,7 @@ def build(source: Path) -> Any:
 def export(source: Path, target: Path) -> Path:
     """Write the ONNX graph of the encoder in ``source`` to ``target`` (written beside, then
     renamed into place); returns ``target``."""
-    import onnx
+    import onnx  # noqa: PLC0415 - optional minilm extra (onnx, safetensors, numpy), loaded only when exporting
 
     model = build(source)
     target.parent.mkdir(parents=True, exist_ok=True)

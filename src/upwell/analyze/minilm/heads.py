@@ -34,13 +34,13 @@ class Head:
 
     def margins(self, embeddings: Any) -> Any:
         """Decision values (an array, one per row of ``embeddings``)."""
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 - optional minilm extra (numpy), loaded only when the tier runs
 
         return np.asarray(embeddings, dtype=np.float64) @ np.asarray(self.weights) \
             + self.intercept
 
     def probabilities(self, embeddings: Any) -> Any:
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 - optional minilm extra (numpy), loaded only when the tier runs
 
         return 1.0 / (1.0 + np.exp(-self.margins(embeddings)))
 

@@ -29,14 +29,17 @@ from email.utils import format_datetime, getaddresses, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from upwell.config import Settings
 from upwell.errors import ConfigError
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import import_archive
+from upwell.sources.maildir import maildir_folders
+from upwell.store.db import Store
 
 FIELDS = ("From", "To", "Cc", "Date", "Subject", "Message-ID", "In-Reply-To", "References")
 
 
 def _maildir_files(root: Path) -> Iterator[Path]:
-    from upwell.sources.maildir import maildir_folders
-
     for folder in maildir_folders(root):
         for sub in ("cur", "new"):
             if (folder / sub).is_dir():
@@ -108,11 +111,6 @@ def _floor_decoded_run(kind: str, path: str) -> dict[str, Any]:
 
 def timed_import(kind: str, path: str, *, analyze: bool) -> dict[str, Any]:
     """One import into a fresh SQLite home, timed: ingest only, or with every analyzer on."""
-    from upwell.config import Settings
-    from upwell.pipeline.analyzers import resolve_analyzers
-    from upwell.pipeline.imports import import_archive
-    from upwell.store.db import Store
-
     with tempfile.TemporaryDirectory(prefix="upwell-bench-") as home:
         settings = Settings(home=Path(home))
         store = Store(settings)

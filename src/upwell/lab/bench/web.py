@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,6 @@ PASSWORD = "bench-password-123"  # noqa: S105 - members of a throwaway scratch s
 
 
 def _archive(root: Path) -> Path:
-    from datetime import UTC, datetime, timedelta
-
     t0 = datetime(2024, 1, 1, 15, tzinfo=UTC)
     inbox, sent = [], []
     for week in range(10):

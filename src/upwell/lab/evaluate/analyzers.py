@@ -20,14 +20,20 @@ Details and model cards: docs/evaluation-analyzers.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from upwell.analyze import analyzers, run
+from upwell.analyze.politeness import model_features
 from upwell.analyze.registry import Features
-from upwell.lab.train.politeness import Row
+from upwell.analyze.tone import emotions
+from upwell.lab.train.common import f1, matrix
+from upwell.lab.train.emotions import load_split as load_emotions
+from upwell.lab.train.politeness import DOMAINS, Row, fit_rows, load_domain
+from upwell.lab.train.requests import load_split as load_requests
 from upwell.model import Address, Message
 
 #: Published (or measured) reference numbers, as fractions, with where they come from.
@@ -69,8 +75,6 @@ def _analyze(name: str) -> Callable[[str], Features]:
 
 
 def _prf(predicted: Sequence[bool], gold: Sequence[bool]) -> dict[str, float]:
-    from upwell.lab.train.common import f1
-
     p, r, f = f1(predicted, gold)
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
             "support": sum(map(bool, gold))}
@@ -91,9 +95,6 @@ Recipe = Callable[[Sequence[Row], Sequence[set[str]]], Scorer]
 
 def shipped_recipe(rows: Sequence[Row], features: Sequence[set[str]]) -> Scorer:
     """:func:`upwell.lab.train.politeness.fit_rows`, scored as the analyzer scores."""
-    from upwell.lab.train.common import matrix
-    from upwell.lab.train.politeness import fit_rows
-
     model, vocab = fit_rows(rows, features)
     return lambda feats: [float(z) for z in model.decision_function(matrix(feats, vocab))]
 
@@ -115,10 +116,8 @@ def politeness(corpus: Path, folds: int = FOLDS, *, recipe: Recipe | None = None
     """The paper's protocol on every domain: in-domain cross-validation and cross-domain, for
     the shipped recipe and features (:func:`upwell.analyze.politeness.model_features`) unless
     others are given."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - the train extra (scikit-learn), loaded only by this evaluation
 
-    from upwell.analyze.politeness import model_features
-    from upwell.lab.train.politeness import DOMAINS, load_domain
 
     fit = recipe or shipped_recipe
     featurize = features or model_features
@@ -153,12 +152,7 @@ def politeness(corpus: Path, folds: int = FOLDS, *, recipe: Recipe | None = None
 
 def goemotions(corpus: Path) -> dict[str, Any]:
     """Per-label P/R/F1 on ``test.tsv`` and the sentiment groups' macro-F1."""
-    import re
-
-    from upwell.analyze.tone import emotions
-    from upwell.lab.train.emotions import load_split
-
-    rows = load_split(corpus, "test")
+    rows = load_emotions(corpus, "test")
     gratitude = _analyze("gratitude.v1")
     predicted: dict[str, list[bool]] = {k: [] for k in (*GOEMOTIONS_LABELS, *GROUPS)}
     keyword = re.compile(r"thank|grateful|appreciat", re.IGNORECASE)
@@ -185,9 +179,7 @@ def goemotions(corpus: Path) -> dict[str, Any]:
 
 def parakweet(corpus: Path) -> dict[str, float]:
     """Sentence-level ask detection on ``test.tsv``."""
-    from upwell.lab.train.requests import load_split
-
-    rows = load_split(corpus, "test")
+    rows = load_requests(corpus, "test")
     requests = _analyze("requests.v1")
     predicted = [int(requests(s)["requests"]) > 0 for s, _y in rows]
     gold = [y for _s, y in rows]

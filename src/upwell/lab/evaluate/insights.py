@@ -20,8 +20,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from upwell.analyze.stream import WorkProfile
 from upwell.config import Settings
 from upwell.errors import ConfigError
+from upwell.insights import catalog, weekly_cards
+from upwell.normalize.address import make_address
+from upwell.pipeline.analyzers import resolve_analyzers
+from upwell.pipeline.imports import import_archive
+from upwell.store.db import Store
+from upwell.store.member_view import load_member
+from upwell.store.team import set_relation
 
 
 @dataclass(slots=True)
@@ -90,15 +98,6 @@ def evaluate(sim: Path, home: Path, *, limit: int | None = None,
              progress: Callable[[int, int], None] | None = None) -> InsightEval:
     """Import every participant of the simulation in ``sim`` into a store at ``home``, coach
     each on the coached week and score every insight type."""
-    from upwell.analyze.stream import WorkProfile
-    from upwell.insights import catalog, weekly_cards
-    from upwell.normalize.address import make_address
-    from upwell.pipeline.analyzers import resolve_analyzers
-    from upwell.pipeline.imports import import_archive
-    from upwell.store.db import Store
-    from upwell.store.member_view import load_member
-    from upwell.store.team import set_relation
-
     truth = load_truth(sim)
     people = {p["id"]: p for p in truth["people"]}
     expected: dict[str, set[str]] = {}

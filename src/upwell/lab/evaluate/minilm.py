@@ -30,11 +30,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from upwell.analyze import analyzers, readable_part, run
 from upwell.analyze.minilm import Tier
 from upwell.analyze.models import sigmoid
+from upwell.analyze.politeness import model_features
 from upwell.lab.evaluate import analyzers as default
 from upwell.lab.evaluate.analyzers import FOLDS, SEED, _accuracy, _prf, _scored
+from upwell.lab.train.emotions import load_split as load_emotions
+from upwell.lab.train.emotions import targets
 from upwell.lab.train.minilm import EMOTIONS, Embed, politeness_fit
+from upwell.lab.train.politeness import DOMAINS, load_domain
+from upwell.lab.train.requests import load_split as load_requests
+from upwell.normalize.text import split_body
 
 #: The default tier's analyzers that give the same outputs as the tier's heads.
 DEFAULT_ANALYZERS = ("politeness.v2", "requests.v1", "gratitude.v1", "tone.v1")
@@ -45,7 +52,7 @@ SPEED_MESSAGES = 500
 
 
 def _margins(x: Any, weights: Sequence[float], intercept: float) -> list[float]:
-    import numpy as np
+    import numpy as np  # noqa: PLC0415 - the minilm extra (numpy), loaded only when the tier is evaluated
 
     return [float(v) for v in x @ np.asarray(weights) + intercept]
 
@@ -64,10 +71,8 @@ def politeness(corpus: Path, embed: Embed, folds: int = FOLDS) -> dict[str, dict
     """The paper's protocol on embeddings: in-domain cross-validation and cross-domain; each
     result also holds ``fused``, the same rows scored by the mean of the head's and the default
     model's probabilities (both fitted on the same training rows)."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - the train extra (scikit-learn), loaded only by this evaluation
 
-    from upwell.analyze.politeness import model_features
-    from upwell.lab.train.politeness import DOMAINS, load_domain
 
     data = {}
     for domain in DOMAINS:
@@ -112,9 +117,7 @@ def politeness(corpus: Path, embed: Embed, folds: int = FOLDS) -> dict[str, dict
 
 def parakweet(corpus: Path, tier: Tier, embed: Embed) -> dict[str, float]:
     """The request head on ``test.tsv`` sentences."""
-    from upwell.lab.train.requests import load_split
-
-    rows = load_split(corpus, "test")
+    rows = load_requests(corpus, "test")
     predicted = [bool(v) for v in tier.heads["request"].decisions(embed([s for s, _y in rows]))]
     gold = [y for _s, y in rows]
     return {"accuracy": _accuracy(predicted, gold), **_prf(predicted, gold), "rows": len(rows)}
@@ -122,9 +125,7 @@ def parakweet(corpus: Path, tier: Tier, embed: Embed) -> dict[str, float]:
 
 def goemotions(corpus: Path, tier: Tier, embed: Embed) -> dict[str, Any]:
     """The emotion heads on ``test.tsv``: P/R/F1 per label."""
-    from upwell.lab.train.emotions import load_split, targets
-
-    rows = load_split(corpus, "test")
+    rows = load_emotions(corpus, "test")
     x = embed([t for t, _l in rows])
     return {"rows": len(rows), "labels": {
         label: _prf([bool(v) for v in tier.heads[label].decisions(x)], targets(rows, label))
@@ -136,9 +137,6 @@ def goemotions(corpus: Path, tier: Tier, embed: Embed) -> dict[str, Any]:
 def enron_messages(folder: Path, limit: int = SPEED_MESSAGES) -> list[str]:
     """The own words of the first ``limit`` distinct Enron messages with any, as the analyzers
     read them (quoted history and signatures removed, cut at 2,500 characters)."""
-    from upwell.analyze import readable_part
-    from upwell.normalize.text import split_body
-
     seen: set[str] = set()
     out: list[str] = []
     for path in sorted(folder.glob("*.jsonl")):
@@ -167,8 +165,6 @@ def _rate(fn: Callable[[], object], count: int) -> float:
 
 
 def _speed_of(tier: Tier, texts: list[str], batch_sizes: Sequence[int]) -> dict[str, Any]:
-    from upwell.analyze import analyzers, run
-
     specs = [analyzers()[name] for name in DEFAULT_ANALYZERS]
     messages = [default._message(t) for t in texts]
     result: dict[str, Any] = {"texts": len(texts),
@@ -213,9 +209,7 @@ def evaluate(data: Path, tier: Tier, embed: Embed, *, folds: int = FOLDS,
         if with_default:
             result["default"][key] = theirs(data / folder)
     if with_speed and (data / "email-intent-parakweet").is_dir():
-        from upwell.lab.train.requests import load_split
-
-        samples = {"parakweet_sentences": [s for s, _y in load_split(
+        samples = {"parakweet_sentences": [s for s, _y in load_requests(
             data / "email-intent-parakweet", "test")]}
         if (data / ENRON).is_dir():
             samples["enron_messages"] = enron_messages(data / ENRON)

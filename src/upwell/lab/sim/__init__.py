@@ -11,9 +11,11 @@ formats, read back by the same readers as a member's own, plus ``truth.json``.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
 import tracemalloc
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -94,9 +96,6 @@ def count_parallel(pools: Pools, *, people: int, weeks: int, seed: int, workers:
     """Render and count the organization with ``workers`` processes, weeks spread over them
     (each week's random stream depends only on the seed and the week, so the result is the
     one a single process gives)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     org = build_org(people, weeks, seed, pools.first_names, pools.last_names, start=start,
                     participation=participation)
     began = time.perf_counter()

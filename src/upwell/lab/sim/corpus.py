@@ -17,6 +17,7 @@ analyzers``. Selection is deterministic: the same corpora give the same pools.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -24,7 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from upwell import __version__
+from upwell.analyze import analyzers
+from upwell.analyze.registry import run
+from upwell.analyze.text import sentences
 from upwell.errors import ConfigError
+from upwell.model import Address, Message
 
 #: Pool names and the reading each must have.
 POOLS = ("filler", "ask_polite", "ask_blunt", "question", "thanks_specific", "thanks_bare",
@@ -82,8 +88,6 @@ def _clean(text: str) -> str | None:
 
 
 def _enron(data: Path, limit: int) -> tuple[list[str], list[str]]:
-    from upwell.analyze.text import sentences
-
     out: list[str] = []
     subjects: list[str] = []
     seen: set[str] = set()
@@ -131,8 +135,6 @@ def _parakweet(data: Path) -> tuple[list[str], list[str]]:
 
 def _politeness(data: Path) -> tuple[list[str], list[str]]:
     """(top-quartile, bottom-quartile) requests of both domains, as sentences."""
-    from upwell.analyze.text import sentences
-
     rows: list[tuple[float, str]] = []
     root = data / "stanford-politeness"
     for name in ("wikipedia.annotated.csv", "stack-exchange.annotated.csv"):
@@ -190,14 +192,9 @@ class _Reader:
     """Upwell's analyzers over a candidate placed in a message as the simulator will place it."""
 
     def __init__(self) -> None:
-        from upwell.analyze import analyzers
-
         self.specs = list(analyzers().values())
 
     def features(self, body: str) -> dict[str, dict[str, object]]:
-        from upwell.analyze.registry import run
-        from upwell.model import Address, Message
-
         msg = Message(source="sim", source_item_id="x", channel="email",
                       sent_at=datetime(2026, 1, 5, 10, tzinfo=UTC), utc_offset_minutes=0,
                       sender=Address("a@sim.example", "A"),
@@ -376,11 +373,6 @@ def _loose(text: str) -> str | None:
 
 
 def _fingerprint(data: Path) -> str:
-    import hashlib
-
-    from upwell import __version__
-    from upwell.analyze import analyzers
-
     h = hashlib.sha256(f"{__version__}|{sorted(analyzers())}|{POOL_CAP}".encode())
     h.update(Path(__file__).read_bytes())
     # the analyzers' code and models decide what each pool keeps

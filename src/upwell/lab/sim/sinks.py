@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from upwell.lab.sim.generate import Chat, Mail, Meeting, render_event, render_mail
-from upwell.lab.sim.world import Org, Person
+from upwell.lab.sim.world import Org, Person, contacts
 
 CAL_HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Upwell//Simulator//EN\r\n" \
            "CALSCALE:GREGORIAN\r\n"
@@ -127,7 +127,6 @@ class DiskSink(Sink):
                              "created": int(self.org.start.timestamp()),
                              "members": [people[i].slack for i in members],
                              "purpose": {"value": "Team channel"}})
-        from upwell.lab.sim.world import contacts
 
         dms = []
         for c in contacts(people, p):

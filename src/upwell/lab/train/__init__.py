@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from upwell.lab.train import emotions, politeness, requests
+
 #: Each model: the corpus folder under the data folder it is trained from.
 CORPORA = {
     "politeness": "stanford-politeness",
@@ -22,8 +24,6 @@ CORPORA = {
 
 def trainer(name: str) -> tuple[Callable[[Path], dict[str, Any]], Callable[..., Path]]:
     """The ``train`` and ``write`` functions of model ``name``."""
-    from upwell.lab.train import emotions, politeness, requests
-
     module = {"politeness": politeness, "emotions": emotions, "requests": requests}[name]
     return module.train, module.write
 

@@ -28,7 +28,7 @@ def vocabulary(rows: FeatureSets, min_count: int) -> dict[str, int]:
 def matrix(rows: FeatureSets, vocab: dict[str, int]) -> Any:
     """The sparse matrix the scorer sees: 1/sqrt(n) for each of a row's n known features."""
     # scipy (a scikit-learn dependency) ships no type stubs; only this constructor is used.
-    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+    from scipy.sparse import csr_matrix  # type: ignore[import-untyped]  # noqa: PLC0415 - the train extra (scikit-learn, scipy), loaded only when training
 
     indptr, indices, data = [0], [], []
     for fs in rows:
@@ -50,7 +50,7 @@ TOL = 1e-8
 def fit(x: Any, y: Sequence[int], *, c: float, weights: Sequence[float] | None = None) -> Any:
     """An L2 logistic regression (liblinear, run to :data:`TOL`: deterministic for fixed data,
     and the same optimum on any processor)."""
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - the train extra (scikit-learn, scipy), loaded only when training
 
     return LogisticRegression(C=c, solver="liblinear", max_iter=1000, tol=TOL).fit(
         x, list(y), sample_weight=None if weights is None else list(weights))

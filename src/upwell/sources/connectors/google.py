@@ -22,7 +22,7 @@ from upwell.errors import BadItem
 from upwell.model import RawItem, Skipped
 from upwell.sources.base import MAX_ITEM_BYTES
 from upwell.sources.connectors.shape import event_ics, get, header_block, text
-from upwell.sources.connectors.spec import ConnectorSpec, Context, Cursor, Page, connector
+from upwell.sources.connectors.spec import ConnectorSpec, Cursor, FetchSession, Page, connector
 
 GMAIL_FULL = ("https://www.googleapis.com/auth/gmail.readonly",)
 GMAIL_METADATA = ("https://www.googleapis.com/auth/gmail.metadata",)
@@ -33,11 +33,11 @@ METADATA_HEADERS = ("From", "To", "Cc", "Bcc", "Date", "Subject", "Message-ID",
 PAGE = 100
 
 
-def _gmail(ctx: Context) -> str:
+def _gmail(ctx: FetchSession) -> str:
     return str(ctx.settings.google_api_url).rstrip("/") + "/gmail/v1/users/me"
 
 
-def _message(ctx: Context, message_id: str) -> RawItem | Skipped:
+def _message(ctx: FetchSession, message_id: str) -> RawItem | Skipped:
     """One Gmail message as a ``mime`` raw item (headers only in metadata mode)."""
     metadata = ctx.mode == "metadata"
     params: dict[str, Any] = {"format": "metadata" if metadata else "raw"}
@@ -78,7 +78,7 @@ def _ids(values: object) -> list[str]:
     return out
 
 
-def _full(ctx: Context, state: dict[str, Any]) -> Iterator[Page]:
+def _full(ctx: FetchSession, state: dict[str, Any]) -> Iterator[Page]:
     """The bounded listing: newest first, within the initial window and item limit."""
     if "history_id" not in state:
         profile = ctx.api.json(_gmail(ctx) + "/profile")
@@ -103,7 +103,7 @@ def _full(ctx: Context, state: dict[str, Any]) -> Iterator[Page]:
         return
 
 
-def fetch_gmail(ctx: Context, cursor: Cursor) -> Iterator[Page]:
+def fetch_gmail(ctx: FetchSession, cursor: Cursor) -> Iterator[Page]:
     """Gmail pages from ``cursor`` (see the module docstring)."""
     if "full" in cursor or not cursor.get("history_id"):
         yield from _full(ctx, cursor.get("full") or {})
@@ -181,7 +181,7 @@ def _gcal_item(event: dict[str, Any]) -> RawItem | Skipped:
         attendees=attendees)
 
 
-def fetch_calendar(ctx: Context, cursor: Cursor) -> Iterator[Page]:
+def fetch_calendar(ctx: FetchSession, cursor: Cursor) -> Iterator[Page]:
     """Google Calendar pages: the window first, then changes by sync token."""
     url = ctx.settings.google_api_url.rstrip("/") + "/calendar/v3/calendars/primary/events"
     sync_token, page = cursor.get("sync_token"), cursor.get("page")

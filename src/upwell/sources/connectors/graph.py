@@ -22,7 +22,7 @@ from upwell.errors import BadItem, ConnectorError
 from upwell.model import RawItem, Skipped
 from upwell.sources.connectors.google import calendar_item
 from upwell.sources.connectors.shape import get, mime_message, text
-from upwell.sources.connectors.spec import ConnectorSpec, Context, Cursor, Page, connector
+from upwell.sources.connectors.spec import ConnectorSpec, Cursor, FetchSession, Page, connector
 
 MAIL_FULL = ("Mail.Read", "offline_access")
 MAIL_METADATA = ("Mail.ReadBasic", "offline_access")
@@ -33,11 +33,11 @@ _META_FIELDS = ("from,sender,toRecipients,ccRecipients,bccRecipients,sentDateTim
                 "internetMessageId,conversationId,isDraft")
 
 
-def _base(ctx: Context) -> str:
+def _base(ctx: FetchSession) -> str:
     return str(ctx.settings.graph_api_url).rstrip("/")
 
 
-def _follow(ctx: Context, link: object) -> str | None:
+def _follow(ctx: FetchSession, link: object) -> str | None:
     """A next or delta link, refused unless it points at the configured Graph base (the
     member's token is never sent anywhere else)."""
     if link is None:
@@ -78,7 +78,7 @@ def _people(values: object) -> list[tuple[str, str]]:
 
 # -- Outlook mail ------------------------------------------------------------------------------
 
-def _mail_item(ctx: Context, m: dict[str, Any], folder: str) -> RawItem | Skipped:
+def _mail_item(ctx: FetchSession, m: dict[str, Any], folder: str) -> RawItem | Skipped:
     if m.get("isDraft") is True:
         return Skipped("draft")
     try:
@@ -101,7 +101,7 @@ def _mail_item(ctx: Context, m: dict[str, Any], folder: str) -> RawItem | Skippe
                    context={"folder": "Sent Items" if folder == "sentitems" else "Inbox"})
 
 
-def fetch_mail(ctx: Context, cursor: Cursor) -> Iterator[Page]:
+def fetch_mail(ctx: FetchSession, cursor: Cursor) -> Iterator[Page]:
     """Outlook mail pages: a delta query per folder (see the module docstring)."""
     state = {f: dict(cursor.get(f) or {}) for f in FOLDERS}
     fields = _META_FIELDS + ("" if ctx.mode == "metadata" else ",body")
@@ -161,7 +161,7 @@ def _event_item(e: dict[str, Any]) -> RawItem | Skipped:
         organizer=_who(e.get("organizer")), attendees=attendees)
 
 
-def fetch_calendar(ctx: Context, cursor: Cursor) -> Iterator[Page]:
+def fetch_calendar(ctx: FetchSession, cursor: Cursor) -> Iterator[Page]:
     """Outlook calendar pages from ``/me/calendarView/delta``."""
     link = cursor.get("next") or cursor.get("delta")
     prefer = {"Prefer": 'outlook.timezone="UTC", odata.maxpagesize=100'}
@@ -196,7 +196,7 @@ def fetch_calendar(ctx: Context, cursor: Cursor) -> Iterator[Page]:
 
 # -- Teams chats -------------------------------------------------------------------------------
 
-def _chats(ctx: Context) -> list[dict[str, Any]]:
+def _chats(ctx: FetchSession) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     link: str | None = None
     while True:
@@ -218,7 +218,7 @@ def _chat_context(chat: dict[str, Any], metadata: bool) -> dict[str, object]:
             "members": members, "metadata_only": metadata}
 
 
-def fetch_chats(ctx: Context, cursor: Cursor) -> Iterator[Page]:
+def fetch_chats(ctx: FetchSession, cursor: Cursor) -> Iterator[Page]:
     """Teams pages: per chat, messages modified since the chat's mark, newest first."""
     marks: dict[str, str] = dict(cursor.get("chats") or {})
     pending: dict[str, Any] = dict(cursor.get("pending") or {})

@@ -24,7 +24,7 @@ from typing import Any
 from upwell.errors import ConnectorError, ReconnectNeeded
 from upwell.model import RawItem, Skipped
 from upwell.sources.base import MAX_ITEM_BYTES
-from upwell.sources.connectors.spec import ConnectorSpec, Context, Cursor, Page, connector
+from upwell.sources.connectors.spec import ConnectorSpec, Cursor, FetchSession, Page, connector
 
 BATCH = 50
 TIMEOUT_S = 60
@@ -138,7 +138,7 @@ def _fetch(conn: imaplib.IMAP4, uids: list[int], metadata: bool
     return out
 
 
-def fetch(ctx: Context, cursor: Cursor) -> Iterator[Page]:
+def fetch(ctx: FetchSession, cursor: Cursor) -> Iterator[Page]:
     """IMAP pages: each batch of UIDs, with the folder's mark after it."""
     token = None
     if ctx.config.get("auth") == "xoauth2" and ctx.api is not None and ctx.api.grant is not None:

@@ -17,9 +17,9 @@ from typing import Any
 
 from upwell.errors import ConnectorError, ReconnectNeeded
 from upwell.model import RawItem, Skipped
-from upwell.normalize.slack import skip_reason
 from upwell.sources.connectors.oauth import GRANT_GONE
-from upwell.sources.connectors.spec import ConnectorSpec, Context, Cursor, Page, connector
+from upwell.sources.connectors.spec import ConnectorSpec, Cursor, FetchSession, Page, connector
+from upwell.sources.slack_messages import skip_reason
 
 SCOPES = ("channels:history", "groups:history", "im:history", "mpim:history",
           "channels:read", "groups:read", "im:read", "mpim:read")
@@ -30,7 +30,7 @@ CONVERSATION_GONE = frozenset({"channel_not_found", "not_in_channel", "is_archiv
                                "thread_not_found"})
 
 
-def _call(ctx: Context, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+def _call(ctx: FetchSession, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
     url = str(ctx.settings.slack_api_url).rstrip("/") + "/" + method
     for attempt in range(2):
         body: dict[str, Any] = ctx.api.json(url, params)
@@ -48,7 +48,7 @@ def _call(ctx: Context, method: str, params: dict[str, Any]) -> dict[str, Any] |
     raise ReconnectNeeded("Slack refused a fresh token: connect Slack again")
 
 
-def _paged(ctx: Context, method: str, params: dict[str, Any], key: str
+def _paged(ctx: FetchSession, method: str, params: dict[str, Any], key: str
            ) -> Iterator[dict[str, Any]]:
     cursor = ""
     while True:
@@ -63,7 +63,7 @@ def _paged(ctx: Context, method: str, params: dict[str, Any], key: str
             return
 
 
-def _context(ctx: Context, conv: dict[str, Any]) -> dict[str, object]:
+def _context(ctx: FetchSession, conv: dict[str, Any]) -> dict[str, object]:
     kind = ("im" if conv.get("is_im") else "mpim" if conv.get("is_mpim")
             else "group" if conv.get("is_private") else "channel")
     members: list[str] = []
@@ -76,13 +76,13 @@ def _context(ctx: Context, conv: dict[str, Any]) -> dict[str, object]:
             "conversation_kind": kind, "members": members, "users": {}}
 
 
-def _members(ctx: Context, cid: str) -> list[str]:
+def _members(ctx: FetchSession, cid: str) -> list[str]:
     body = _call(ctx, "conversations.members", {"channel": cid, "limit": 200})
     values = body.get("members") if body else None
     return [m for m in values if isinstance(m, str)] if isinstance(values, list) else []
 
 
-def _item(ctx: Context, msg: dict[str, Any], context: dict[str, object]) -> RawItem | Skipped:
+def _item(ctx: FetchSession, msg: dict[str, Any], context: dict[str, object]) -> RawItem | Skipped:
     reason = skip_reason(msg)
     if reason is not None:
         return Skipped(reason)
@@ -101,7 +101,7 @@ def _ts(value: object) -> float:
         return 0.0
 
 
-def fetch(ctx: Context, cursor: Cursor) -> Iterator[Page]:
+def fetch(ctx: FetchSession, cursor: Cursor) -> Iterator[Page]:
     """Slack pages (see the module docstring)."""
     marks: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (cursor.get("convs") or {}).items()
                                         if isinstance(v, dict)}

@@ -62,7 +62,7 @@ def connectors() -> dict[str, ConnectorSpec]:
 
 
 @dataclass
-class Context:
+class FetchSession:
     """What a connector's ``fetch`` works with: the provider calls (``api``, for OAuth
     sources), the settings, the grant's mode, the connection's own settings (IMAP host and user)
     and its secret where the connector signs in itself (an IMAP password)."""

@@ -12,20 +12,20 @@ summary on a terminal, or JSON with ``--json``). Errors print their code and fix
 - ``lab.py``: the lab's shell (``train``, ``eval``, ``simulate``, ``simulate-pools``,
   ``bench``), importing ``upwell.lab`` inside each command only;
 - ``ops.py``: ``worker`` and ``scheduler``;
-- ``upwell serve`` and ``upwell web ...`` live with the web app (``web/commands.py``) and are
+- ``upwell serve`` and ``upwell web ...`` live with the web app (``cli/web.py``) and are
   mounted here: the one edge from ``deliver/`` to ``web/``.
 """
 
 from __future__ import annotations
 
-from upwell.deliver.cli import lab, member, ops, sources
-from upwell.deliver.cli._base import cli
-from upwell.deliver.cli.delivery import digest_group, nudges_group
-from upwell.deliver.cli.org import org_group
+from upwell.cli import lab, member, ops, sources
+from upwell.cli._base import cli
+from upwell.cli.delivery import digest_group, nudges_group
+from upwell.cli.org import org_group
 
 # The one import of web/ from deliver/: `upwell serve` and `upwell web ...` are the web app's
 # commands (FastAPI loads only when one runs), mounted on the root group here.
-from upwell.web.commands import serve_cmd, web_group
+from upwell.cli.web import serve_cmd, web_group
 
 __all__ = ["cli", "lab", "main", "member", "ops", "sources"]
 

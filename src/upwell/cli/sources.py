@@ -7,7 +7,7 @@ import json
 
 import click
 
-from upwell.deliver.cli._base import _store, cli, err
+from upwell.cli._base import _store, cli, err
 
 
 @cli.command("sync")

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from upwell.deliver.cli._base import _settings, cli, err
+from upwell.cli._base import _settings, cli, err
 
 
 @cli.group("train", invoke_without_command=True)

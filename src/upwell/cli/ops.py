@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from upwell.deliver.cli._base import _settings, cli
+from upwell.cli._base import _settings, cli
 from upwell.store.db import Store
 
 

@@ -16,8 +16,8 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from upwell.cli._base import _store, cli, err
 from upwell.config import Settings
-from upwell.deliver.cli._base import _store, cli, err
 from upwell.normalize.address import make_address
 from upwell.pipeline.imports import ImportReport, import_archive
 from upwell.store.db import Store
