@@ -73,8 +73,11 @@ def test_interval_shrinks_with_group_size() -> None:
     large = expected_half_width(50, spec.low, spec.high, 1.0)
     huge = expected_half_width(1000, spec.low, spec.high, 1.0)
     assert huge < large < small <= spec.high - spec.low
-    drawn = release_mean([50.0] * 1000, spec.low, spec.high, 1.0)
-    assert abs(drawn.value - 50.0) <= drawn.half_width
+    # A 95 % interval misses the truth one draw in twenty: judge its coverage over 400 draws
+    # (below 90 % by chance: under one in a hundred thousand), not one draw.
+    draws = [release_mean([50.0] * 1000, spec.low, spec.high, 1.0) for _ in range(400)]
+    covered = sum(abs(d.value - 50.0) <= d.half_width for d in draws) / len(draws)
+    assert covered >= 0.9, covered
 
 
 def test_interval_is_never_empty() -> None:
