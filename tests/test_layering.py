@@ -81,6 +81,16 @@ def package_of(module: str) -> str:
     return parts[1] if len(parts) > 1 else parts[0]
 
 
+def from_base(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    """The module ``from X import ...`` names, a relative ``X`` resolved against ``module``."""
+    base = node.module or ""
+    if node.level:
+        package = module.split(".") if is_package else module.split(".")[:-1]
+        package = package[:len(package) - (node.level - 1)]
+        base = ".".join([*package, base] if base else package)
+    return base
+
+
 def imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool,
              known: set[str] | dict[str, Path]) -> Iterator[str]:
     """The modules ``node`` imports, relative imports resolved against ``module``; for
@@ -88,11 +98,7 @@ def imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool,
     if isinstance(node, ast.Import):
         yield from (alias.name for alias in node.names)
         return
-    base = node.module or ""
-    if node.level:
-        package = module.split(".") if is_package else module.split(".")[:-1]
-        package = package[:len(package) - (node.level - 1)]
-        base = ".".join([*package, base] if base else package)
+    base = from_base(node, module, is_package)
     for alias in node.names:
         yield f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.test_layering import from_base, module_name
 
 import upwell
 
@@ -19,22 +20,13 @@ LAB = "upwell.lab"
 SHELLS = frozenset({"upwell.cli.lab", "upwell.cli.org", "upwell.cli.web"})
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
 def imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> Iterator[str]:
     """The full names ``node`` imports (a relative import resolved against ``module``); for
     ``from X import y`` both ``X`` and ``X.y``, since ``y`` may be a submodule."""
     if isinstance(node, ast.Import):
         yield from (alias.name for alias in node.names)
         return
-    base = node.module or ""
-    if node.level:
-        package = module.split(".") if is_package else module.split(".")[:-1]
-        package = package[:len(package) - (node.level - 1)]
-        base = ".".join([*package, base] if base else package)
+    base = from_base(node, module, is_package)
     yield base
     yield from (f"{base}.{alias.name}" for alias in node.names)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,22 @@ def imported(a: FastAPI, client: TestClient, tmp: Path, email: str = "ann@exampl
     job_id = r.headers["location"].rsplit("/", 1)[1]
     a.state.jobs.wait(job_id, 120)
     return csrf
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A member of acme signed in over HTTPS, with the canary archive imported."""
+
+    store: Store
+    client: TestClient
+    csrf: str
+
+
+@pytest.fixture
+def ann(sqlite_app: FastAPI, client_for: Callable[[FastAPI], TestClient],
+        tmp_path: Path) -> SignedIn:
+    """ann@example.org, a member of acme on SQLite: signed in, consented, archive imported."""
+    store = sqlite_app.state.store
+    helpers.member(store, "acme", "ann@example.org")
+    client = client_for(sqlite_app)
+    return SignedIn(store, client, imported(sqlite_app, client, tmp_path))

@@ -115,3 +115,10 @@ def chromium(pw: Any, executable: str) -> Any:
     """Debian's headless Chromium at ``executable``, launched by Playwright (never a download)."""
     return pw.chromium.launch(executable_path=executable, headless=True,
                               args=["--no-sandbox", "--disable-dev-shm-usage"])
+
+
+def watched_page(browser: Any, errors: list[str], **options: Any) -> Any:
+    """A new page of ``browser`` whose script errors are appended to ``errors``."""
+    page = browser.new_page(**options)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page

@@ -54,9 +54,8 @@ def test_member_journey_in_chromium(server: tuple[str, str], tmp_path: Path) -> 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = helpers.chromium(pw, executable)
-        page = browser.new_page(accept_downloads=True)
         errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page = helpers.watched_page(browser, errors, accept_downloads=True)
         try:
             page.goto(f"{base}/invite/{token}")
             expect(page.get_by_text("What Upwell never shows anyone")).to_be_visible()
@@ -110,10 +109,9 @@ def test_api_docs_render_under_the_csp(server: tuple[str, str]) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = helpers.chromium(pw, executable)
-        page = browser.new_page()
         errors: list[str] = []
         elsewhere: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page = helpers.watched_page(browser, errors)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("request", lambda r: None if r.url.startswith((base, "data:"))
                 else elsewhere.append(r.url))
@@ -144,9 +142,8 @@ def test_member_declares_a_direct_report_in_chromium(server: tuple[str, str]) ->
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = helpers.chromium(pw, executable)
-        page = browser.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page = helpers.watched_page(browser, errors)
         try:
             page.goto(f"{base}/invite/{token}")
             page.fill("input[name=email]", "bo@example.org")

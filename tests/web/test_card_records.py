@@ -4,28 +4,15 @@ JSON, and ``/api/v1/me/dashboard`` and the evidence route answer exactly that sh
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from tests.web import helpers
-from tests.web.conftest import imported
+from tests.web.conftest import SignedIn
 
 from upwell.insights.records import BoardCard, cards_of
 from upwell.store.accounts import find_account
 from upwell.web import dashboard
 
-Clients = Callable[[FastAPI], TestClient]
 
-
-def test_cards_round_trip_and_the_api_shape_is_the_stored_shape(sqlite_app: FastAPI,
-                                                                client_for: Clients,
-                                                                tmp_path: Path) -> None:
-    store = sqlite_app.state.store
-    helpers.member(store, "acme", "ann@example.org")
-    c = client_for(sqlite_app)
-    imported(sqlite_app, c, tmp_path)
+def test_cards_round_trip_and_the_api_shape_is_the_stored_shape(ann: SignedIn) -> None:
+    store, c = ann.store, ann.client
     account = find_account(store, "ann@example.org")
     assert account is not None
     assert account.member_ref

@@ -4,28 +4,17 @@ document (both are :func:`upwell.rights.export`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-from tests.web import helpers
-from tests.web.conftest import imported
+from tests.web.conftest import SignedIn
 
 from upwell.cli import cli
 from upwell.store.accounts import find_account
 
-Clients = Callable[[FastAPI], TestClient]
 
-
-def test_cli_export_and_web_export_are_the_same_document(sqlite_app: FastAPI,
-                                                         client_for: Clients,
-                                                         tmp_path: Path) -> None:
-    store = sqlite_app.state.store
-    helpers.member(store, "acme", "ann@example.org")
-    c = client_for(sqlite_app)
-    csrf = imported(sqlite_app, c, tmp_path)  # consents and an import
+def test_cli_export_and_web_export_are_the_same_document(ann: SignedIn, tmp_path: Path) -> None:
+    store, c, csrf = ann.store, ann.client, ann.csrf  # consents and an import
     h = {"X-CSRF-Token": csrf}
     assert c.put("/api/v1/me/settings", headers=h, json={
         "tz": "Europe/Paris", "start_hour": 8, "end_hour": 16, "digest_day": 2,

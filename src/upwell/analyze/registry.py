@@ -38,12 +38,19 @@ class AnalyzerSpec:
 _ANALYZERS: dict[str, AnalyzerSpec] = {}
 
 
+def versioned(name: str, kind: str) -> tuple[str, int]:
+    """``base`` and ``N`` of a registered name ``base.vN`` (analyzers, measures); a
+    ``ValueError`` naming the ``kind`` otherwise."""
+    m = _NAME.match(name)
+    if m is None:
+        raise ValueError(f"{kind} name {name!r} must look like 'name.v1'")
+    return m["base"], int(m["version"])
+
+
 def analyzer(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...]
              ) -> Callable[[ItemFn], ItemFn]:
     """Register ``fn`` as the per-item analyzer ``name`` (``base.vN``)."""
-    m = _NAME.match(name)
-    if m is None:
-        raise ValueError(f"analyzer name {name!r} must look like 'name.v1'")
+    base, version = versioned(name, "analyzer")
     unknown = set(reads) - set(Message.__dataclass_fields__)
     if unknown:
         raise ValueError(f"analyzer {name!r} reads unknown fields {sorted(unknown)}")
@@ -51,7 +58,7 @@ def analyzer(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...]
     def register(fn: ItemFn) -> ItemFn:
         if name in _ANALYZERS:
             raise ValueError(f"analyzer {name!r} registered twice")
-        _ANALYZERS[name] = AnalyzerSpec(name, m["base"], int(m["version"]), reads, writes, fn)
+        _ANALYZERS[name] = AnalyzerSpec(name, base, version, reads, writes, fn)
         return fn
 
     return register

@@ -3,15 +3,8 @@ chosen channel.
 
 Reads: the member's coaching view (:func:`upwell.insights.view.coaching_view`), settings and
 fatigue controls. Writes: the nudge queue, the delivery log, the member's access log. What is
-detected is :mod:`upwell.insights.nudges`:
-
-- ``ask_waiting``: an ask (request or question) from one of the member's reports, addressed to
-  them, still without their reply two working days later (their working days, their zone).
-- ``night_landing``: a message the member sent to a report that landed in the report's night
-  (outside working hours in the report's zone, estimated from the report's own messages), with
-  a schedule-send suggestion: the next start of the working day in the report's zone.
-  :func:`landing_check` answers the same question for a message *about to* be sent, for a chat
-  channel to ask before it lands.
+detected, and when, is :mod:`upwell.insights.nudges` (an ask waiting on the member, a
+message that landed in a report's night).
 
 A :class:`NudgeChannel` delivers one nudge to the member themselves: ``email`` (a short plain
 text message to their own account address over SMTP) or ``slack`` (a DM from the org's Upwell

@@ -14,13 +14,13 @@ Reads: a member's own view. Writes nothing.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from upwell.analyze.names import GRATITUDE, HARSH, TONE, feature
+from upwell.analyze.registry import versioned
 from upwell.analyze.stream import (
     WorkProfile,
     after_hours,
@@ -37,7 +37,6 @@ from upwell.store.member_view import EventView, MemberView, MessageView
 
 MeasureFn = Callable[[MemberView, WorkProfile, datetime, datetime], float | None]
 
-_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9_]*)\.v(?P<version>[1-9][0-9]*)$")
 #: What a measure may read besides stored analyzer features.
 STREAMS = ("messages", "events")
 
@@ -65,16 +64,14 @@ def measure(name: str, *, reads: tuple[str, ...], additive: bool
             ) -> Callable[[MeasureFn], MeasureFn]:
     """Register ``fn`` as the per-member measure ``name`` (``base.vN``); ``additive`` when it
     adds up over days (a count or hours: shown per week), not a rate or a median."""
-    m = _NAME.match(name)
-    if m is None:
-        raise ValueError(f"measure name {name!r} must look like 'name.v1'")
+    base, version = versioned(name, "measure")
     if not set(reads) & set(STREAMS):
         raise ValueError(f"measure {name!r} must read {' or '.join(STREAMS)}")
 
     def register(fn: MeasureFn) -> MeasureFn:
-        if any(x.base == m["base"] for x in _MEASURES.values()):
+        if base in _MEASURES:
             raise ValueError(f"measure {name!r} registered twice")
-        _MEASURES[m["base"]] = Measure(name, m["base"], int(m["version"]), reads, additive, fn)
+        _MEASURES[base] = Measure(name, base, version, reads, additive, fn)
         return fn
 
     return register

@@ -9,6 +9,7 @@ own id: another member's person id finds nothing here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
@@ -44,20 +45,23 @@ def team_page(request: Request, me: Me, error: str | None = None) -> Response:
 @policy("member")
 def team_add(request: Request, me: Me, person: Annotated[str, Form()],
              relation: Annotated[str, Form()] = "report") -> Response:
-    try:
-        team.add_to_team(_store(request), me.member, person, relation)
-    except team.TeamError as exc:
-        return team_page(request, me, error=str(exc))
-    actions.team_changed(_store(request), _settings(request), me, f"added a {relation}")
-    return _back()
+    return _added(request, me, relation,
+                  lambda: team.add_to_team(_store(request), me.member, person, relation))
 
 
 @router.post("/me/team/suggested")
 @policy("member")
 def team_add_suggested(request: Request, me: Me, person_id: Annotated[str, Form()],
                        relation: Annotated[str, Form()] = "report") -> Response:
+    return _added(request, me, relation,
+                  lambda: team.set_person_relation(_store(request), me.member, person_id, relation))
+
+
+def _added(request: Request, me: Me, relation: str, add: Callable[[], object]) -> Response:
+    """Run ``add``; the page again with the reason when the rules refuse it, 404 for a person
+    who is not the member's, else the change logged and the dashboard refreshed."""
     try:
-        team.set_person_relation(_store(request), me.member, person_id, relation)
+        add()
     except team.TeamError as exc:
         return team_page(request, me, error=str(exc))
     except LookupError as exc:

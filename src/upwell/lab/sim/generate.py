@@ -12,7 +12,12 @@ the insight judges it: the sender's hours in the recipient's zone, with an hour'
 daylight saving); every ask gets an answer within a working day; tone, recognition and meeting
 load are steady from week to week. The planted behaviours (:data:`~upwell.lab.sim.world.BEHAVIOURS`)
 change exactly one of these for their carrier, in the last week (or, for a lapse, a favouring
-manager and a fading tie, over the weeks it takes).
+manager and a fading tie, over the weeks it takes); the showcase member carries several.
+
+Why one module of over 500 lines: :class:`Generator` is one week's generation, and its steps
+(threads, ties, recognition, channel posts, meetings, the planted behaviours) share the week's
+random stream, the calendar windows and the open threads; split across modules, that state would
+travel through every call instead of living on one object.
 """
 
 from __future__ import annotations
