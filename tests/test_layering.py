@@ -23,7 +23,7 @@ SRC = Path(upwell.__file__).parent
 #: layer and the layers below it, never one above. ``upwell`` is the package root
 #: (``__version__``); ``__main__`` is ``python -m upwell``.
 LAYERS: tuple[tuple[str, frozenset[str], str], ...] = (
-    ("foundation", frozenset({"upwell", "errors", "model", "config"}),
+    ("foundation", frozenset({"upwell", "errors", "model", "config", "registry"}),
      "coded errors, the frozen records every stage shares, the one Settings: import no stage"),
     ("store", frozenset({"store"}),
      "only stores: a leaf over the foundation (and its own crypto and keys)"),

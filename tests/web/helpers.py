@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import socket
 import threading
 import time
@@ -13,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -109,6 +112,39 @@ def serving(app: FastAPI) -> Iterator[str]:
         srv.should_exit = True
         thread.join(10)
         app.state.jobs.shutdown()
+
+
+CHROMIUM = os.environ.get("UPWELL_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def browser_or_skip() -> str:
+    """Debian's Chromium; a skip with its reason without it (a failure in CI)."""
+    path = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if not path:
+        msg = f"Chromium not found at {CHROMIUM} (make test installs Debian's chromium as root)"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return path
+
+
+@contextmanager
+def chromium_page(**options: Any) -> Iterator[tuple[Any, list[str]]]:
+    """A watched page of a fresh headless Chromium (closed afterwards) and the list its script
+    errors go to; skips without Chromium. ``options`` go to ``new_page``."""
+    executable = browser_or_skip()
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - playwright (a real browser) loads only when a browser test runs
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = chromium(pw, executable)
+        try:
+            yield watched_page(browser, errors, **options), errors
+        finally:
+            browser.close()
 
 
 def chromium(pw: Any, executable: str) -> Any:

@@ -1,4 +1,4 @@
-"""Cards travel as typed records (``insights/records.py``); the JSON API's output is the stored
+"""Cards travel as typed records (``insights/catalog.py``); the JSON API's output is the stored
 shape, unchanged: the stored board's cards, read as records and written back, are the same
 JSON, and ``/api/v1/me/dashboard`` and the evidence route answer exactly that shape."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tests.web.conftest import SignedIn
 
-from upwell.insights.records import BoardCard, cards_of
+from upwell.insights.catalog import Card, cards_of
 from upwell.store.accounts import find_account
 from upwell.web import dashboard
 
@@ -22,7 +22,7 @@ def test_cards_round_trip_and_the_api_shape_is_the_stored_shape(ann: SignedIn) -
     assert stored
     assert any(card["evidence"] for card in stored)
     cards = cards_of(data)
-    assert all(isinstance(card, BoardCard) for card in cards)
+    assert all(isinstance(card, Card) for card in cards)
     assert [card.to_json() for card in cards] == stored
     assert list(stored[0]) == ["insight", "title", "summary", "action", "priority",
                                "evidence_count", "metrics", "evidence"]

@@ -248,15 +248,15 @@ def test_team_page_lists_adds_removes_and_suggests(sim_org: SimOrg) -> None:
         assert (name, pid) in [(n.strip(), p) for n, p in _suggested(page)]
         # another member cannot touch it (their ids are scoped to them): 404
         other_csrf = helpers.sign_in(other, other_email)
-        assert other.post("/me/team/suggested", data={"csrf": other_csrf, "person_id": pid},
+        assert other.post("/me/team", data={"csrf": other_csrf, "person_id": pid},
                           follow_redirects=False).status_code == 404
         assert other.post("/me/team/remove", data={"csrf": other_csrf, "person_id": pid},
                           follow_redirects=False).status_code == 404
         # without the form token: refused
-        assert c.post("/me/team/suggested", data={"person_id": pid},
+        assert c.post("/me/team", data={"person_id": pid},
                       follow_redirects=False).status_code == 403
         # add the suggestion back
-        r = c.post("/me/team/suggested", data={"csrf": csrf, "person_id": pid},
+        r = c.post("/me/team", data={"csrf": csrf, "person_id": pid},
                    follow_redirects=False)
         assert r.status_code == 303
         assert pid in [p for _n, p in _team_rows(c.get("/me/team").text)]

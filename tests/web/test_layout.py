@@ -22,7 +22,6 @@ import pytest
 from click.testing import CliRunner
 from tests.test_simulate import small_pools
 from tests.web import helpers
-from tests.web.test_browser import ARTIFACTS, _browser_or_skip
 
 from upwell.cli import cli
 from upwell.config import Settings
@@ -33,6 +32,7 @@ from upwell.testing import open_store
 from upwell.web import create_app
 from upwell.web.policies import flat_routes, policy_of
 
+ARTIFACTS = helpers.ARTIFACTS
 WIDTH, HEIGHT = 390, 844
 ADMIN_PASSWORD = "admin-password-1"
 POLICY = 'k = 5\nmetrics = ["after_hours", "meeting_hours", "tone", "one_on_ones"]\n'
@@ -165,7 +165,7 @@ def _check(page: Any, name: str, problems: list[str], widths: dict[str, int], *,
 
 
 def test_every_page_fits_a_phone(site: Site, tmp_path: Path) -> None:
-    executable = _browser_or_skip()
+    executable = helpers.browser_or_skip()
     from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - playwright (a real browser) loads only when a browser test runs
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

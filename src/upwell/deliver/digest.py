@@ -27,7 +27,7 @@ from upwell.deliver.formatting import number
 from upwell.deliver.gate import gate
 from upwell.deliver.tokens import LinkClaim, make_token
 from upwell.insights.board import METRICS, goal_progress
-from upwell.insights.records import BoardCard, cards_of
+from upwell.insights.catalog import Card, cards_of
 from upwell.insights.weekly import rerank
 from upwell.store.db import Member, Store
 from upwell.store.delivery_prefs import Controls
@@ -46,7 +46,7 @@ class Digest:
     """What one member's digest says (their eyes only)."""
 
     week: str | None
-    cards: list[BoardCard]  # reranked, without their evidence (it stays on the dashboard)
+    cards: list[Card]  # reranked, without their evidence (it stays on the dashboard)
     goals: list[dict[str, Any]]
     experiments: list[dict[str, Any]]
     held_back: dict[str, str] = field(default_factory=dict)  # insight -> gate reason
@@ -57,7 +57,7 @@ def build(store: Store, member: Member, data: dict[str, Any], *, controls: Contr
     """The digest's content from the member's stored dashboard ``data``: cards reranked by
     their own feedback, each passed through the gate, at most :data:`MAX_CARDS`."""
 
-    cards: list[BoardCard] = []
+    cards: list[Card] = []
     held: dict[str, str] = {}
     for c in rerank(cards_of(data), weights(store, member, now)):
         verdict = gate(store, member.id, controls, tz, channel="digest", insight=c.insight,

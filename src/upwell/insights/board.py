@@ -30,7 +30,6 @@ from upwell.analyze.stream import (
 from upwell.insights import measures
 from upwell.insights.catalog import catalog
 from upwell.insights.experiments import before_after, level_before
-from upwell.insights.records import BoardCard
 from upwell.insights.view import coaching_view
 from upwell.insights.weekly import coached_week, weekly_cards
 from upwell.store.db import Member, Store
@@ -49,26 +48,28 @@ FORMAT = "upwell-dashboard/1"
 class Metric:
     id: str
     label: str
-    unit: str
-    better: str  # "lower", "higher" or "" (no direction: context only)
-    goal: str
+    unit: str = ""
+    better: str = ""  # "lower", "higher" or "" (no direction: context only)
+    goal: str = ""  # the goal's wording, for a metric with a direction
 
 
 METRICS: dict[str, Metric] = {m.id: m for m in (
-    Metric("after_hours_pct", "Your messages sent after hours", "%", "lower",
-           "Send less after hours"),
-    Metric("reply_hours", "Your median reply time, in working hours", " h", "lower",
-           "Reply sooner to the people who wait on you"),
-    Metric("recognition", "Messages where you thanked or recognized someone", "", "higher",
-           "Recognize people more often"),
-    Metric("harsh", "Messages with harsh phrasing", "", "lower", "Write fewer harsh messages"),
-    Metric("meeting_hours", "Hours in meetings", " h", "lower", "Spend fewer hours in meetings"),
-    Metric("focus_blocks", "Free blocks of two hours or more", "", "higher",
-           "Protect more focus time"),
-    Metric("one_on_ones", "One-to-ones per direct report", "", "higher",
-           "Hold regular one-to-ones with your direct reports"),
-    Metric("sent", "Messages you sent", "", "", ""),
-    Metric("received", "Messages you received", "", "", ""),
+    Metric("after_hours_pct", "Your messages sent after hours", unit="%", better="lower",
+           goal="Send less after hours"),
+    Metric("reply_hours", "Your median reply time, in working hours", unit=" h",
+           better="lower", goal="Reply sooner to the people who wait on you"),
+    Metric("recognition", "Messages where you thanked or recognized someone", better="higher",
+           goal="Recognize people more often"),
+    Metric("harsh", "Messages with harsh phrasing", better="lower",
+           goal="Write fewer harsh messages"),
+    Metric("meeting_hours", "Hours in meetings", unit=" h", better="lower",
+           goal="Spend fewer hours in meetings"),
+    Metric("focus_blocks", "Free blocks of two hours or more", better="higher",
+           goal="Protect more focus time"),
+    Metric("one_on_ones", "One-to-ones per direct report", better="higher",
+           goal="Hold regular one-to-ones with your direct reports"),
+    Metric("sent", "Messages you sent"),  # context only: no direction, no goal
+    Metric("received", "Messages you received"),
 )}
 
 
@@ -171,7 +172,7 @@ def compute(view: MemberView, profile: WorkProfile, periods: tuple[Period, ...] 
     out["baseline_weeks"] = week.baseline_weeks
     out["week_messages"] = len(in_window(view.messages, week.start, week.end))
     out["week_events"] = sum(1 for e in view.events if week.start <= e.start < week.end)
-    out["cards"] = [BoardCard.from_card(c).to_json() for c in weekly_cards(view, profile)]
+    out["cards"] = [c.to_json() for c in weekly_cards(view, profile)]
     starts = [week.start - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     rows = [_week_values(view, profile, s, s + timedelta(weeks=1)) for s in starts]
     labels = [s.strftime("%d %b") for s in starts]

@@ -5,13 +5,20 @@ definition, its trigger threshold, the suggested action and the research or prac
 on (``docs/insights.md`` is checked against this catalog by a test). Its function looks at one
 week of the member's own data against their own earlier weeks and returns a :class:`Card` or
 nothing.
+
+A card is one record from the insight function to every reader: the board stores
+``Card.to_json`` (sealed JSON, see :mod:`upwell.insights.board`; the JSON API's shape too) and
+the dashboard, the evidence pages, the API and the digest read it back with :func:`cards_of`, so
+a card's fields are named here and nowhere else. A card reranked by the member's own feedback
+(:func:`upwell.insights.weekly.rerank`) carries ``weight`` and ``ranked``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from upwell.analyze.stream import WorkProfile
 from upwell.store.member_view import EventView, MemberView, MessageView
@@ -31,9 +38,22 @@ class Evidence:
     kind: str = "message"
     quote: bool = False  # ``detail`` is a phrase kept from the message itself
 
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Evidence:
+        return cls(d["message_id"], datetime.fromisoformat(d["sent_at"]), d["subject"],
+                   d.get("phrase", ""), d.get("kind", "message"), bool(d.get("quote", False)))
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored shape: ``sent_at`` as ISO text, ``detail`` as ``phrase``."""
+        return {"message_id": self.message_id, "sent_at": self.sent_at.isoformat(),
+                "subject": self.subject, "phrase": self.detail, "kind": self.kind,
+                "quote": self.quote}
+
 
 @dataclass(frozen=True, slots=True)
 class Card:
+    """One card (the member's eyes only: evidence holds subjects)."""
+
     insight: str
     title: str
     summary: str
@@ -41,7 +61,42 @@ class Card:
     priority: float
     evidence_count: int
     evidence: tuple[Evidence, ...] = ()
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    weight: float | None = None  # set by reranking: the member's feedback weight for the type
+    ranked: float | None = None  # priority x weight
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Card:
+        return cls(d["insight"], d["title"], d["summary"], d["action"], d["priority"],
+                   d["evidence_count"], tuple(Evidence.from_json(e) for e in d.get("evidence", [])),
+                   dict(d.get("metrics", {})), d.get("weight"), d.get("ranked"))
+
+    def to_json(self, *, evidence: bool = True) -> dict[str, Any]:
+        """The stored (and API) shape; without ``evidence`` for lists that link to it."""
+        out: dict[str, Any] = {"insight": self.insight, "title": self.title,
+                               "summary": self.summary, "action": self.action,
+                               "priority": self.priority, "evidence_count": self.evidence_count,
+                               "metrics": dict(self.metrics)}
+        if evidence:
+            out["evidence"] = [e.to_json() for e in self.evidence]
+        if self.weight is not None:
+            out["weight"] = self.weight
+        if self.ranked is not None:
+            out["ranked"] = self.ranked
+        return out
+
+    @property
+    def evidence_noun(self) -> str:
+        """What the evidence is made of: "messages", "meetings", "people" or "items"."""
+        kinds = {e.kind for e in self.evidence}
+        if len(kinds) != 1:
+            return "items"
+        return {"message": "messages", "event": "meetings", "person": "people"}[kinds.pop()]
+
+
+def cards_of(payload: Mapping[str, Any] | None) -> list[Card]:
+    """The cards of a stored board payload, typed (none for no payload)."""
+    return [Card.from_json(c) for c in (payload or {}).get("cards", [])]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from upwell.analyze.names import GRATITUDE, HARSH, TONE, feature
-from upwell.analyze.registry import versioned
 from upwell.analyze.stream import (
     WorkProfile,
     after_hours,
@@ -33,6 +32,7 @@ from upwell.analyze.stream import (
     reply_latencies,
     thanks,
 )
+from upwell.registry import Registry, Versioned, versioned
 from upwell.store.member_view import EventView, MemberView, MessageView
 
 MeasureFn = Callable[[MemberView, WorkProfile, datetime, datetime], float | None]
@@ -42,12 +42,10 @@ STREAMS = ("messages", "events")
 
 
 @dataclass(frozen=True, slots=True)
-class Measure:
+class Measure(Versioned):
     """A registered measure: ``name`` is ``base.vN``; consumers look it up by ``base``."""
 
     name: str
-    base: str
-    version: int
     reads: tuple[str, ...]
     additive: bool
     fn: MeasureFn
@@ -57,29 +55,22 @@ class Measure:
         return self.fn(view, profile, start, end)
 
 
-_MEASURES: dict[str, Measure] = {}
+_MEASURES: Registry[Measure] = Registry("measure")
 
 
 def measure(name: str, *, reads: tuple[str, ...], additive: bool
             ) -> Callable[[MeasureFn], MeasureFn]:
     """Register ``fn`` as the per-member measure ``name`` (``base.vN``); ``additive`` when it
     adds up over days (a count or hours: shown per week), not a rate or a median."""
-    base, version = versioned(name, "measure")
+    base, _version = versioned(name, "measure")
     if not set(reads) & set(STREAMS):
         raise ValueError(f"measure {name!r} must read {' or '.join(STREAMS)}")
-
-    def register(fn: MeasureFn) -> MeasureFn:
-        if base in _MEASURES:
-            raise ValueError(f"measure {name!r} registered twice")
-        _MEASURES[base] = Measure(name, base, version, reads, additive, fn)
-        return fn
-
-    return register
+    return _MEASURES.register(base, lambda fn: Measure(name, reads, additive, fn), name=name)
 
 
 def measures() -> dict[str, Measure]:
     """Every registered measure, by its base name (``"meeting_hours"``)."""
-    return dict(_MEASURES)
+    return _MEASURES.all()
 
 
 def get(base: str) -> Measure:
@@ -98,7 +89,7 @@ def markdown() -> str:
            "or events). The dashboard keeps only their labels and the group insights only their",
            "clip bounds; registering a name twice raises.", "",
            "| measure | reads | adds up per week | what it counts |", "|---|---|---|---|"]
-    for spec in _MEASURES.values():
+    for spec in _MEASURES.all().values():
         doc = (spec.fn.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         doc = " ".join(doc.split())
         out.append(f"| `{spec.name}` | {', '.join(f'`{r}`' for r in spec.reads)} | "

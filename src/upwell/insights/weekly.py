@@ -14,7 +14,6 @@ from typing import Any
 
 from upwell.analyze.stream import WorkProfile
 from upwell.insights.catalog import Card, InsightInput, Week, catalog
-from upwell.insights.records import BoardCard
 from upwell.store.member_view import MemberView
 
 BASELINE_WEEKS = 8
@@ -72,7 +71,7 @@ def reranked(cards: list[dict[str, Any]], weights: Mapping[str, float]) -> list[
     return sorted(out, key=lambda c: (-c["ranked"], c["insight"]))
 
 
-def rerank(cards: Iterable[BoardCard], weights: Mapping[str, float]) -> list[BoardCard]:
+def rerank(cards: Iterable[Card], weights: Mapping[str, float]) -> list[Card]:
     """:func:`reranked` on typed cards: each copy carries ``weight`` and ``ranked``."""
     out = [replace(c, weight=weights.get(c.insight, 1.0),
                    ranked=_ranked(c.priority, weights.get(c.insight, 1.0))) for c in cards]

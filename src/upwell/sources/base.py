@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from upwell.model import RawItem, Skipped
+from upwell.registry import Registry
 
 #: Largest single item a reader hands over; larger items are skipped as ``item_too_large``.
 MAX_ITEM_BYTES = 25 * 1024 * 1024
@@ -36,7 +37,7 @@ class ReaderSpec:
     priority: int = 0
 
 
-_READERS: dict[str, ReaderSpec] = {}
+_READERS: Registry[ReaderSpec] = Registry("reader")
 
 
 def read_limited(path: Path) -> bytes | Skipped:
@@ -53,16 +54,10 @@ def reader(
     id: str, *, title: str, provides: tuple[str, ...], detect: DetectFn, priority: int = 0
 ) -> Callable[[ReadFn], ReadFn]:
     """Register ``read`` as the reader ``id``. Built-in readers use this same decorator."""
-
-    def register(read: ReadFn) -> ReadFn:
-        if id in _READERS:
-            raise ValueError(f"reader {id!r} registered twice")
-        _READERS[id] = ReaderSpec(id, title, provides, detect, read, priority)
-        return read
-
-    return register
+    return _READERS.register(id, lambda read: ReaderSpec(id, title, provides, detect, read,
+                                                         priority))
 
 
 def readers() -> dict[str, ReaderSpec]:
     """All registered readers (importing :mod:`upwell.sources` registers the built-ins)."""
-    return dict(_READERS)
+    return _READERS.all()

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, Upload
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from upwell.insights.records import cards_of
+from upwell.insights.catalog import cards_of
 from upwell.store import access_log, consent
 from upwell.store.db import Store
 from upwell.store.goals import remove_goal

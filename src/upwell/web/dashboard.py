@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 # the labels of each trend, and the library calls its routes make, live with the coaching
 from upwell.insights.board import METRICS, goal_progress, on_change, refresh, triggers
-from upwell.insights.records import BoardCard
+from upwell.insights.catalog import Card
 from upwell.store.db import Member, Store
 from upwell.store.schema import dashboards
 from upwell.web.board_cache import Board, boards
@@ -47,7 +47,7 @@ def evict(store: Store, member_id: int) -> None:
     boards(store).drop(member_id)
 
 
-def evidence_noun(card: BoardCard) -> str:
+def evidence_noun(card: Card) -> str:
     """What a card's evidence is made of: "messages", "meetings", "people" or "items"."""
     return card.evidence_noun
 

@@ -15,7 +15,7 @@ from typing import Any
 from upwell.config import Settings
 from upwell.deliver.tokens import LinkClaim, read_token, use_token
 from upwell.insights import catalog
-from upwell.insights.records import cards_of
+from upwell.insights.catalog import cards_of
 from upwell.store import access_log, feedback
 from upwell.store.accounts import get_account
 from upwell.store.db import Store

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from upwell.aggregate.service import policy_of
 from upwell.errors import UpwellError
-from upwell.insights.records import cards_of
+from upwell.insights.catalog import cards_of
 from upwell.insights.weekly import rerank
 from upwell.store import access_log, consent
 from upwell.store.feedback import weights

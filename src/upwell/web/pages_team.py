@@ -43,18 +43,17 @@ def team_page(request: Request, me: Me, error: str | None = None) -> Response:
 
 @router.post("/me/team")
 @policy("member")
-def team_add(request: Request, me: Me, person: Annotated[str, Form()],
+def team_add(request: Request, me: Me, person: Annotated[str, Form()] = "",
+             person_id: Annotated[str, Form()] = "",
              relation: Annotated[str, Form()] = "report") -> Response:
+    """Declare someone: typed in (``person``, an address or a full name) or picked from the
+    suggestions (``person_id``)."""
+    store = _store(request)
+    if person_id:
+        return _added(request, me, relation,
+                      lambda: team.set_person_relation(store, me.member, person_id, relation))
     return _added(request, me, relation,
-                  lambda: team.add_to_team(_store(request), me.member, person, relation))
-
-
-@router.post("/me/team/suggested")
-@policy("member")
-def team_add_suggested(request: Request, me: Me, person_id: Annotated[str, Form()],
-                       relation: Annotated[str, Form()] = "report") -> Response:
-    return _added(request, me, relation,
-                  lambda: team.set_person_relation(_store(request), me.member, person_id, relation))
+                  lambda: team.add_to_team(store, me.member, person, relation))
 
 
 def _added(request: Request, me: Me, relation: str, add: Callable[[], object]) -> Response:

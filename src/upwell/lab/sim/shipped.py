@@ -89,7 +89,6 @@ class PoolChoice:
     """The pools a command simulates with, and the one line that says which they are."""
 
     pools: Pools
-    shipped: bool
     line: str
 
 
@@ -101,14 +100,13 @@ def choose_pools(data: Path | None, cache: Path | None,
     if data is None and not DEFAULT_DATA.is_dir():
         pools = load_shipped()
         n = sum(len(v) for v in pools.sentences.values())
-        return PoolChoice(pools, True, f"pools: shipped demo corpus ({n:,} sentences sampled "
-                                       f"from public corpora); full pools: pass --data "
-                                       f"{DEFAULT_DATA}")
+        return PoolChoice(pools, f"pools: shipped demo corpus ({n:,} sentences sampled from "
+                                 f"public corpora); full pools: pass --data {DEFAULT_DATA}")
     folder = DEFAULT_DATA if data is None else data
     if note is not None and folder.is_dir() and not is_cached(folder, cache):
         note(f"pools: building the sentence pools from the corpora in {folder} (about a "
              "minute; cached for later runs)")
     pools = cached_pools(folder, cache)
     n = sum(len(v) for v in pools.sentences.values())
-    return PoolChoice(pools, False, f"pools: full corpora in {folder} ({n:,} sentences; "
-                                    "cached after the first run)")
+    return PoolChoice(pools, f"pools: full corpora in {folder} ({n:,} sentences; cached after "
+                             "the first run)")

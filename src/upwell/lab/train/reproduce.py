@@ -38,9 +38,8 @@ class Reproduction:
     """How a refit compares with the shipped model."""
 
     model: str
-    same_labels: bool
-    same_features: bool
-    same_thresholds: bool
+    #: What of the model's definition differs: any of "labels", "features", "thresholds".
+    differs: tuple[str, ...]
     max_weight_difference: float
     max_intercept_difference: float
     rows: int
@@ -51,8 +50,7 @@ class Reproduction:
 
     @property
     def reproduced(self) -> bool:
-        return (self.same_labels and self.same_features and self.same_thresholds
-                and self.max_weight_difference <= TOLERANCE
+        return (not self.differs and self.max_weight_difference <= TOLERANCE
                 and self.max_intercept_difference <= TOLERANCE and self.disagreements == 0)
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,9 +72,12 @@ def compare(shipped: dict[str, Any], refit: dict[str, Any],
         if a.decisions(features) != b.decisions(features):
             disagreements += 1
         closest = min(closest, _closest(a, pa), _closest(b, pb))
+    differs = tuple(what for what, same in (("labels", a.labels == b.labels),
+                                            ("features", same_features),
+                                            ("thresholds", a.thresholds == b.thresholds))
+                    if not same)
     return Reproduction(
-        model=str(shipped["model"]), same_labels=a.labels == b.labels,
-        same_features=same_features, same_thresholds=a.thresholds == b.thresholds,
+        model=str(shipped["model"]), differs=differs,
         max_weight_difference=round(weight_diff, 6) if same_features else float("inf"),
         max_intercept_difference=round(intercept_diff, 6), rows=len(rows),
         disagreements=disagreements, closest_to_threshold=round(closest, 6))
