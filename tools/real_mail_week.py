@@ -1,0 +1,62 @@
+"""Print one week of one Enron EDRM mailbox for a human labeller (the labeller's own eyes only).
+
+Usage: python tools/real_mail_week.py MAILBOX YYYY-MM-DD [--data ../shared/data] [--body N]
+
+The week is Monday 00:00 to the next Monday in America/Chicago (the profile the real-mail
+evaluation coaches with); ``date_local`` is read as UTC-03:00, as the corpus README says. Every
+message of the week is printed in time order with its folder, parties, local time, subject, its
+``source_file`` (the reference the labels use) and the first N characters of its body. Prints to
+the terminal only: nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+CHICAGO = ZoneInfo("America/Chicago")
+EXPORT = timezone(timedelta(hours=-3))
+
+
+def parties(items: list[dict[str, str]]) -> str:
+    return "; ".join(f"{p.get('name') or ''} <{p.get('addr') or ''}>" for p in items)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("mailbox")
+    ap.add_argument("week", help="the Monday, YYYY-MM-DD (America/Chicago)")
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--body", type=int, default=1200, help="characters of body to show")
+    a = ap.parse_args()
+    start = datetime.fromisoformat(a.week).replace(tzinfo=CHICAGO)
+    end = start + timedelta(weeks=1)
+    rows = []
+    for path in sorted((a.data / "enron-edrm-10-mailboxes").glob(f"{a.mailbox}.part*.jsonl")):
+        for line in path.open(encoding="utf-8"):
+            d = json.loads(line)
+            if d.get("item_type") != "message" or not d.get("date_local"):
+                continue
+            t = datetime.fromisoformat(d["date_local"]).replace(tzinfo=EXPORT).astimezone(CHICAGO)
+            if start <= t < end:
+                rows.append((t, d))
+    rows.sort(key=lambda r: r[0])
+    for i, (t, d) in enumerate(rows, 1):
+        body = (d.get("body") or "").strip()
+        print(f"=== [{i}] {t:%a %Y-%m-%d %H:%M} Chicago | folder: {d['folder']}")
+        print(f"source_file: {d['source_file']}")
+        print(f"From: {parties(d.get('from') or [])}")
+        print(f"To: {parties(d.get('to') or [])}")
+        if d.get("cc"):
+            print(f"Cc: {parties(d['cc'])}")
+        print(f"Subject: {d.get('subject') or ''}")
+        print(body[:a.body] + (" [...]" if len(body) > a.body else ""))
+        print()
+    print(f"{len(rows)} messages in the week of {a.week}")
+
+
+if __name__ == "__main__":
+    main()
