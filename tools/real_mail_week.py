@@ -5,7 +5,8 @@ Usage: python tools/real_mail_week.py MAILBOX YYYY-MM-DD [--data ../shared/data]
 The week is Monday 00:00 to the next Monday in America/Chicago (the profile the real-mail
 evaluation coaches with); ``date_local`` is read as UTC-03:00, as the corpus README says. Every
 message of the week is printed in time order with its folder, parties, local time, subject, its
-``source_file`` (the reference the labels use) and the first N characters of its body. Prints to
+``source_file`` (the reference the labels use) and the first N characters of its body; calendar
+entries with a real date (not the export's placeholder) are listed too, marked CALENDAR. Prints to
 the terminal only: nothing is written.
 """
 
@@ -38,7 +39,9 @@ def main() -> None:
     for path in sorted((a.data / "enron-edrm-10-mailboxes").glob(f"{a.mailbox}.part*.jsonl")):
         for line in path.open(encoding="utf-8"):
             d = json.loads(line)
-            if d.get("item_type") != "message" or not d.get("date_local"):
+            if d.get("item_type") not in {"message", "calendar"} or not d.get("date_local"):
+                continue
+            if d.get("date_is_placeholder"):
                 continue
             t = datetime.fromisoformat(d["date_local"]).replace(tzinfo=EXPORT).astimezone(CHICAGO)
             if start <= t < end:
@@ -46,7 +49,8 @@ def main() -> None:
     rows.sort(key=lambda r: r[0])
     for i, (t, d) in enumerate(rows, 1):
         body = (d.get("body") or "").strip()
-        print(f"=== [{i}] {t:%a %Y-%m-%d %H:%M} Chicago | folder: {d['folder']}")
+        kind = "CALENDAR " if d["item_type"] == "calendar" else ""
+        print(f"=== [{i}] {kind}{t:%a %Y-%m-%d %H:%M} Chicago | folder: {d['folder']}")
         print(f"source_file: {d['source_file']}")
         print(f"From: {parties(d.get('from') or [])}")
         print(f"To: {parties(d.get('to') or [])}")
@@ -55,7 +59,7 @@ def main() -> None:
         print(f"Subject: {d.get('subject') or ''}")
         print(body[:a.body] + (" [...]" if len(body) > a.body else ""))
         print()
-    print(f"{len(rows)} messages in the week of {a.week}")
+    print(f"{len(rows)} items in the week of {a.week}")
 
 
 if __name__ == "__main__":
