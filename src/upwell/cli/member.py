@@ -129,9 +129,10 @@ def _hours(value: str) -> tuple[int, int]:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--me", "me", multiple=True, help="One of your own addresses (repeatable).")
 @click.option("--tz", default=None,
-              help="Your time zone (IANA name). Unset: inferred from when your mail goes out.")
+              help="Your time zone (IANA name). Unset: your saved one, else inferred from "
+                   "when your mail goes out.")
 @click.option("--hours", default=None,
-              help="Your working hours, START-END. Unset: inferred from when your mail goes out.")
+              help="Your working hours, START-END. Unset: your saved ones, else inferred.")
 @click.option("--format", "fmt", help="Reader to use instead of detecting the format.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML report here (for you alone).")
@@ -161,7 +162,10 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
         opened = coaching_view(store, member, paused_ok=True)
         assert opened is not None  # paused_ok and no consent asked: always opened
     view = opened.view
-    # what is not given is inferred from the member's own sending, and shown below
+    if zone is None and not opened.prefs.unset:  # the zone and hours saved in the web app
+        zone = opened.profile.tz
+        given_hours = given_hours or (opened.profile.start_hour, opened.profile.end_hour)
+    # what is neither given nor saved is inferred from the member's own sending (shown below)
     profile, guess = work_profile(view, zone, given_hours)
     cards = weekly_cards(view, profile)
     week = coached_week(view, profile) if view.messages or view.events else None
@@ -201,7 +205,7 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
 
 def _profile_line(p: dict[str, object]) -> str:
     """The work profile the coach used, how it was found and how to change it."""
-    how = ("as you gave it" if p["source"] == "declared" else
+    how = ("as you set it" if p["source"] == "declared" else
            "not inferred: too little of your own mail" if p["source"] == "unknown" else
            f"inferred from {p['sent']} of your sent messages, {p['source']} confidence")
     line = (f"\nYour profile: {p['tz']}, working hours {p['hours']} ({how}); "
