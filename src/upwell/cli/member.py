@@ -143,12 +143,14 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
               as_json: bool) -> None:
     """Import your archive and show this week's coaching cards, for you alone."""
     from dataclasses import asdict
+    from datetime import tzinfo
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from upwell.analyze.stream import profile_summary, relationships, work_profile
     from upwell.insights import coached_week, weekly_cards
     from upwell.insights.view import coaching_view
 
+    zone: tzinfo | None
     try:
         zone = ZoneInfo(tz) if tz is not None else None
     except (ZoneInfoNotFoundError, ValueError):
