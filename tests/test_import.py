@@ -246,3 +246,33 @@ def test_duplicate_key_reads_the_message_id_or_a_digest_of_what_makes_the_id() -
     assert duplicate_key(one) == duplicate_key(other_to)
     assert duplicate_key(one) != duplicate_key(other_body)
     assert duplicate_key(b"no header end at all").startswith("raw:")
+
+
+def test_calendar_file_inside_a_maildir_is_read_with_the_mail(store: Store,
+                                                              tmp_path: Path) -> None:
+    # an archive export: the maildir tree with the owner's calendar.ics beside the folders
+    # (the Enron conversion writes exactly this); a .ics under cur/ is a message file, not it
+    root = _mailbox(tmp_path)
+    (root / "calendar.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:sync@example.org\r\nDTSTAMP:20240301T000000Z\r\n"
+        "DTSTART:20240304T150000Z\r\nDTEND:20240304T153000Z\r\n"
+        "RRULE:FREQ=WEEKLY;COUNT=2\r\nSUMMARY:Ann / Dana 1:1\r\n"
+        "ORGANIZER;CN=Ann Example:mailto:ann@example.org\r\n"
+        "ATTENDEE;CN=Dana Lee;PARTSTAT=ACCEPTED:mailto:dana@example.org\r\n"
+        "END:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:review@example.org\r\nDTSTAMP:20240301T000000Z\r\n"
+        "DTSTART:20240305T140000Z\r\nDTEND:20240305T160000Z\r\nSUMMARY:Budget review\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    member = store.open_member("ann")
+    first = import_archive(store, member, root)
+    assert first.reader == "maildir"
+    assert first.seen == 6 + 2  # six mail items, two calendar items (one a weekly series)
+    assert first.imported == 4 + 2
+    assert dict(first.records) == {"messages": 4, "events": 3}
+    data = export_member(store, member)
+    assert sorted(e["title"] for e in data["events"]) == ["Ann / Dana 1:1", "Ann / Dana 1:1",
+                                                          "Budget review"]
+    again = import_archive(store, member, root)
+    assert again.imported == 0
+    assert again.seen == 8

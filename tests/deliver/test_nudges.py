@@ -55,7 +55,9 @@ def _archive(tmp: Path) -> Path:
                                 date=t, message_id=mid))
         sent.append(make_email(sender=MIA, to=REX, subject=f"Re: Status {day}",
                                body="Noted, the figures look fine.\n",
-                               date=t + timedelta(hours=1), in_reply_to=mid))
+                               # Mia's client stamps her own zone (UTC), Rex's his (+05:30)
+                               date=(t + timedelta(hours=1)).astimezone(UTC),
+                               in_reply_to=mid))
     inbox.append(make_email(sender=REX, to=MIA, subject="Budget draft",
                             body="Could you please review the budget draft before Friday?\n",
                             date=ASKED, message_id="<ask@example.org>"))

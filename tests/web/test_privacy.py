@@ -163,6 +163,11 @@ def test_settings_goals_meetings_and_relationships_pages(sqlite_app: FastAPI,
     helpers.member(store, "acme", "ann@example.org")
     c = client_for(sqlite_app)
     csrf = imported(sqlite_app, c, tmp_path)
+    # no zone saved yet: the page says what the coach uses instead (inferred from the member's
+    # own sending, or that too little of it is here), and saving makes it the member's own
+    unset = c.get("/me/settings").text
+    assert 'id="inferred-zone"' in unset
+    assert "You have not set a time zone" in unset
     bad = c.post("/me/settings", data={"csrf": csrf, "tz": "Mars/Base", "start_hour": 9,
                                        "end_hour": 17, "digest_day": 0,
                                        "evidence_retention_days": 30})
@@ -173,6 +178,7 @@ def test_settings_goals_meetings_and_relationships_pages(sqlite_app: FastAPI,
                                       "evidence_retention_days": 0})
     assert ok.status_code == 200
     assert "America/New_York" in ok.text
+    assert 'id="inferred-zone"' not in ok.text
     with store.engine.connect() as conn:
         assert conn.execute(select(evidence)).first() is None  # retention 0 purges
     r = c.post("/me/goals", data={"csrf": csrf, "metric": "after_hours_pct"})

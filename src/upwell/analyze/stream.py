@@ -19,6 +19,7 @@ from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from upwell.analyze.names import GRATITUDE, HARSH, REQUESTS, TONE, feature
+from upwell.analyze.zones import ZoneGuess, infer_hours, infer_zone, offsets_credible
 from upwell.store.member_view import EventView, MemberView, MessageView
 
 T = TypeVar("T")
@@ -32,6 +33,16 @@ class WorkProfile:
     start_hour: int = 9
     end_hour: int = 17
     workdays: frozenset[int] = frozenset(range(5))
+    #: Where the zone and hours came from: ``"declared"`` (the member set them), or the
+    #: confidence of their inference from the member's own sending (``"high"``, ``"medium"``,
+    #: ``"low"``), or ``"unknown"`` (too little of the member's own mail to infer anything).
+    source: str = "declared"
+
+    @property
+    def zone_known(self) -> bool:
+        """Whether the member's local time can be judged: declared, or inferred with at least
+        medium confidence (a low-confidence guess coaches nothing about hours)."""
+        return self.source in {"declared", "high", "medium"}
 
     def is_working_time(self, when: datetime, zone: tzinfo | None = None) -> bool:
         local = when.astimezone(zone or self.tz)
@@ -82,8 +93,57 @@ def harsh(m: MessageView) -> bool:
 
 
 def person_zones(view: MemberView) -> dict[str, tzinfo]:
-    """Each colleague's local zone, estimated from the offsets of the messages they sent."""
+    """Each colleague's local zone, estimated from the offsets of the messages they sent.
+    Whether those offsets mean anything is :func:`recipient_zones`'s question."""
     return derived(view, "zones", lambda: _person_zones(view))
+
+
+#: Working hours when neither given nor inferable.
+DEFAULT_HOURS = (9, 17)
+
+
+def recipient_zones(view: MemberView, profile: WorkProfile) -> dict[str, tzinfo]:
+    """Colleagues' zones (:func:`person_zones`) when the archive's offsets are credible for a
+    member in ``profile.tz`` (:func:`upwell.analyze.zones.offsets_credible`), else none: an
+    export's or a server's clock says nothing about where anyone is."""
+    def compute() -> dict[str, tzinfo]:
+        credible = profile.zone_known and offsets_credible(view, profile.tz).credible
+        return person_zones(view) if credible else {}
+    return derived(view, f"recipient_zones:{profile.tz}:{profile.source}", compute)
+
+
+def work_profile(view: MemberView, tz: tzinfo | None = None,
+                 hours: tuple[int, int] | None = None) -> tuple[WorkProfile, ZoneGuess | None]:
+    """The member's work profile: ``tz`` and ``hours`` as given, and what is not given inferred
+    from the member's own sending (:func:`upwell.analyze.zones.infer_zone`), with the guess
+    behind it (``None`` when nothing was inferred). With too little of their own mail to
+    infer a zone, UTC stands in and the profile's ``source`` is ``"unknown"``."""
+    if tz is not None:
+        found = hours or infer_hours(view, tz) or DEFAULT_HOURS
+        return WorkProfile(tz, found[0], found[1]), None
+    guess = infer_zone(view)
+    if guess is None:
+        start, end = hours or DEFAULT_HOURS
+        return WorkProfile(ZoneInfo("UTC"), start, end, source="unknown"), None
+    start, end = hours or (guess.start_hour, guess.end_hour)
+    return WorkProfile(guess.tz, start, end, source=guess.confidence), guess
+
+
+def profile_summary(view: MemberView, profile: WorkProfile, guess: ZoneGuess | None
+                    ) -> dict[str, object]:
+    """What the member is shown about the profile their coaching used: zone, hours, where they
+    came from, and whether others' local time can be read from the archive's stamps (and why
+    not). Content-free: no address, no message."""
+    if profile.zone_known:
+        check = offsets_credible(view, profile.tz)
+        credible, reason = check.credible, check.reason
+    else:
+        credible, reason = False, "your own zone is not known"
+    return {"tz": str(profile.tz), "hours": f"{profile.start_hour}-{profile.end_hour}",
+            "source": profile.source,
+            "sent": guess.sent if guess else sum(1 for m in view.messages if mine(view, m)),
+            "basis": guess.basis if guess else None,
+            "offsets_credible": credible, "offsets_reason": reason}
 
 
 #: A colleague's zone is read from this many of their latest messages (daylight saving moves
@@ -114,8 +174,9 @@ def after_hours(view: MemberView, profile: WorkProfile, start: datetime, end: da
                 ) -> AfterHours:
     """The member's messages sent outside their working time, and those landing outside each
     recipient's working time in the recipient's zone. A recipient who never wrote to the member
-    has no known zone and is not judged: their night cannot be told from the member's own."""
-    zones = person_zones(view)
+    has no known zone and is not judged: their night cannot be told from the member's own; nor
+    is anyone when the archive's offsets are not credible (:func:`recipient_zones`)."""
+    zones = recipient_zones(view, profile)
     sent = [m for m in in_window(view.messages, start, end) if mine(view, m)]
     late = [m for m in sent if not profile.is_working_time(m.sent_at)]
     landed: Counter[str] = Counter()

@@ -128,37 +128,47 @@ def _hours(value: str) -> tuple[int, int]:
 @cli.command("coach")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--me", "me", multiple=True, help="One of your own addresses (repeatable).")
-@click.option("--tz", default="UTC", show_default=True, help="Your time zone (IANA name).")
-@click.option("--hours", default="9-17", show_default=True, help="Your working hours.")
+@click.option("--tz", default=None,
+              help="Your time zone (IANA name). Unset: your saved one, else inferred from "
+                   "when your mail goes out.")
+@click.option("--hours", default=None,
+              help="Your working hours, START-END. Unset: your saved ones, else inferred.")
 @click.option("--format", "fmt", help="Reader to use instead of detecting the format.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML report here (for you alone).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
-def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # noqa: PLR0917
-              hours: str, fmt: str | None, html_path: Path | None, as_json: bool) -> None:
+def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0917
+              tz: str | None, hours: str | None, fmt: str | None, html_path: Path | None,
+              as_json: bool) -> None:
     """Import your archive and show this week's coaching cards, for you alone."""
     from dataclasses import asdict
+    from datetime import tzinfo
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from upwell.analyze.stream import WorkProfile, relationships
+    from upwell.analyze.stream import profile_summary, relationships, work_profile
     from upwell.insights import coached_week, weekly_cards
     from upwell.insights.view import coaching_view
 
+    zone: tzinfo | None
     try:
-        zone = ZoneInfo(tz)
+        zone = ZoneInfo(tz) if tz is not None else None
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
-    start, end = _hours(hours)
+    given_hours = _hours(hours) if hours is not None else None
     with _store(ctx) as (store, settings):
         member = store.open_member(settings.member)
         report = _import(store, member, settings, path, fmt=fmt, me=me, quiet=as_json)
         # the member's own rules hold here too (exclusions set in the web app); a pause does
         # not stop the member coaching themselves from the command line
-        opened = coaching_view(store, member, profile=WorkProfile(zone, start, end),
-                               paused_ok=True)
+        opened = coaching_view(store, member, paused_ok=True)
         assert opened is not None  # paused_ok and no consent asked: always opened
-    view, profile = opened.view, opened.profile
+    view = opened.view
+    if zone is None and not opened.prefs.unset:  # the zone and hours saved in the web app
+        zone = opened.profile.tz
+        given_hours = given_hours or (opened.profile.start_hour, opened.profile.end_hour)
+    # what is neither given nor saved is inferred from the member's own sending (shown below)
+    profile, guess = work_profile(view, zone, given_hours)
     cards = weekly_cards(view, profile)
     week = coached_week(view, profile) if view.messages or view.events else None
     if html_path is not None and week is not None:
@@ -169,6 +179,7 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
     ties = relationships(view, week.baseline_start, week.end) if week else []
     if as_json:
         click.echo(json.dumps({"import": report.as_dict(),
+                               "profile": profile_summary(view, profile, guess),
                                "week": week.start.date().isoformat() if week else None,
                                "relationships": [dict(asdict(t), name=view.name(t.person))
                                                  for t in ties],
@@ -181,6 +192,7 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
         return
     _render_import(report)
     out = Console()
+    out.print(_profile_line(profile_summary(view, profile, guess)), highlight=False)
     if week is not None:
         out.print(f"\nCoaching the week of {week.start.date().isoformat()} against your "
                   f"{week.baseline_weeks} weeks before it.")
@@ -191,6 +203,19 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
                   f"{c.evidence_count} behind it)")
         out.print(f"  {c.summary}")
         out.print(f"  [green]Try:[/green] {c.action}")
+
+
+def _profile_line(p: dict[str, object]) -> str:
+    """The work profile the coach used, how it was found and how to change it."""
+    how = ("as you set it" if p["source"] == "declared" else
+           "not inferred: too little of your own mail" if p["source"] == "unknown" else
+           f"inferred from {p['sent']} of your sent messages, {p['source']} confidence")
+    line = (f"\nYour profile: {p['tz']}, working hours {p['hours']} ({how}); "
+            "change it with --tz ZONE --hours START-END.")
+    if not p["offsets_credible"]:
+        line += (f"\nOthers' local time is unknown ({p['offsets_reason']}), so no card judges "
+                 "when your messages reach them.")
+    return line
 
 
 @cli.command("insights")

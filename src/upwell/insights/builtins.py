@@ -54,13 +54,17 @@ def _per_week(count: int, ctx: InsightInput) -> float:
 
 
 @insight("after_hours_sent", title="Messages sent after hours",
-         definition="Share of your messages sent outside your working hours or on days off.",
+         definition="Share of your messages sent outside your working hours or on days off, "
+                    "in your own time zone (as you set it, or inferred from when your mail "
+                    "goes out; a low-confidence guess shows no card).",
          threshold="3 or more after-hours messages and a share 15 points above your own usual "
                    "(or 30% with no history)",
          action="Schedule-send non-urgent messages for the start of the working day.",
          basis="Always-on norms and after-hours email predict exhaustion (Barber & Santuzzi "
                "2015; Becker et al. 2021).", impact=1.0)
 def after_hours_sent(ctx: InsightInput) -> Card | None:
+    if not ctx.profile.zone_known:
+        return None
     now = after_hours(ctx.view, ctx.profile, ctx.week.start, ctx.week.end)
     base = after_hours(ctx.view, ctx.profile, ctx.week.baseline_start, ctx.week.start)
     if now.sent == 0 or len(now.after_hours) < 3:
@@ -81,7 +85,9 @@ def after_hours_sent(ctx: InsightInput) -> Card | None:
 @insight("after_hours_landing", title="Pings landing in others' off-hours",
          definition="Messages you sent that arrived outside the recipient's own working hours, "
                     "in their time zone (estimated from their latest messages to you; people who "
-                    "never wrote to you are not judged).",
+                    "never wrote to you are not judged, and nobody is when the archive's time "
+                    "stamps are not credible: your own stamps disagree with your zone, or "
+                    "everyone carries the same offset).",
          threshold="3 or more this week",
          action="Check the recipient's local time; schedule-send for their morning.",
          basis="Receiving after-hours email raises strain even when no reply is expected "
@@ -93,7 +99,8 @@ def after_hours_landing(ctx: InsightInput) -> Card | None:
         return None
     worst = ", ".join(f"{ctx.view.name(p)} {n}" for p, n in now.landed_off_hours.most_common(3))
     return card("after_hours_landing",
-                f"You created {total} pings outside recipients' working hours ({worst}).",
+                f"{total} times this week a message of yours reached someone outside their "
+                f"working hours, in their time zone ({worst}).",
                 severity=total / 3, n=total, metrics={"pings": total}, msgs=now.landed,
                 detail="landed outside a recipient's working hours")
 

@@ -24,7 +24,7 @@ from upwell.analyze.stream import (
     addressed_to_member,
     is_ask,
     mine,
-    person_zones,
+    recipient_zones,
     replies_to,
 )
 from upwell.store.member_view import MemberView
@@ -91,7 +91,7 @@ def landing_check(view: MemberView, profile: WorkProfile, recipient: str, at: da
                   ) -> datetime | None:
     """For a message to ``recipient`` sent at ``at``: ``None`` when it lands inside their
     working hours (or their zone is unknown), else when to schedule-send it instead."""
-    zone = person_zones(view).get(recipient)
+    zone = recipient_zones(view, profile).get(recipient)
     if zone is None or profile.is_working_time(at, zone):
         return None
     return next_working_start(profile, zone, at)
@@ -100,7 +100,7 @@ def landing_check(view: MemberView, profile: WorkProfile, recipient: str, at: da
 def night_landings(view: MemberView, profile: WorkProfile, now: datetime) -> list[Nudge]:
     """The member's messages of the last day that landed in a report's night."""
     reports = {p for p, rel in view.team.items() if rel == "report"}
-    zones = person_zones(view)
+    zones = recipient_zones(view, profile)
     out = []
     for m in view.messages:
         if not (now - LANDING_WINDOW <= m.sent_at <= now) or not mine(view, m):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from upwell.analyze.stream import WorkProfile
+from upwell.analyze.stream import WorkProfile, work_profile
 from upwell.store import consent
 from upwell.store.db import Member, Store
 from upwell.store.member_rules import filter_view
@@ -53,11 +53,16 @@ def coaching_view(store: Store, member: Member, *, prefs: MemberPrefs | None = N
                   require_consent: bool = False) -> Coaching | None:
     """The member's data with every rule they set, or ``None`` when they paused (and
     ``paused_ok`` is false) or, with ``require_consent``, have no consent in force.
-    ``profile`` overrides the settings' zone and hours (the CLI's ``--tz``/``--hours``)."""
+    ``profile`` overrides the settings' zone and hours (the CLI's ``--tz``/``--hours``); a
+    member who never saved settings gets the zone and hours inferred from their own sending
+    (:func:`upwell.analyze.stream.work_profile`)."""
     prefs = prefs if prefs is not None else get_prefs(store, member.id)
     if prefs.paused and not paused_ok:
         return None
     if require_consent and not any(consent.current(store, member.id).values()):
         return None
     view = filter_view(store, member, load_member(store, member))
-    return Coaching(member, prefs, view, profile if profile is not None else profile_of(prefs))
+    if profile is None:
+        # a member who never set a zone is coached in the one their own sending shows
+        profile = work_profile(view)[0] if prefs.unset else profile_of(prefs)
+    return Coaching(member, prefs, view, profile)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from upwell.model import Address, RawItem, Skipped
 from upwell.normalize.slack import directory_emails
 from upwell.pipeline.prepare import prepared
-from upwell.sources import detect
+from upwell.sources import detect, read_archive
 from upwell.store.db import Member, Store
 from upwell.store.identities import infer_self, mark_self, merge_same_name
 from upwell.store.prepared import Prepared
@@ -135,7 +135,7 @@ def import_archive(
         # A Slack export's user directory (shared by all its items) maps users to their email,
         # so a colleague seen on Slack and by email is one person: read it at the first item.
         directory_read = False
-        for item in spec.read(path):
+        for item in read_archive(spec, path):  # the mail and any .ics inside a folder
             if not directory_read and isinstance(item, RawItem) and item.kind == "slack":
                 writer.aliases.update(directory_emails(item.context))
                 directory_read = True

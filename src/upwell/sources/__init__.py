@@ -5,12 +5,14 @@ Importing this package registers the built-in readers; :func:`detect` picks one 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from upwell.errors import UnknownFormat
+from upwell.model import RawItem, Skipped
 from upwell.sources.base import MAX_ITEM_BYTES, ReaderSpec, reader, readers
 
-__all__ = ["MAX_ITEM_BYTES", "ReaderSpec", "detect", "reader", "readers"]
+__all__ = ["MAX_ITEM_BYTES", "ReaderSpec", "detect", "read_archive", "reader", "readers"]
 
 
 def _load_builtins() -> None:
@@ -44,3 +46,17 @@ def detect(path: Path, fmt: str | None = None) -> ReaderSpec:
     raise UnknownFormat(
         "format not recognised: pass --format with one of " + ", ".join(sorted(specs))
     )
+
+
+def read_archive(spec: ReaderSpec, path: Path) -> Iterator[RawItem | Skipped]:
+    """Everything an import of ``path`` reads: ``spec``'s items and, when ``path`` is a folder
+    and ``spec`` reads no events itself, the events of every ``.ics`` file inside it (a
+    ``calendar.ics`` exported beside the mail), so the calendar insights work on an archive
+    imported as one folder."""
+    yield from spec.read(path)
+    if path.is_dir() and "events" not in spec.provides:
+        from upwell.sources.ics import (  # noqa: PLC0415 - same cycle as _load_builtins: ics imports sources.base, which runs this file first
+            read_companion_ics,
+        )
+
+        yield from read_companion_ics(path)

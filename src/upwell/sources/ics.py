@@ -1,7 +1,9 @@
 """iCalendar (.ics) reader: one raw item per event UID, so one bad event never sinks the others.
 
-Reads: an ``.ics`` file, a folder of them (recursively), or ``.ics`` bytes handed over by another
-reader (:func:`read_ics_bytes`, used for Google Takeout members). Writes: one
+Reads: an ``.ics`` file, a folder of them (recursively), ``.ics`` bytes handed over by another
+reader (:func:`read_ics_bytes`, used for Google Takeout members), or the ``.ics`` files inside a
+mail folder that another reader imports (:func:`read_companion_ics`, through
+:func:`upwell.sources.read_archive`). Writes: one
 :class:`~upwell.model.RawItem` (``kind="ics"``) per UID holding a small VCALENDAR with the master
 VEVENT, its RECURRENCE-ID overrides and the VTIMEZONEs they name; :class:`~upwell.model.Skipped`
 for a file over :data:`~upwell.sources.base.MAX_ITEM_BYTES` (``item_too_large``), a file that is
@@ -29,7 +31,7 @@ from pathlib import Path
 from upwell.model import RawItem, Skipped
 from upwell.sources.base import MAX_ITEM_BYTES, read_limited, reader
 
-__all__ = ["read_ics", "read_ics_bytes"]
+__all__ = ["read_companion_ics", "read_ics", "read_ics_bytes"]
 
 #: Components that only ever appear directly inside VCALENDAR: meeting one inside an open
 #: component means that component was never closed.
@@ -223,6 +225,28 @@ def _ics_files(root: Path) -> Iterable[Path]:
         for name in sorted(files):
             if name.lower().endswith(".ics"):
                 yield Path(folder) / name
+
+
+#: Folders whose files are messages, never calendars: a maildir's ``cur``/``new``/``tmp``.
+_MESSAGE_DIRS = frozenset({"cur", "new", "tmp"})
+
+
+def read_companion_ics(root: Path) -> Iterator[RawItem | Skipped]:
+    """Events from every ``.ics`` file inside a mail folder (a ``calendar.ics`` exported beside
+    a maildir or a folder of ``.eml`` files), without following links; a maildir's message
+    folders and hidden folders are not searched. Item ids carry the file's path inside
+    ``root``, so a re-import finds the same events."""
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in _MESSAGE_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if not name.lower().endswith(".ics") or name.startswith("."):
+                continue
+            file = Path(folder) / name
+            data = read_limited(file)
+            if isinstance(data, Skipped):
+                yield data
+                continue
+            yield from read_ics_bytes(data, file.relative_to(root).as_posix())
 
 
 def _detect(path: Path) -> bool:

@@ -26,6 +26,9 @@ class MemberPrefs:
     digest_day: int = 0
     evidence_retention_days: int = 30
     paused: bool = False
+    #: True when the member never saved settings (these are defaults): the coach infers their
+    #: zone and working hours from their own mail instead (docs/time-zones.md).
+    unset: bool = False
 
     def validated(self) -> MemberPrefs:
         """These settings, or ``ValueError`` saying which one is wrong."""
@@ -47,7 +50,7 @@ def get_prefs(store: Store, member_id: int, default_retention: int = 30) -> Memb
         r = conn.execute(select(member_settings).where(member_settings.c.member_id == member_id)
                          ).first()
     if r is None:
-        return MemberPrefs(evidence_retention_days=default_retention)
+        return MemberPrefs(evidence_retention_days=default_retention, unset=True)
     return MemberPrefs(r.tz, r.start_hour, r.end_hour, r.digest_day, r.evidence_retention_days,
                        r.paused)
 

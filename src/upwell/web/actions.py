@@ -11,7 +11,9 @@ from datetime import date
 from typing import Any
 
 from upwell import rights
+from upwell.analyze.stream import profile_summary, work_profile
 from upwell.config import Settings
+from upwell.insights.view import coaching_view
 from upwell.store import access_log, consent, goals
 from upwell.store.accounts import delete_account
 from upwell.store.db import Store
@@ -24,6 +26,19 @@ from upwell.web.key_cache import opened
 
 def prefs(store: Store, settings: Settings, ctx: MemberContext) -> MemberPrefs:
     return rights.prefs(store, settings, ctx.member)
+
+
+def inferred_profile(store: Store, settings: Settings, ctx: MemberContext
+                     ) -> dict[str, object] | None:
+    """For a member who never saved a zone: the zone and hours their coaching uses, inferred
+    from their own sending (:func:`upwell.analyze.stream.profile_summary`), to show on the
+    settings page; ``None`` once they saved settings, or while paused."""
+    p = prefs(store, settings, ctx)
+    found = coaching_view(store, ctx.member, prefs=p) if p.unset else None
+    if found is None:
+        return None
+    profile, guess = work_profile(found.view)
+    return profile_summary(found.view, profile, guess)
 
 
 def board(store: Store, settings: Settings, ctx: MemberContext) -> Board | None:

@@ -8,6 +8,7 @@ signed-in member alone (anyone else: 404) and every lookup is scoped by their me
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -301,8 +302,13 @@ def access_log_page(request: Request, me: Me) -> Response:
 @router.get("/me/settings")
 @policy("member")
 def settings_page(request: Request, me: Me) -> Response:
-    return render(request, "settings.html", prefs=actions.prefs(_store(request),
-                                                                _settings(request), me),
+    prefs = actions.prefs(_store(request), _settings(request), me)
+    inferred = actions.inferred_profile(_store(request), _settings(request), me)
+    if inferred is not None and inferred["source"] != "unknown":  # offered, saved on Save
+        start, end = str(inferred["hours"]).split("-")
+        prefs = replace(prefs, tz=str(inferred["tz"]), start_hour=int(start),
+                        end_hour=int(end))
+    return render(request, "settings.html", prefs=prefs, inferred=inferred,
                   days=DAYS, error=None,
                   **delivery_actions.delivery_context(_store(request), _settings(request), me))
 
@@ -319,7 +325,7 @@ def settings_save(request: Request, me: Me,  # noqa: PLR0917 - one form field ea
         actions.save_settings(_store(request), _settings(request), me, new)
     except ValueError as exc:
         return render(request, "settings.html", status_code=400, prefs=new, days=DAYS,
-                      error=str(exc),
+                      error=str(exc), inferred=None,
                       **delivery_actions.delivery_context(_store(request), _settings(request),
                                                           me))
     return _back("/me/settings")
