@@ -248,7 +248,7 @@ def tone_toward(ctx: InsightInput) -> Card | None:
 def fading_tie(ctx: InsightInput) -> Card | None:
     w = ctx.week
     recent_start = w.end - timedelta(weeks=3)
-    weeks = (recent_start - w.baseline_start).days // 7
+    weeks = round((recent_start - w.baseline_start) / timedelta(weeks=1))
     if weeks < 3:
         return None
     first = recent_start - timedelta(weeks=weeks)

@@ -8,6 +8,7 @@ member always has is not news every week) and stays silent below a floor of real
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable
 from datetime import datetime
@@ -91,8 +92,7 @@ def helped_fast(ctx: InsightInput) -> Card | None:
     if med > QUICK_HOURS or med > FASTER_THAN_USUAL * usual:
         return None
     people = list(dict.fromkeys(person_name(ctx.view, m.sender) for m, _h in now))
-    who = ", ".join(people[:3]) + (f" and {plural(len(people) - 3, 'other')}"
-                                   if len(people) > 3 else "")
+    who = _listed(people)
     return card("helped_fast",
                 f"You answered {len(now)} of {plural(judged, 'ask')} to you this week, with a "
                 f"median reply of {med:.1f} working hours (usually {usual:.1f}); from {who}.",
@@ -104,11 +104,37 @@ def helped_fast(ctx: InsightInput) -> Card | None:
                            for m, h in sorted(now, key=lambda p: p[1])[:10]))
 
 
+#: Thanks "for" these name nothing in particular, whatever the analyzer says ("many thanks for
+#: your help in this matter"); a kept phrase this short cannot name anything either ("Thanks.").
+_GENERIC = re.compile(r"\b(?:thanks|thank you)\s+(?:so much |very much |again )?for\s+(?:all\s+)?"
+                      r"(?:of\s+)?(?:your\s+|the\s+)?(?:help|time|assistance|support|everything|"
+                      r"this|that|it|info|information|email|e-mail|note|message|patience|"
+                      r"letting me know|understanding|cooperation)\b", re.IGNORECASE)
+MIN_PHRASE_WORDS = 4
+
+
+def _specific(ctx: InsightInput, m: MessageView) -> bool:
+    """Specific thanks by the analyzer, and, where the phrase was kept, a phrase that names
+    something (a sign-off or a stock "thanks for your help" does not)."""
+    if not recognizes(m):
+        return False
+    phrase = ctx.view.snippets.get(m.id, {}).get("specific_thanks", "")
+    return not phrase or (len(phrase.split()) >= MIN_PHRASE_WORDS
+                          and _GENERIC.search(phrase) is None)
+
+
 def _recognitions(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView]:
     """The member's specific thanks in the window, to a few people (not a broadcast)."""
     return [m for m in in_window(ctx.view.messages, start, end)
-            if mine(ctx.view, m) and recognizes(m)
+            if mine(ctx.view, m) and _specific(ctx, m)
             and 0 < len(_recipients(ctx, m)) <= MAX_ASK_RECIPIENTS]
+
+
+def _listed(people: list[str]) -> str:
+    """Names in prose: "Ann", "Ann and Bo", "Ann, Bo and Cy", "Ann, Bo, Cy and 2 others"."""
+    if len(people) <= 3:
+        return " and ".join(filter(None, [", ".join(people[:-1]), people[-1]]))
+    return f"{', '.join(people[:3])} and {plural(len(people) - 3, 'other')}"
 
 
 def _recipients(ctx: InsightInput, m: MessageView) -> list[str]:
@@ -144,10 +170,10 @@ def specific_recognition(ctx: InsightInput) -> Card | None:
     shown = new or now
     people = list(dict.fromkeys(person_name(ctx.view, p) for m in shown
                                 for p in _recipients(ctx, m)))
-    names = ", ".join(people[:3]) + (f" and {plural(len(people) - 3, 'other')}"
-                                     if len(people) > 3 else "")
+    names = _listed(people)
     if new and not more:
-        summary = (f"You thanked {names} this week for something specific, someone you had not "
+        whom = "someone" if len(people) == 1 else "people"
+        summary = (f"You thanked {names} this week for something specific: {whom} you had not "
                    f"thanked that way in your {plural(w.baseline_weeks, 'week')} before.")
     else:
         summary = (f"You gave {plural(len(now), 'specific thanks', 'specific thanks')} this "
