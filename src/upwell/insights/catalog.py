@@ -66,6 +66,14 @@ class Evidence:
         subject."""
         return self.detail or self.subject
 
+    def brief(self) -> str:
+        """Who and which day, without any words of the message (the dashboard's list: the
+        words stay on the member's evidence view)."""
+        if self.kind == "person":
+            return self.subject
+        what = "a meeting" if self.kind == "event" else "a message"
+        return f"{self.when}, {self.who}" if self.who else f"{self.when}, {what}"
+
     def line(self) -> str:
         """One plain line for the member's own views: who, which day, a short excerpt."""
         if self.kind == "person":
