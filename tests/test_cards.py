@@ -72,6 +72,9 @@ def test_plural_and_natural_names() -> None:
     assert natural_name("Ellis, Laurie") == "Laurie Ellis"
     assert natural_name("Pereira, Susan W.") == "Susan W. Pereira"
     assert natural_name("Laurie Ellis") == "Laurie Ellis"
+    assert natural_name("Denton Rhonda L.") == "Rhonda L. Denton"
+    assert natural_name("Rhonda L. Denton") == "Rhonda L. Denton"
+    assert natural_name("King Jr. Frazier") == "King Jr. Frazier"
     assert natural_name("Smith, Jones, and Co") == "Smith, Jones, and Co"
     assert natural_name("ellis@example.com, x") == "ellis@example.com, x"
 
@@ -147,6 +150,9 @@ def test_fading_tie_counts_weeks_with_contact_not_a_burst() -> None:
     assert "Ravi Rao" in card.summary
     assert "5 of 6 weeks" in card.summary
     assert card.metrics["weeks_with_contact"] == 5
+    # everyone went quiet (holidays, leave): not about one person
+    away = [x for x in routine(9) + regular if x.sent_at < at(6, 0, 0)]
+    assert "fading_tie" not in cards_of(view(away), 8, cool_down=0)
 
 
 def test_cool_down_holds_a_repeat_back_and_new_evidence_brings_it_back() -> None:

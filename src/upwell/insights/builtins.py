@@ -234,6 +234,10 @@ def tone_toward(ctx: InsightInput) -> Card | None:
                 severity=1 + score, n=len(msgs), msgs=msgs, ctx=ctx, phrase="aimed_negativity")
 
 
+#: Below this share of the member's usual weekly exchanges, all of it went quiet, not one tie.
+QUIET_SHARE = 0.5
+
+
 @insight("fading_tie", title="A regular contact gone quiet",
          caveat="If you now talk by phone, in person or in a chat Upwell does not see, or the "
                 "work you shared has ended, ignore this.",
@@ -241,7 +245,8 @@ def tone_toward(ctx: InsightInput) -> Card | None:
                     "with no exchange in the last three weeks (a busy week or two of one project "
                     "does not make a regular contact).",
          threshold="contact in more than half of the weeks before the last three (and at least "
-                   "3 of them), none in the last three weeks",
+                   "3 of them), none in the last three weeks, while your other exchanges went "
+                   "on (at least half your usual)",
          action="Check in with them: a short note or a coffee.",
          basis="Weak and dormant ties carry new information and support (Granovetter 1973; "
                "Levin, Walter & Murnighan 2011 on reconnecting dormant ties).", impact=0.7)
@@ -257,6 +262,9 @@ def fading_tie(ctx: InsightInput) -> Card | None:
         seen.update(set(exchanges(ctx.view, first + timedelta(weeks=i),
                                   first + timedelta(weeks=i + 1))))
     recent = exchanges(ctx.view, recent_start, w.end)
+    usual = sum(exchanges(ctx.view, first, recent_start).values()) / weeks
+    if sum(recent.values()) / 3 < QUIET_SHARE * usual:
+        return None  # everything went quiet (leave, holidays): not about one person
     faded = sorted(((p, k) for p, k in seen.items()
                     if k * 2 > weeks and k >= 3 and recent[p] == 0), key=lambda pk: (-pk[1], pk[0]))
     if not faded:
@@ -266,8 +274,8 @@ def fading_tie(ctx: InsightInput) -> Card | None:
     for p, _k in faded[:3]:
         last = [m for m in earlier if m.sender == p or (mine(ctx.view, m) and p in m.to)][-3:]
         rows += [Evidence(m.id, m.sent_at, m.subject,
-                          f"one of your last exchanges with {person_name(ctx.view, p)}")
-                 for m in last]
+                          "" if p in (m.sender, *m.to[:1]) else
+                          f"with {person_name(ctx.view, p)} among others") for m in last]
     if len(faded) == 1:
         p, k = faded[0]
         summary = (f"No exchange in three weeks with {person_name(ctx.view, p)}; before that you "

@@ -260,13 +260,24 @@ def plural(n: int, noun: str, many: str = "") -> str:
 
 def natural_name(name: str) -> str:
     """A name in its natural reading order: directory forms "Ellis, Laurie" and "Pereira,
-    Susan W." become "Laurie Ellis" and "Susan W. Pereira"; anything else is kept as written
-    (a name without a comma cannot be told from a two-part given name)."""
+    Susan W." become "Laurie Ellis" and "Susan W. Pereira", and so does an export's "Denton
+    Rhonda L." (ending in a middle initial); anything else is kept as written ("Ellis Laurie"
+    cannot be told from a given name and a surname)."""
     last, sep, first = (part.strip() for part in name.partition(","))
-    if not sep or not last or not first or "," in first or "@" in name \
+    if not sep:
+        # "Denton Rhonda L.": a middle initial never ends a name written in natural order
+        words = name.split()
+        if len(words) == 3 and _INITIAL.fullmatch(words[2]) and all(
+                w.isalpha() and len(w) > 1 for w in words[:2]):
+            return f"{words[1]} {words[2]} {words[0]}"
+        return name.strip()
+    if not last or not first or "," in first or "@" in name \
             or len(last.split()) > 2 or len(first.split()) > 3:
         return name.strip()
     return f"{first} {last}"
+
+
+_INITIAL = re.compile(r"[A-Z]\.?")
 
 
 def person_name(view: MemberView, person: str) -> str:
