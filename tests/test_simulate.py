@@ -74,7 +74,8 @@ def small_pools() -> Pools:
 
 def test_every_insight_type_has_a_planted_behaviour() -> None:
     planted = {i for insights in BEHAVIOURS.values() for i in insights}
-    assert planted == set(catalog())
+    # positive types (what went well) are judged by unit tests and on real mail, not planted
+    assert planted == {i for i, spec in catalog().items() if not spec.positive}
 
 
 def test_org_shape_and_planting() -> None:

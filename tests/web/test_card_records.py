@@ -25,7 +25,9 @@ def test_cards_round_trip_and_the_api_shape_is_the_stored_shape(ann: SignedIn) -
     assert all(isinstance(card, Card) for card in cards)
     assert [card.to_json() for card in cards] == stored
     assert list(stored[0]) == ["insight", "title", "summary", "action", "priority",
-                               "evidence_count", "metrics", "evidence"]
+                               "evidence_count", "metrics", "caveat", "positive", "evidence"]
+    assert list(stored[0]["evidence"][0]) == ["message_id", "sent_at", "subject", "phrase",
+                                              "kind", "quote", "who", "day"]
     api = c.get("/api/v1/me/dashboard").json()
     assert api["cards"] == [{k: v for k, v in card.items() if k != "evidence"}
                             for card in stored]

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -21,6 +21,9 @@ from upwell.config import Settings
 from upwell.normalize.address import make_address
 from upwell.pipeline.imports import ImportReport, import_archive
 from upwell.store.db import Store
+
+if TYPE_CHECKING:
+    from upwell.insights.catalog import Card
 
 
 def _render_import(report: ImportReport) -> None:
@@ -186,8 +189,10 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
                                "cards": [
             {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
              "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,
+             "caveat": c.caveat, "positive": c.positive,
              "evidence": [{"message_id": e.message_id, "sent_at": e.sent_at.isoformat(),
-                           "subject": e.subject, "phrase": e.detail} for e in c.evidence]}
+                           "subject": e.subject, "phrase": e.detail, "who": e.who,
+                           "day": e.day, "kind": e.kind} for e in c.evidence]}
             for c in cards]}, indent=2, ensure_ascii=False))
         return
     _render_import(report)
@@ -199,10 +204,25 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
     if not cards:
         out.print("No coaching cards this week: nothing stood out against your own usual.")
     for c in cards:
-        out.print(f"\n[bold]{c.title}[/bold]  (priority {c.priority:.2f}, "
-                  f"{c.evidence_count} behind it)")
-        out.print(f"  {c.summary}")
-        out.print(f"  [green]Try:[/green] {c.action}")
+        _print_card(out, c)
+
+
+def _print_card(out: Console, c: Card) -> None:
+    """One card as text for the member alone: what, the messages behind it (who, which day, an
+    excerpt) and what would make it wrong."""
+    from rich.markup import escape
+
+    went_well = " (what went well)" if c.positive else ""
+    out.print(f"\n[bold]{escape(c.title)}[/bold]{went_well}  (priority {c.priority:.2f}, "
+              f"{c.evidence_count} behind it)")
+    out.print(f"  {escape(c.summary)}")
+    for e in c.evidence[:5]:
+        out.print(f"    - {escape(e.line())}")
+    if len(c.evidence) > 5:
+        out.print(f"    - and {len(c.evidence) - 5} more")
+    out.print(f"  [green]{'Keep it' if c.positive else 'Try'}:[/green] {escape(c.action)}")
+    if c.caveat:
+        out.print(f"  [dim]{escape(c.caveat)}[/dim]")
 
 
 def _profile_line(p: dict[str, object]) -> str:

@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 
 from upwell.analyze.stream import Relationship, WorkProfile, mine
-from upwell.insights.catalog import Card, Week
+from upwell.insights.catalog import Card, Evidence, Week
 from upwell.store.member_view import MemberView
 
 _CSS = """
@@ -95,23 +95,39 @@ def render_report(view: MemberView, profile: WorkProfile, week: Week, cards: lis
     if not cards:
         out.append("<p>Nothing stood out against your own usual this week.</p>")
     for c in cards:
-        out.append(f"<div class='card'><h2>{escape(c.title)}</h2><p>{escape(c.summary)}</p>"
-                   f"<p class='try'>Try: {escape(c.action)}</p>"
-                   f"<p class='meta'>priority {c.priority:.2f} · {c.evidence_count} behind it</p>")
+        kind = " (what went well)" if c.positive else ""
+        out.append(f"<div class='card'><h2>{escape(c.title)}{kind}</h2><p>{escape(c.summary)}</p>"
+                   f"<p class='try'>{'Keep it' if c.positive else 'Try'}: {escape(c.action)}</p>")
+        if c.caveat:
+            out.append(f"<p class='meta'>{escape(c.caveat)}</p>")
+        out.append(f"<p class='meta'>priority {c.priority:.2f} · {c.evidence_count} behind it"
+                   f"</p>")
         if c.evidence:
-            rows = "".join(f"<tr><td>{e.sent_at:%a %d %b %H:%M}</td>"
-                           f"<td>{escape(e.subject or '(no subject)')}</td>"
-                           f"<td><q>{escape(e.detail)}</q></td></tr>" if e.detail else
-                           f"<tr><td>{e.sent_at:%a %d %b %H:%M}</td>"
-                           f"<td>{escape(e.subject or '(no subject)')}</td></tr>"
-                           for e in c.evidence)
-            out.append(f"<details><summary>The messages behind it</summary>"
-                       f"<table>{rows}</table></details>")
+            rows = "".join(_evidence_row(e) for e in c.evidence)
+            out.append(f"<details><summary>What is behind it</summary>"
+                       f"<table><tr><th>when</th><th>who</th><th>what</th></tr>{rows}</table>"
+                       f"</details>")
         out.append("</div>")
     if ties:
         out.append(_ties(view, ties))
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _evidence_row(e: Evidence) -> str:
+    """One row behind a card: which day, who, its subject and the phrase that counted."""
+    who = e.subject if e.kind == "person" else e.who
+    if e.kind == "person":
+        what = escape(e.detail)
+    elif e.kind == "event":
+        what = f"meeting \u201c{escape(e.subject or '(no title)')}\u201d"
+        what += f" ({escape(e.detail)})" if e.detail else ""
+    else:
+        subject = f"\u201c{escape(e.subject or '(no subject)')}\u201d"
+        detail = f"<q>{escape(e.detail)}</q>" if e.quote else escape(e.detail)
+        what = f"{subject}: {detail}" if e.detail else subject
+    when = f"to {e.sent_at:%d %b}" if e.kind == "person" else escape(e.when)
+    return f"<tr><td>{when}</td><td>{escape(who)}</td><td>{what}</td></tr>"
 
 
 def write_report(path: Path, html: str) -> None:

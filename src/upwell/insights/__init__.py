@@ -3,12 +3,12 @@ cards, the registered per-member measures (:mod:`upwell.insights.measures`), the
 coaching view (:mod:`upwell.insights.view`), the dashboard's board
 (:mod:`upwell.insights.board`) and nudge detection (:mod:`upwell.insights.nudges`).
 
-Importing this package registers the built-in insight types.
+Importing this package registers the built-in insight types, the positive ones among them.
 """
 
 from __future__ import annotations
 
-from upwell.insights import builtins  # noqa: F401
+from upwell.insights import builtins, positive  # noqa: F401
 from upwell.insights.catalog import Card, Evidence, InsightDef, InsightInput, Week, catalog
 from upwell.insights.weekly import coached_week, weekly_cards
 

@@ -30,7 +30,16 @@ from upwell.analyze.stream import (
     to_each,
     unanswered_asks,
 )
-from upwell.insights.catalog import Card, Evidence, InsightInput, card, event_evidence, insight
+from upwell.insights.catalog import (
+    Card,
+    Evidence,
+    InsightInput,
+    card,
+    event_evidence,
+    insight,
+    person_name,
+    plural,
+)
 from upwell.store.member_view import EventView, MessageView
 
 
@@ -54,6 +63,8 @@ def _per_week(count: int, ctx: InsightInput) -> float:
 
 
 @insight("after_hours_sent", title="Messages sent after hours",
+         caveat="If these were scheduled to go out later, or you worked other hours than the ones "
+                "you set (travel, a shifted day), ignore this.",
          definition="Share of your messages sent outside your working hours or on days off, "
                     "in your own time zone (as you set it, or inferred from when your mail "
                     "goes out; a low-confidence guess shows no card).",
@@ -83,6 +94,8 @@ def after_hours_sent(ctx: InsightInput) -> Card | None:
 
 
 @insight("after_hours_landing", title="Pings landing in others' off-hours",
+         caveat="If the recipient's time zone is wrong here (a mail server's clock, travel) or "
+                "they asked for the message then, ignore this.",
          definition="Messages you sent that arrived outside the recipient's own working hours, "
                     "in their time zone (estimated from their latest messages to you; people who "
                     "never wrote to you are not judged, and nobody is when the archive's time "
@@ -99,13 +112,15 @@ def after_hours_landing(ctx: InsightInput) -> Card | None:
         return None
     worst = ", ".join(f"{ctx.view.name(p)} {n}" for p, n in now.landed_off_hours.most_common(3))
     return card("after_hours_landing",
-                f"{total} times this week a message of yours reached someone outside their "
-                f"working hours, in their time zone ({worst}).",
+                f"{plural(total, 'message')} reached people outside their working hours, in "
+                f"their time zone ({worst}).",
                 severity=total / 3, n=total, metrics={"pings": total}, msgs=now.landed,
                 detail="landed outside a recipient's working hours")
 
 
 @insight("unanswered_asks", title="Asks left unanswered",
+         caveat="If you answered by phone, in person or in a chat Upwell does not see, or someone "
+                "else answered for you, ignore this.",
          definition="Requests and questions addressed to you that got no reply from you within "
                     "two working days.",
          threshold="1 or more this week",
@@ -118,12 +133,14 @@ def unanswered(ctx: InsightInput) -> Card | None:
         return None
     who = Counter(ctx.view.name(m.sender) for m in asks).most_common(3)
     return card("unanswered_asks",
-                f"{len(asks)} asks to you got no reply within two working days "
+                f"{plural(len(asks), 'ask')} to you got no reply within two working days "
                 f"({', '.join(f'{n} {c}' for n, c in who)}).",
                 severity=len(asks) / 2, n=len(asks), msgs=asks, ctx=ctx, phrase="ask")
 
 
 @insight("slow_replies", title="Slower replies than usual",
+         caveat="If the slower replies had a reason (leave, travel, a deadline you chose to focus "
+                "on) or you answered by phone first, ignore this.",
          definition="Median time you took to reply to others this week, counted in your own "
                     "working hours (nights and weekends do not count), against your own usual.",
          threshold="at least 4 working hours and twice your usual median, over 5+ replies",
@@ -153,6 +170,8 @@ def slow_replies(ctx: InsightInput) -> Card | None:
 
 
 @insight("recognition_drop", title="Less recognition than usual",
+         caveat="If you thanked people in person or in a channel Upwell does not see, or it was a "
+                "quiet week, ignore this.",
          definition="Specific thanks and recognition you gave (naming what someone did).",
          threshold="none this week while you usually give at least one a week",
          action="Name one concrete thing a colleague did well this week, and tell them.",
@@ -171,6 +190,8 @@ def recognition_drop(ctx: InsightInput) -> Card | None:
 
 
 @insight("generic_thanks", title="Thanks without specifics",
+         caveat="A short 'thanks' closing a routine exchange is fine; if these were such closings, "
+                "ignore this.",
          definition="Your thanks this week that named nothing in particular ('thanks!').",
          threshold="3 or more bare thanks and none specific",
          action="Say what the thanks is for: 'thanks for catching the pricing error'.",
@@ -186,6 +207,8 @@ def generic_thanks(ctx: InsightInput) -> Card | None:
 
 
 @insight("tone_toward_colleague", title="Tone toward a colleague turned negative",
+         caveat="Tone is read from words alone: if the subject was bad news rather than the "
+                "person, or you were quoting someone, ignore this.",
          definition="Average tone of your messages to one colleague this week against your "
                     "usual tone with them.",
          threshold="3+ messages averaging negative and 0.3 below your usual with them, or "
@@ -218,34 +241,64 @@ def tone_toward(ctx: InsightInput) -> Card | None:
                 severity=1 + score, n=len(msgs), msgs=msgs, ctx=ctx, phrase="aimed_negativity")
 
 
-@insight("fading_tie", title="A strong tie gone quiet",
-         definition="A colleague you exchanged messages with most weeks, with no exchange in "
-                    "the last three weeks.",
-         threshold="2+ messages a week on average over your baseline, none in three weeks",
+#: Below this share of the member's usual weekly exchanges, all of it went quiet, not one tie.
+QUIET_SHARE = 0.5
+
+
+@insight("fading_tie", title="A regular contact gone quiet",
+         caveat="If you now talk by phone, in person or in a chat Upwell does not see, or the "
+                "work you shared has ended, ignore this.",
+         definition="A colleague you exchanged messages with in most of your baseline weeks, "
+                    "with no exchange in the last three weeks (a busy week or two of one project "
+                    "does not make a regular contact).",
+         threshold="contact in more than half of the weeks before the last three (and at least "
+                   "3 of them), none in the last three weeks, while your other exchanges went "
+                   "on (at least half your usual)",
          action="Check in with them: a short note or a coffee.",
          basis="Weak and dormant ties carry new information and support (Granovetter 1973; "
                "Levin, Walter & Murnighan 2011 on reconnecting dormant ties).", impact=0.7)
 def fading_tie(ctx: InsightInput) -> Card | None:
     w = ctx.week
     recent_start = w.end - timedelta(weeks=3)
-    before = exchanges(ctx.view, w.baseline_start, recent_start)
-    recent = exchanges(ctx.view, recent_start, w.end)
-    weeks = max(1, (recent_start - w.baseline_start).days // 7)
-    faded = [(p, n) for p, n in before.most_common() if n / weeks >= 2 and recent[p] == 0]
-    if not faded or weeks < 3:
+    weeks = round((recent_start - w.baseline_start) / timedelta(weeks=1))
+    if weeks < 3:
         return None
-    names = ", ".join(ctx.view.name(p) for p, _n in faded[:3])
+    first = recent_start - timedelta(weeks=weeks)
+    seen: Counter[str] = Counter()  # weeks with any exchange, per person
+    for i in range(weeks):
+        seen.update(set(exchanges(ctx.view, first + timedelta(weeks=i),
+                                  first + timedelta(weeks=i + 1))))
+    recent = exchanges(ctx.view, recent_start, w.end)
+    usual = sum(exchanges(ctx.view, first, recent_start).values()) / weeks
+    if sum(recent.values()) / 3 < QUIET_SHARE * usual:
+        return None  # everything went quiet (leave, holidays): not about one person
+    faded = sorted(((p, k) for p, k in seen.items()
+                    if k * 2 > weeks and k >= 3 and recent[p] == 0), key=lambda pk: (-pk[1], pk[0]))
+    if not faded:
+        return None
     rows: list[Evidence] = []
-    earlier = in_window(ctx.view.messages, w.baseline_start, recent_start)
-    for p, _n in faded[:3]:
+    earlier = in_window(ctx.view.messages, first, recent_start)
+    for p, _k in faded[:3]:
         last = [m for m in earlier if m.sender == p or (mine(ctx.view, m) and p in m.to)][-3:]
         rows += [Evidence(m.id, m.sent_at, m.subject,
-                          f"your last exchanges with {ctx.view.name(p)}") for m in last]
-    return card("fading_tie", f"No exchange in three weeks with {names}, usually regular.",
-                severity=faded[0][1] / weeks / 2, n=len(faded), rows=tuple(rows))
+                          "" if p in (m.sender, *m.to[:1]) else
+                          f"with {person_name(ctx.view, p)} among others") for m in last]
+    if len(faded) == 1:
+        p, k = faded[0]
+        summary = (f"No exchange in three weeks with {person_name(ctx.view, p)}; before that you "
+                   f"were in touch in {k} of {plural(weeks, 'week')}.")
+    else:
+        names = ", ".join(person_name(ctx.view, p) for p, _k in faded[:3])
+        summary = (f"No exchange in three weeks with {names}; before that you were in touch with "
+                   f"each in most weeks.")
+    return card("fading_tie", summary, severity=faded[0][1] / weeks * 2, n=len(faded),
+                rows=tuple(rows), metrics={"weeks_with_contact": faded[0][1],
+                                            "baseline_weeks": weeks})
 
 
-@insight("harsh_language", title="Harsh wording",
+@insight("harsh_language", title="Wording that may read as hostile",
+         caveat="If the words were quoted, a joke between friends or festive ('Merry "
+                "Christmas!!'), ignore this.",
          definition="Messages with profanity, or two of: shouting in capitals, '!!!', absolutes "
                     "('always', 'never').",
          threshold="1 or more this week",
@@ -256,11 +309,15 @@ def harsh_language(ctx: InsightInput) -> Card | None:
     flagged = [m for m in _sent(ctx) if harsh(m)]
     if not flagged:
         return None
-    return card("harsh_language", f"{len(flagged)} of your messages this week read as harsh.",
+    return card("harsh_language",
+                f"{plural(len(flagged), 'message')} you sent this week had wording that may read "
+                f"as hostile (profanity, shouting in capitals, '!!!' or absolutes).",
                 severity=len(flagged), n=len(flagged), msgs=flagged, ctx=ctx, phrase="harsh")
 
 
 @insight("noninclusive_terms", title="Non-inclusive terms",
+         caveat="If the term is a product or technical name you cannot change, or a quotation, "
+                "ignore this.",
          definition="Terms such as 'guys' for a group or 'whitelist', with an alternative.",
          threshold="1 or more this week",
          action="Use the suggested alternative next time.",
@@ -282,7 +339,9 @@ def _softened(m: MessageView) -> bool:
                                      "gratitude", "hedges", "apologizing"))
 
 
-@insight("blunt_requests", title="Requests without softeners",
+@insight("blunt_requests", title="Requests with no softening words",
+         caveat="Short requests are normal between people who work closely and expect them; if "
+                "that is the case here, ignore this.",
          definition="Your requests with no please, thanks, 'could you' or hedge.",
          threshold="3+ requests this week, 60% or more of them blunt",
          action="Open with 'could you' and say why it matters.",
@@ -293,26 +352,37 @@ def blunt_requests(ctx: InsightInput) -> Card | None:
     blunt = [m for m in reqs if not _softened(m)]
     if len(reqs) < 3 or len(blunt) / len(reqs) < 0.6:
         return None
-    return card("blunt_requests", f"{len(blunt)} of your {len(reqs)} requests had no softener.",
+    return card("blunt_requests",
+                f"{len(blunt)} of your {plural(len(reqs), 'request')} this week had no please, "
+                f"thanks, 'could you' or hedge.",
                 severity=len(blunt) / len(reqs) * 2, n=len(blunt), msgs=blunt, ctx=ctx,
                 phrase="ask")
 
 
-@insight("thanks_in_advance", title="'Thanks in advance' pressure",
-         definition="Requests closed with 'thanks in advance', which presumes a yes.",
+@insight("thanks_in_advance", title="Requests closed with 'thanks in advance'",
+         caveat="If the request is routine and the closing is simply your style, ignore this: "
+                "it does not lower replies.",
+         definition="Requests closed with 'thanks in advance', which some readers take as "
+                    "presuming a yes when the request is a favour.",
          threshold="2 or more this week",
-         action="Ask, then thank when it is done.",
-         basis="Presumptive closings read as pressure in workplace email studies "
-               "(Boomerang analysis of 350k emails, 2017, as practice evidence).", impact=0.3)
+         action="Where the request is a favour, ask plainly and thank them once it is done.",
+         basis="Practice opinion, not a measured harm: etiquette guides call the closing "
+               "presumptuous, while Boomerang's 2017 analysis of about 350,000 email threads "
+               "found closings with 'thanks in advance' got more replies (65.7 %) than any other "
+               "closing and than closings with no thanks (about 46 %). The card is about how a "
+               "favour reads, not about getting a reply.", impact=0.3)
 def thanks_in_advance(ctx: InsightInput) -> Card | None:
     tia = [m for m in _sent(ctx) if _feature(m, REQUESTS, "thanks_in_advance")]
     if len(tia) < 2:
         return None
-    return card("thanks_in_advance", f"{len(tia)} requests closed with 'thanks in advance'.",
+    return card("thanks_in_advance",
+                f"{plural(len(tia), 'request')} this week closed with 'thanks in advance'.",
                 severity=len(tia) / 2, n=len(tia), msgs=tia, ctx=ctx, phrase="ask")
 
 
 @insight("meeting_overload", title="Meeting overload",
+         caveat="If the calendar holds blocks that are not meetings (travel, time you booked for "
+                "yourself), ignore this.",
          definition="Hours in meetings this week (declined ones not counted) against your "
                     "usual, and free blocks left.",
          threshold="20+ hours, or 1.5x your usual with at least 10 hours",
@@ -336,6 +406,8 @@ def meeting_overload(ctx: InsightInput) -> Card | None:
 
 
 @insight("no_focus_time", title="Little focus time",
+         caveat="If you work in time the calendar does not show (early mornings, a day you keep "
+                "free without booking it), ignore this.",
          definition="Free blocks of two hours or more inside your working hours this week.",
          threshold="fewer than 3 blocks in a week with meetings",
          action="Book two 2-hour blocks for deep work next week.",
@@ -364,6 +436,7 @@ def _reports(ctx: InsightInput) -> list[str]:
 
 
 @insight("one_on_one_lapse", title="A one-to-one has lapsed",
+         caveat="If you meet them without a calendar entry, or one of you is away, ignore this.",
          definition="Time since your last one-to-one with a direct report against your usual "
                     "rhythm with them.",
          threshold="more than twice your usual gap and at least 14 days",
@@ -393,6 +466,8 @@ def one_on_one_lapse(ctx: InsightInput) -> Card | None:
 
 
 @insight("attention_spread", title="Attention spread unevenly across your reports",
+         caveat="If one report needs more of you this month (onboarding, a launch), uneven "
+                "attention can be right; ignore this then.",
          definition="How evenly your messages, one-to-one time and recognition went to your "
                     "direct reports over the last four weeks (Gini coefficient).",
          threshold="3+ reports and a Gini of 0.4 or more",
@@ -419,6 +494,8 @@ def attention_spread(ctx: InsightInput) -> Card | None:
 
 
 @insight("conversation_balance", title="You did most of the talking",
+         caveat="If you were the one asked to explain (a write-up, an answer to a question), "
+                "ignore this.",
          definition="Your share of the words in threads with others this week.",
          threshold="70% or more of the words in 2+ threads of 4+ messages",
          action="End with a question and leave room for others' answers.",

@@ -4,8 +4,9 @@ Reads: a simulation folder (``truth.json`` and ``people/<id>/`` archives). Write
 ``home`` (each participant imported as their own member, exactly as they would import their own
 archives: mail, Slack export, calendar; managers declare their reports, as they would in their
 settings). For every participant the coach runs on the coached week with the participant's own
-time zone and working hours, uncapped (a card is a detection; the weekly cap of five is a
-display choice), and each insight type is scored: a true positive where a planted behaviour
+time zone and working hours, uncapped and without the cool-down (a card is a detection; the
+weekly cap of five and the cool-down are display choices), and each type the simulator plants
+(not the positive ones) is scored: a true positive where a planted behaviour
 expected it and it came, a false alarm where it came unplanted, a miss where it was planted and
 did not come.
 """
@@ -104,7 +105,8 @@ def evaluate(sim: Path, home: Path, *, limit: int | None = None,
     for b in truth["behaviours"]:
         expected.setdefault(b["person"], set()).update(b["insights"])
     participants = [p for p in truth["people"] if p["participant"]][:limit]
-    types = list(catalog())
+    # positive types (what went well) are not planted: unit tests and real mail judge them
+    types = [t for t, spec in catalog().items() if not spec.positive]
     scores = {t: TypeScore(t) for t in types}
     raised: dict[str, list[str]] = {}
     settings = Settings(home=home)
@@ -129,8 +131,9 @@ def evaluate(sim: Path, home: Path, *, limit: int | None = None,
             view = load_member(store, member)
             start, end = (int(x) for x in p["hours"].split("-"))
             profile = WorkProfile(ZoneInfo(p["tz"]), start, end, frozenset(p["workdays"]))
-            cards = weekly_cards(view, profile, cap=len(types))
-            got = {c.insight for c in cards}
+            # every detection: the cap and the cool-down are display choices
+            cards = weekly_cards(view, profile, cap=len(catalog()), cool_down=0)
+            got = {c.insight for c in cards} & set(types)
             raised[p["id"]] = sorted(got)
             want = expected.get(p["id"], set())
             for t in types:

@@ -1,0 +1,183 @@
+"""Positive insight types: what went well this week, held to the same care as the others.
+
+Reads: the member's own view and profile through :class:`upwell.insights.catalog.InsightInput`.
+Writes: at most one :class:`upwell.insights.catalog.Card` per type. A positive card, like any
+other, names the messages it rests on, is measured against the member's own usual (a habit the
+member always has is not news every week) and stays silent below a floor of real evidence.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Iterable
+from datetime import datetime
+
+from upwell.analyze.stream import (
+    MAX_ASK_RECIPIENTS,
+    addressed_to_member,
+    correspondents,
+    in_window,
+    is_ask,
+    mine,
+    recognizes,
+    replies_to,
+    working_hours_between,
+)
+from upwell.insights.catalog import Card, Evidence, InsightInput, card, insight, person_name, plural
+from upwell.store.member_view import MessageView
+
+#: Fewer asks than this in a week say nothing about how the member answers them.
+MIN_ASKS = 3
+#: The longest median reply, in the member's working hours, that counts as quick.
+QUICK_HOURS = 4.0
+#: This week's median must be at most this share of the member's usual median.
+FASTER_THAN_USUAL = 0.67
+#: The share of the week's asks that must have had a reply within two working days.
+ANSWERED_SHARE = 0.8
+GRACE_DAYS = 2
+
+
+def _asks(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView]:
+    """Asks to the member from people they correspond with, in the window."""
+    known = correspondents(ctx.view)
+    return [m for m in in_window(ctx.view.messages, start, end)
+            if not mine(ctx.view, m) and m.sender in known
+            and addressed_to_member(ctx.view, m) and is_ask(m)]
+
+
+def _answers(ctx: InsightInput, asks: Iterable[MessageView]
+             ) -> tuple[list[tuple[MessageView, float]], int]:
+    """Each ask answered by the member within the grace period, with the working hours it
+    took, and how many asks could be judged (an unanswered ask still inside its grace period at
+    the archive's end cannot)."""
+    children = replies_to(ctx.view)
+    last = max(m.sent_at for m in ctx.view.messages)
+    answered: list[tuple[MessageView, float]] = []
+    judged = 0
+    for ask in asks:
+        due = ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS)
+        reply = min((c.sent_at for c in children.get(ask.id, ())
+                     if mine(ctx.view, c) and ask.sent_at <= c.sent_at <= due), default=None)
+        if reply is None and due > last:
+            continue
+        judged += 1
+        if reply is not None:
+            answered.append((ask, working_hours_between(ctx.profile, ask.sent_at, reply)))
+    return answered, judged
+
+
+@insight("helped_fast", title="You answered people's asks quickly",
+         caveat="If your replies were quick acknowledgements rather than answers, or the asks "
+                "were trivial, this says less than it seems.",
+         definition="Asks addressed to you by people you work with that you answered this week, "
+                    "and how fast (in your own working hours), against your own usual.",
+         threshold=f"{MIN_ASKS}+ asks, {ANSWERED_SHARE:.0%} or more answered within two working "
+                   f"days, a median reply of at most {QUICK_HOURS:g} working hours and at most "
+                   f"two thirds of your usual median",
+         action="Keep the habit: a short reply early beats a full one late.",
+         basis="Responsiveness is the strongest early driver of trust in distributed teams "
+               "(Jarvenpaa & Leidner 1999); reply latency signals how much a relationship "
+               "matters (Avrahami & Hudson 2006).", impact=0.6, positive=True)
+def helped_fast(ctx: InsightInput) -> Card | None:
+    asks = _asks(ctx, ctx.week.start, ctx.week.end)
+    now, judged = _answers(ctx, asks)
+    if judged < MIN_ASKS or len(now) < MIN_ASKS or len(now) < ANSWERED_SHARE * judged:
+        return None
+    base, _n = _answers(ctx, _asks(ctx, ctx.week.baseline_start, ctx.week.start))
+    if len(base) < MIN_ASKS:
+        return None  # no usual to be faster than
+    med = statistics.median(h for _m, h in now)
+    usual = statistics.median(h for _m, h in base)
+    if med > QUICK_HOURS or med > FASTER_THAN_USUAL * usual:
+        return None
+    people = list(dict.fromkeys(person_name(ctx.view, m.sender) for m, _h in now))
+    who = _listed(people)
+    return card("helped_fast",
+                f"You answered {len(now)} of {plural(judged, 'ask')} to you this week, with a "
+                f"median reply of {med:.1f} working hours (usually {usual:.1f}); from {who}.",
+                severity=min(3.0, usual / max(med, 0.25)), n=len(now),
+                metrics={"median_hours": round(med, 1), "usual_hours": round(usual, 1),
+                         "answered": len(now), "asks": judged},
+                rows=tuple(Evidence(m.id, m.sent_at, m.subject,
+                                    f"you replied {h:.1f} working hours later")
+                           for m, h in sorted(now, key=lambda p: p[1])[:10]))
+
+
+#: Thanks "for" these name nothing in particular, whatever the analyzer says ("many thanks for
+#: your help in this matter"); a kept phrase this short cannot name anything either ("Thanks.").
+_GENERIC = re.compile(r"\b(?:thanks|thank you)\s+(?:so much |very much |again )?for\s+(?:all\s+)?"
+                      r"(?:of\s+)?(?:your\s+|the\s+)?(?:help|time|assistance|support|everything|"
+                      r"this|that|it|info|information|email|e-mail|note|message|patience|"
+                      r"letting me know|understanding|cooperation)\b", re.IGNORECASE)
+MIN_PHRASE_WORDS = 4
+
+
+def _specific(ctx: InsightInput, m: MessageView) -> bool:
+    """Specific thanks by the analyzer, and, where the phrase was kept, a phrase that names
+    something (a sign-off or a stock "thanks for your help" does not)."""
+    if not recognizes(m):
+        return False
+    phrase = ctx.view.snippets.get(m.id, {}).get("specific_thanks", "")
+    return not phrase or (len(phrase.split()) >= MIN_PHRASE_WORDS
+                          and _GENERIC.search(phrase) is None)
+
+
+def _recognitions(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView]:
+    """The member's specific thanks in the window, to a few people (not a broadcast)."""
+    return [m for m in in_window(ctx.view.messages, start, end)
+            if mine(ctx.view, m) and _specific(ctx, m)
+            and 0 < len(_recipients(ctx, m)) <= MAX_ASK_RECIPIENTS]
+
+
+def _listed(people: list[str]) -> str:
+    """Names in prose: "Ann", "Ann and Bo", "Ann, Bo and Cy", "Ann, Bo, Cy and 2 others"."""
+    if len(people) <= 3:
+        return " and ".join(filter(None, [", ".join(people[:-1]), people[-1]]))
+    return f"{', '.join(people[:3])} and {plural(len(people) - 3, 'other')}"
+
+
+def _recipients(ctx: InsightInput, m: MessageView) -> list[str]:
+    return [p for p in dict.fromkeys((*m.to, *m.cc)) if p not in ctx.view.me]
+
+
+@insight("specific_recognition", title="You thanked someone for something specific",
+         caveat="If the thanks was a sign-off or a form reply rather than about something the "
+                "person did, ignore this.",
+         definition="Thanks you gave this week that named what someone did ('thanks for "
+                    "catching the pricing error'), to someone you had not thanked that way in "
+                    "your baseline weeks, or more often than your usual.",
+         threshold="1+ specific thanks to someone new to your thanks, or 2+ and twice your "
+                   "usual weekly count, with 2+ baseline weeks",
+         action="Keep naming what people did: it is what makes thanks land.",
+         basis="Specific gratitude builds relationships (Algoe 2012, find-remind-bind); people "
+               "thanked for their help were about twice as likely to help again (Grant & Gino "
+               "2010).", impact=0.6, positive=True)
+def specific_recognition(ctx: InsightInput) -> Card | None:
+    w = ctx.week
+    if w.baseline_weeks < 2:
+        return None  # without a usual, every thanks would be news
+    now = _recognitions(ctx, w.start, w.end)
+    if not now:
+        return None
+    base = _recognitions(ctx, w.baseline_start, w.start)
+    thanked_before = {p for m in base for p in _recipients(ctx, m)}
+    new = [m for m in now if set(_recipients(ctx, m)) - thanked_before]
+    usual = len(base) / w.baseline_weeks
+    more = len(now) >= 2 and len(now) >= 2 * usual
+    if not new and not more:
+        return None
+    shown = new or now
+    people = list(dict.fromkeys(person_name(ctx.view, p) for m in shown
+                                for p in _recipients(ctx, m)))
+    names = _listed(people)
+    if new and not more:
+        whom = "someone" if len(people) == 1 else "people"
+        summary = (f"You thanked {names} this week for something specific: {whom} you had not "
+                   f"thanked that way in your {plural(w.baseline_weeks, 'week')} before.")
+    else:
+        summary = (f"You gave {plural(len(now), 'specific thanks', 'specific thanks')} this "
+                   f"week (usually {usual:.1f} a week), to {names}.")
+    return card("specific_recognition", summary, severity=1.0 + 0.5 * (len(shown) - 1),
+                n=len(now), msgs=shown, ctx=ctx, phrase="specific_thanks",
+                metrics={"specific_thanks": len(now), "usual_per_week": round(usual, 2)})
