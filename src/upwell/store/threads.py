@@ -6,7 +6,12 @@ that has none yet (or only a ``subject`` guess):
 
 - ``header``: its In-Reply-To (or References, or a chat thread parent) is a stored Message-ID;
 - ``quote``: same normalized subject, sent earlier by the person named in its quoted header;
-- ``subject``: same normalized subject, the latest earlier message.
+- ``subject``: same normalized subject, the latest earlier message;
+- ``quoted``: a reply under a new or empty subject: the latest earlier message from the
+  person named in its quoted header that had the replier among its parties.
+
+Copies of one message filed in several folders are separate rows; a reply links to one of them
+and the coaching view treats the copies as one (:func:`upwell.analyze.stream.handled`).
 
 Then every linked message gets its thread root as ``thread_key`` (a recursive query; cycles
 that forged ids could make are never reached from a root and stay unthreaded).
@@ -57,6 +62,21 @@ WHERE member_id = :m AND is_reply AND subject_key IS NOT NULL
                 AND p.sent_at < messages.sent_at)
 """)
 
+_QUOTED_PARENT = """
+    SELECT p.id FROM messages p
+    WHERE p.member_id = messages.member_id AND p.sender_name_key = messages.quoted_from_key
+      AND p.sent_at < messages.sent_at AND p.id <> messages.id
+      AND EXISTS (SELECT 1 FROM message_parties q
+                  WHERE q.member_id = p.member_id AND q.message_id = p.id
+                    AND q.person_id = messages.sender_id)"""
+
+_QUOTED = text(f"""
+UPDATE messages SET link_method = 'quoted', parent_id = (
+    {_QUOTED_PARENT} ORDER BY p.sent_at DESC, p.id DESC LIMIT 1)
+WHERE member_id = :m AND quoted_from_key IS NOT NULL AND parent_id IS NULL
+  AND EXISTS ({_QUOTED_PARENT})
+""")  # noqa: S608 - a constant fragment, no input in it
+
 _THREADS = text("""
 WITH RECURSIVE chain(id, root, depth) AS (
     SELECT r.id, r.id, 0 FROM messages r
@@ -80,6 +100,6 @@ WHERE member_id = :m AND link_method IS NOT NULL GROUP BY link_method
 def relink(conn: Connection, member_id: int) -> dict[str, int]:
     """Link the member's replies and thread them; returns how many are linked, by method."""
     params = {"m": member_id}
-    for statement in (_HEADER, _QUOTE, _SUBJECT, _THREADS):
+    for statement in (_HEADER, _QUOTE, _SUBJECT, _QUOTED, _THREADS):
         conn.execute(statement, params)
     return {str(method): int(n) for method, n in conn.execute(_COUNTS, params)}
