@@ -11,11 +11,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
+from sqlalchemy import insert, select
 
 from upwell.analyze import analyze_message
 from upwell.analyze.kinds import classify, consumer_address, personal_people, vocative
 from upwell.analyze.names import KINDS
-from upwell.analyze.stream import WorkProfile, correspondents, handled, unanswered_asks
+from upwell.analyze.stream import (
+    WorkProfile,
+    asked_of_member,
+    correspondents,
+    handled,
+    unanswered_asks,
+)
 from upwell.cli import cli
 from upwell.config import Settings
 from upwell.insights.view import coaching_view
@@ -23,6 +30,8 @@ from upwell.model import Address, Message, RawItem
 from upwell.normalize.mime import from_mime
 from upwell.store.db import Store
 from upwell.store.member_view import MemberView, MessageView
+from upwell.store.schema import message_parties, messages
+from upwell.store.threads import relink
 from upwell.testing import make_email, write_maildir
 
 CHI = ZoneInfo("America/Chicago")
@@ -227,10 +236,39 @@ def test_ask_naming_someone_else_first_is_not_to_the_member() -> None:
     assert unanswered([to_pam, to_susan, to_all]) == [to_susan]
 
 
+def test_an_ask_naming_the_member_on_a_later_line_is_theirs_even_on_cc() -> None:
+    both = f"{SUSAN}, Pam Butler <pam.butler@example.com>"
+    log = mail(at(0, 10), "Johns Manville wants to settle.\n\nSusan: please update the demand "
+               "letter log with the above note.\n\nPam: please file the letter.", sender=LOUIS,
+               to=SARA, cc=both, subject="Johns Manville")
+    other_only = mail(at(0, 11), "We received the cash.\n\nPam: please reclassify this "
+                      "counterparty as expired.", sender=LOUIS, to=both, subject="PSCC")
+    assert vocative("Johns Manville wants to settle.\n\nSusan: please update.\n\nPam: "
+                    "please file.") == "susan,pam"
+    assert unanswered([log, other_only]) == [log]
+
+
 def test_single_to_that_is_not_the_member_is_not_to_them() -> None:
     # the member got it through a list or a Bcc: To holds one address that is not theirs
     via_list = mail(at(0, 10), ASK, sender=SARA, to="Legal Group <legal@example.com>")
     assert unanswered([via_list]) == []
+
+
+def test_reply_all_answering_someone_else_is_not_to_the_member() -> None:
+    group = f"{SARA}, {SUSAN}"
+    question = mail(at(0, 9), "Did Dominic already request contract reviews for these two?",
+                    sender=LOUIS, to=group, subject="SMUD, AIG")
+    # Pam answers Louis with a question of her own, to all: it is for Louis
+    back = mail(at(0, 10), "We have dealt with several AIG entities. Do you know which one he "
+                "means?", sender="Pam Butler <pam.butler@example.com>",
+                to=f"{LOUIS}, {SUSAN}", subject="RE: SMUD, AIG", parent=question)
+    # unless it opens with the member's name
+    named = mail(at(0, 11), "Susan, can you check which one he means?",
+                 sender="Pam Butler <pam.butler@example.com>", to=f"{LOUIS}, {SUSAN}",
+                 subject="RE: SMUD, AIG", parent=question)
+    v = view([*history(), question, back, named])
+    assert not asked_of_member(v, back)
+    assert asked_of_member(v, named)
 
 
 # -- responses ----------------------------------------------------------------------------------
@@ -280,6 +318,15 @@ def test_reply_linked_to_the_other_duplicate_copy_counts_and_one_copy_is_listed(
     assert handled(v, copy, at(3, 0))
     assert unanswered([inbox, copy]) == [inbox]  # unanswered, listed once
     assert unanswered([inbox, copy, reply]) == []
+
+
+def test_an_ask_to_several_that_another_answered_is_handled() -> None:
+    ask = mail(at(0, 10), "Can you tell me which entity this is?", sender=SARA,
+               to=f"{SUSAN}, Pam Butler <pam.butler@example.com>", subject="AIG")
+    pam = mail(at(0, 12), "It is AIG Financial Products.",
+               sender="Pam Butler <pam.butler@example.com>", to=SARA, subject="RE: AIG")
+    assert unanswered([ask]) == [ask]
+    assert unanswered([ask, pam]) == []
 
 
 def test_automated_and_broadcast_mail_is_not_coached_but_still_received() -> None:
@@ -345,3 +392,43 @@ def test_mark_a_person_personal_from_the_cli(tmp_path: Path) -> None:
     assert "coached again" in undone.stdout
     back = json.loads(runner.invoke(cli, args).stdout)
     assert any(c["insight"] == "unanswered_asks" for c in back["cards"])
+
+
+# -- reply linkage in the store: a reply under a new or empty subject ------------------------
+
+
+def _row(member: int, i: str, minutes: int, sender: str, *, subject: str | None,
+         quoted: str | None = None, name: str | None = None) -> dict[str, object]:
+    return {
+        "id": i, "member_id": member, "source": "t", "channel": "email",
+        "sent_at": datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes),
+        "utc_offset": 0, "sender_id": sender, "in_sent_folder": False, "n_to": 1, "n_cc": 0,
+        "subject_key": subject, "is_reply": False, "is_forward": False, "msgid_key": None,
+        "in_reply_to_key": None, "quoted_from_key": quoted, "sender_name_key": name,
+        "word_count": 1, "quoted_chars": 0, "attachments": 0, "notes": "",
+    }
+
+
+def test_replies_under_a_new_or_empty_subject_link_by_their_quoted_header(store: Store
+                                                                          ) -> None:
+    m = store.open_member("ann").id
+    rows = [
+        _row(m, "ask", 0, "dana", subject="netting", name="k-dana"),
+        _row(m, "other", 5, "dana", subject="lunch", name="k-dana"),  # not to Ann
+        _row(m, "new", 60, "ann", subject="executed copy", quoted="k-dana", name="k-ann"),
+        _row(m, "empty", 70, "ann", subject=None, quoted="k-dana", name="k-ann"),
+        _row(m, "stranger", 80, "ann", subject=None, quoted="k-nobody", name="k-ann"),
+    ]
+    parties = [{"member_id": m, "message_id": "ask", "person_id": "ann", "role": "to"},
+               {"member_id": m, "message_id": "other", "person_id": "raj", "role": "to"}]
+    with store.engine.begin() as conn:
+        conn.execute(insert(messages), rows)
+        conn.execute(insert(message_parties), parties)
+        counts = relink(conn, m)
+    with store.engine.connect() as conn:
+        got = {r.id: (r.parent_id, r.link_method) for r in conn.execute(
+            select(messages).where(messages.c.member_id == m))}
+    assert got["new"] == ("ask", "quoted")  # the latest message from Dana that Ann was on
+    assert got["empty"] == ("ask", "quoted")
+    assert got["stranger"] == (None, None)
+    assert counts["quoted"] == 2

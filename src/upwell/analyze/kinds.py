@@ -15,9 +15,10 @@ headers normalize keeps). Writes:
   every recipient is on a consumer domain;
 - ``social``: the text reads as social chat (greetings, weekends, family, parties) more than
   work (deals, contracts, prices, reports); ``work_text``: the other way round;
-- ``vocative``: the name the message opens by addressing ("Pam, would you..." gives ``pam``;
-  "Hi all," gives ``*``), folded to lower case, else empty; the member's view compares it with
-  the names of the member and the other recipients (:func:`named_other`).
+- ``vocative``: the names the message addresses at the start of a line ("Pam, would you..."
+  gives ``pam``; "Susan: please..." then "Maria: please..." gives ``susan,maria``; "Hi all,"
+  gives ``*``), folded to lower case, else empty; the member's view compares them with the
+  names of the member and the other recipients (:func:`addressee`).
 
 Everything is a rule a member can read. Personal mail is decided with evidence on both sides
 (a consumer domain alone is not personal: contractors write from them; social words alone are
@@ -127,6 +128,7 @@ _GROUP = frozenset({"all", "everyone", "everybody", "team", "folks", "guys", "ge
                     "ladies", "people", "yall", "y'all", "group", "gang"})
 #: Opening words that are not a name ("Thanks," "Sorry -", "Yes:").
 _NOT_NAMES = frozenset({
+    "phone", "fax", "email", "tel", "cell", "mobile", "ph", "pager", "direct", "web", "www",
     "thanks", "thank", "thx", "yes", "no", "ok", "okay", "sorry", "also", "fyi", "please", "well",
     "so", "great", "sure", "attached", "note", "again", "hmm", "hi", "hello", "hey", "dear",
     "morning", "afternoon", "evening", "regards", "cheers", "agreed", "correct", "question",
@@ -196,20 +198,32 @@ def work_text(text: str) -> bool:
     return work >= 2 and work > social
 
 
+#: Lines of a message's own words searched for the names it addresses, and names kept.
+VOCATIVE_LINES = 40
+MAX_VOCATIVES = 3
+
+
 def vocative(text: str) -> str:
-    """The name a message opens by addressing, folded (``*`` for a group), else empty."""
-    head = text.lstrip()[:80]
-    if _GROUP_OPENING.match(head):
-        return "*"
-    m = _GREETING.match(head)
-    if m is None:
-        return ""
-    word = m.group("name").lower()
-    if word in _GROUP:
-        return "*"
-    if word in _NOT_NAMES or len(word) < 2:
-        return ""
-    return word
+    """The names a message addresses at the start of a line ("Pam, would you...", "Susan:
+    please update the log", "STEPHANIE -- can you"), folded, in order and comma-joined (``*``
+    for a group: "Hi all,"), at most :data:`MAX_VOCATIVES`; empty when it addresses nobody."""
+    found: list[str] = []
+    for line in text.lstrip().splitlines()[:VOCATIVE_LINES]:
+        head = line.strip()[:80]
+        if not head:
+            continue
+        word = ""
+        if _GROUP_OPENING.match(head):
+            word = "*"
+        elif (m := _GREETING.match(head)) is not None:
+            word = m.group("name").lower()
+            word = "*" if word in _GROUP else ("" if word in _NOT_NAMES or len(word) < 2
+                                                else word)
+        if word and word not in found:
+            found.append(word)
+        if len(found) >= MAX_VOCATIVES:
+            break
+    return ",".join(found)
 
 
 @analyzer(KINDS, reads=("sender", "to", "cc", "bcc", "subject", "body", "headers"),
@@ -307,21 +321,22 @@ def classify(view: MemberView, marked_personal: Collection[str] = ()) -> MemberV
     return replace(view, messages=coached, uncoached=uncoached, derived={})
 
 
-def named_other(view: MemberView, m: MessageView) -> bool:
-    """The message opens by addressing someone other than the member ("Pam, would you...") or
-    a group ("Hi all,"): its asks are not the member's to answer. A name that matches the
-    member's is theirs; one that matches no party at all (a nickname) says nothing."""
-    word = feature(m.features, KINDS, "vocative")
-    if not isinstance(word, str) or not word:
-        return False
-    if word == "*":
-        return True
-    mine = {w for p in view.me for w in _name_words(view.names.get(p, ""))}
-    if word in mine:
-        return False
+def addressee(view: MemberView, m: MessageView) -> str:
+    """Whom the message addresses by name at the start of a line: ``member`` (one of the
+    member's names: "Susan: please update the log"), ``other`` (only others on it, or a group:
+    "Pam, would you...", "Hi all,") or ``""`` (nobody, or names that match no party at all,
+    such as nicknames: they say nothing)."""
+    words = feature(m.features, KINDS, "vocative")
+    if not isinstance(words, str) or not words:
+        return ""
+    named = set(words.split(","))
+    if named & {w for p in view.me for w in _name_words(view.names.get(p, ""))}:
+        return "member"
+    if "*" in named:
+        return "other"
     others = {w for p in (*m.to, *m.cc) if p not in view.me
               for w in _name_words(view.names.get(p, ""))}
-    return word in others
+    return "other" if named & others else ""
 
 
 def _name_words(name: str) -> set[str]:

@@ -19,7 +19,7 @@ from itertools import pairwise
 from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from upwell.analyze.kinds import named_other
+from upwell.analyze.kinds import addressee
 from upwell.analyze.names import GRATITUDE, HARSH, REQUESTS, TONE, feature
 from upwell.normalize.threads import normalize_subject
 from upwell.store.member_view import EventView, MemberView, MessageView
@@ -225,9 +225,23 @@ def addressed_to_member(view: MemberView, m: MessageView) -> bool:
 
 
 def asked_of_member(view: MemberView, m: MessageView) -> bool:
-    """An ask the member is expected to answer: addressed to them (:func:`addressed_to_member`)
-    and not opening by addressing someone else or a group ("Pam, would you...", "Hi all,")."""
-    return addressed_to_member(view, m) and not named_other(view, m)
+    """An ask the member is expected to answer: one that names the member at the start of a
+    line ("Susan: please update the log"), even on Cc; else one addressed to them
+    (:func:`addressed_to_member`) that names nobody else or a group ("Pam, would you...", "Hi
+    all,") and is not a reply-all answering someone else's message (its questions are for
+    that person)."""
+    named = addressee(view, m)
+    if named == "member":
+        return bool((set(m.to) | set(m.cc)) & view.me)
+    if named or not addressed_to_member(view, m):
+        return False
+    return not _answers_another(view, m)
+
+
+def _answers_another(view: MemberView, m: MessageView) -> bool:
+    parent = view.by_id.get(m.parent_id) if m.parent_id else None
+    return (parent is not None and parent.sender not in view.me and parent.sender != m.sender
+            and parent.sender in m.to)
 
 
 def correspondents(view: MemberView) -> set[str]:
@@ -274,7 +288,8 @@ def handled(view: MemberView, ask: MessageView, due: datetime) -> bool:
     """The member responded to ``ask`` by ``due``: a reply to it (or to another copy of it),
     or any message of theirs after it to the asker or to another person on the ask (the one
     it named: "send the list to Richard"), on the same subject (a forward), or in its thread.
-    Replies under a new or empty subject, and to the other copy, all count."""
+    Replies under a new or empty subject, and to the other copy, all count. An ask to several
+    people is also handled when another of them answered it (to the asker)."""
     copies = _copies(view, ask) or [ask]
     children = replies_to(view)
     if any(mine(view, c) and c.sent_at <= due for o in copies for c in children.get(o.id, ())):
@@ -288,6 +303,13 @@ def handled(view: MemberView, ask: MessageView, due: datetime) -> bool:
         if (set(r.to) | set(r.cc)) & people or (subject and normalize_subject(r.subject)
                                                  == subject) or (r.thread in threads):
             return True
+    # an ask to several people that another of them answered (to the asker) is handled
+    ids = {o.id for o in copies}
+    for p in people - {ask.sender}:
+        for r in _by_sender(view).get(p, ()):
+            if start < r.sent_at <= due and ask.sender in (*r.to, *r.cc) and (
+                    r.parent_id in ids or (subject and normalize_subject(r.subject) == subject)):
+                return True
     return False
 
 
