@@ -33,6 +33,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import replace
+from functools import lru_cache
 
 from upwell.analyze.names import KINDS, feature
 from upwell.analyze.registry import Features, analyzer
@@ -145,10 +146,10 @@ def _domain(a: Address) -> str:
 
 
 def consumer_address(a: Address) -> bool:
-    """The address is on a consumer mail provider (a person's own account)."""
-    domain = _domain(a)
-    return bool(domain) and (domain in CONSUMER_DOMAINS
-                             or any(domain.endswith("." + d) for d in CONSUMER_DOMAINS))
+    """The address is on a consumer mail provider (a person's own account), or a subdomain of
+    one."""
+    labels = _domain(a).split(".")
+    return any(".".join(labels[i:]) in CONSUMER_DOMAINS for i in range(len(labels) - 1))
 
 
 def _automated(m: Message) -> str:
@@ -167,9 +168,13 @@ def _automated(m: Message) -> str:
     if (local and _NOREPLY_LOCAL.match(local)) or _BULK_HOST.match(_domain(m.sender)) \
             or _ANNOUNCER.search(m.sender.name):
         return "noreply_sender"
-    if _UNSUBSCRIBE.search(m.body[-1500:]):
+    # a substring test first: the patterns are slow and the words rare
+    tail = m.body[-1500:].lower()
+    if any(w in tail for w in ("subscri", "opt", "receiv", "removed", "preferences")) \
+            and _UNSUBSCRIBE.search(tail):
         return "unsubscribe"
-    if _AUTO_BODY.search(m.body[:2000]):
+    head = m.body[:2000].lower()
+    if any(w in head for w in ("reply", "automat", "generated")) and _AUTO_BODY.search(head):
         return "notice"
     return ""
 
@@ -180,7 +185,9 @@ def is_list_address(a: Address) -> bool:
     return bool(_LIST_NAME.search(a.name) or (local and _LIST_LOCAL.search(local)))
 
 
+@lru_cache(maxsize=4)
 def _word_counts(text: str) -> tuple[int, int]:
+    # social_text and work_text read the same text in turn: count once
     words = _WORD.findall(text[:3000].lower())
     return sum(w in _SOCIAL for w in words), sum(w in _WORK for w in words)
 
