@@ -78,7 +78,10 @@ class Message:
     words. ``message_id``/``in_reply_to``/``references`` are the RFC 5322 ids (or chat equivalents);
     ``quoted_from``/``quoted_sent`` come from a quoted header block and support reply linkage when
     ids are missing. ``notes`` lists content-free remarks made while normalizing (for example
-    ``charset_repaired``).
+    ``charset_repaired``). ``headers`` keeps the few delivery headers that say how a message
+    was sent, never content: lower-cased name and value pairs of ``List-Id``,
+    ``List-Unsubscribe``, ``Precedence``, ``Auto-Submitted`` and the auto-reply markers
+    (:data:`upwell.normalize.mime.KIND_HEADERS`), read by the ``kinds`` analyzer.
     """
 
     source: str
@@ -105,6 +108,7 @@ class Message:
     folder: str | None = None
     attachments: int = 0
     notes: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

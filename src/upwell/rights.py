@@ -29,7 +29,13 @@ from upwell.store.db import Member, Store
 from upwell.store.delivery_prefs import get_delivery
 from upwell.store.experiments import list_experiments
 from upwell.store.member_data import delete_member, export_member, purge_evidence
-from upwell.store.member_rules import exclude_channel, exclude_person, forget_range
+from upwell.store.member_rules import (
+    exclude_channel,
+    exclude_person,
+    forget_range,
+    mark_personal,
+    sender_of,
+)
 from upwell.store.member_rules import list_exclusions as _exclusions
 from upwell.store.member_settings import MemberPrefs, get_prefs, save_prefs
 from upwell.store.nudge_queue import listed
@@ -181,7 +187,17 @@ def record_consent(store: Store, settings: Settings, member: Member,
 
 
 def exclude(store: Store, settings: Settings, member: Member, kind: str, target: str) -> int:
-    """Exclude a person (their id on the member's relationships) or a chat channel (its id)."""
+    """Exclude a person (their id on the member's relationships) or a chat channel (its id), or
+    mark as personal, not work, who sent one of the member's messages (``personal``: the
+    message id a card lists): their mail stays but is no longer coached."""
+    if kind == "personal":
+        sender = sender_of(store, member, target.strip())
+        if sender is None:
+            raise LookupError("no such message from someone else in your mail")
+        new_id = mark_personal(store, member, *sender)
+        access_log.append(store, member.id, "member", "exclude", kind)
+        refresh_after(store, settings, member, removed=True)
+        return new_id
     if kind == "person":
         data = board.stored(store, member) or {}
         names = {r["person"]: r["name"] for r in data.get("relationships", [])}
@@ -191,7 +207,7 @@ def exclude(store: Store, settings: Settings, member: Member, kind: str, target:
     elif kind == "channel" and target.strip():
         new_id = exclude_channel(store, member, target)
     else:
-        raise ValueError("exclude a person or a channel id")
+        raise ValueError("exclude a person or a channel id, or mark a message's sender personal")
     access_log.append(store, member.id, "member", "exclude", kind)
     refresh_after(store, settings, member, removed=True)
     return new_id

@@ -1,7 +1,8 @@
 """Analyze: registered, versioned analyzers over normalized records.
 
 Importing this package registers the built-in per-item analyzers (``tone.v1``,
-``gratitude.v1``, ``politeness.v2``, ``requests.v1``, ``harsh.v1``). :func:`analyze_message` runs
+``gratitude.v1``, ``politeness.v2``, ``requests.v1``, ``harsh.v1``, ``kinds.v1``).
+:func:`analyze_message` runs
 them all on one message's own words: its first :data:`MAX_CHARS` characters.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from upwell.analyze import gratitude, harsh, politeness, requests, tone  # noqa: F401
+from upwell.analyze import gratitude, harsh, kinds, politeness, requests, tone  # noqa: F401
 from upwell.analyze.registry import AnalyzerSpec, Features, analyzer, analyzers, run
 from upwell.model import Address, Message
 

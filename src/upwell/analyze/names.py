@@ -13,12 +13,13 @@ from typing import Any
 
 GRATITUDE = "gratitude.v1"
 HARSH = "harsh.v1"
+KINDS = "kinds.v1"
 POLITENESS = "politeness.v2"
 REQUESTS = "requests.v1"
 TONE = "tone.v1"
 
 #: Every built-in analyzer name above.
-BUILTIN = (GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE)
+BUILTIN = (GRATITUDE, HARSH, KINDS, POLITENESS, REQUESTS, TONE)
 
 
 def feature(features: Mapping[str, Mapping[str, Any]], analyzer: str, name: str) -> Any:

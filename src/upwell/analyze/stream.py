@@ -10,6 +10,7 @@ UTC offsets of the messages that recipient sent).
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from itertools import pairwise
 from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
+from upwell.analyze.kinds import addressee
 from upwell.analyze.names import GRATITUDE, HARSH, REQUESTS, TONE, feature
 from upwell.analyze.zones import ZoneGuess, infer_hours, infer_zone, offsets_credible
+from upwell.normalize.threads import normalize_subject
 from upwell.store.member_view import EventView, MemberView, MessageView
 
 T = TypeVar("T")
@@ -194,13 +197,22 @@ def after_hours(view: MemberView, profile: WorkProfile, start: datetime, end: da
 
 
 def replies_to(view: MemberView) -> dict[str, list[MessageView]]:
-    """Messages by parent id."""
+    """Messages by parent id (coached or not: a reply-all to a crowd still answers)."""
     return derived(view, "replies", lambda: _replies_to(view))
+
+
+def everything(view: MemberView) -> list[MessageView]:
+    """All the member's messages, coached or not (:attr:`MemberView.uncoached`), oldest first:
+    what responses and counts are looked for in."""
+    if not view.uncoached:
+        return view.messages
+    return derived(view, "everything", lambda: sorted(
+        [*view.messages, *view.uncoached], key=lambda m: (m.sent_at, m.id)))
 
 
 def _replies_to(view: MemberView) -> dict[str, list[MessageView]]:
     out: dict[str, list[MessageView]] = defaultdict(list)
-    for m in view.messages:
+    for m in everything(view):
         if m.parent_id:
             out[m.parent_id].append(m)
     return out
@@ -268,35 +280,119 @@ def is_ask(m: MessageView) -> bool:
 
 
 def addressed_to_member(view: MemberView, m: MessageView) -> bool:
-    """The member is in To, or is the one recipient: in the member's own mailbox a message to a
-    single address was sent to them, under whichever of their addresses it used."""
-    return bool(set(m.to) & view.me) or len(m.to) == 1
+    """The member is in To under one of their identities. Cc and Bcc are copies; a message
+    whose To is a distribution list, or someone else, reached the member as one of many."""
+    return bool(set(m.to) & view.me)
+
+
+def asked_of_member(view: MemberView, m: MessageView) -> bool:
+    """An ask the member is expected to answer: one that names the member at the start of a
+    line ("Susan: please update the log"), even on Cc; else one addressed to them
+    (:func:`addressed_to_member`) that names nobody else or a group ("Pam, would you...", "Hi
+    all,") and is not a reply-all answering someone else's message (its questions are for
+    that person)."""
+    named = addressee(view, m)
+    if named == "member":
+        return bool((set(m.to) | set(m.cc)) & view.me)
+    if named or not addressed_to_member(view, m):
+        return False
+    return not _answers_another(view, m)
+
+
+def _answers_another(view: MemberView, m: MessageView) -> bool:
+    parent = view.by_id.get(m.parent_id) if m.parent_id else None
+    return (parent is not None and parent.sender not in view.me and parent.sender != m.sender
+            and parent.sender in m.to)
 
 
 def correspondents(view: MemberView) -> set[str]:
     """Everyone the member has written to: newsletters and alerts never are."""
     return derived(view, "correspondents", lambda: {
-        r for m in view.messages if mine(view, m) for r in (*m.to, *m.cc)} - view.me)
+        r for m in everything(view) if mine(view, m) for r in (*m.to, *m.cc)} - view.me)
+
+
+def _copies(view: MemberView, m: MessageView) -> list[MessageView]:
+    """``m`` and the other copies of it the archive holds: the same sender, subject and length,
+    stamped the same or a whole time-zone shift apart (exports file one message in several
+    folders and may stamp each copy in another zone)."""
+    subject = normalize_subject(m.subject)
+    return [o for o in _by_sender(view).get(m.sender, ())
+            if o.words == m.words and _zone_shift(o.sent_at - m.sent_at)
+            and normalize_subject(o.subject) == subject]
+
+
+#: Copies of one message are stamped at most this far apart, by a multiple of half an hour.
+COPY_SPREAD = timedelta(hours=14)
+
+
+def _zone_shift(delta: timedelta) -> bool:
+    return abs(delta) <= COPY_SPREAD and delta % timedelta(minutes=30) == timedelta(0)
+
+
+def _by_sender(view: MemberView) -> dict[str, list[MessageView]]:
+    def build() -> dict[str, list[MessageView]]:
+        out: dict[str, list[MessageView]] = defaultdict(list)
+        for m in everything(view):
+            out[m.sender].append(m)
+        return out
+    return derived(view, "by_sender", build)
+
+
+def _member_sent(view: MemberView) -> tuple[list[datetime], list[MessageView]]:
+    def build() -> tuple[list[datetime], list[MessageView]]:
+        sent = [m for m in everything(view) if mine(view, m)]
+        return [m.sent_at for m in sent], sent
+    return derived(view, "member_sent", build)
+
+
+def handled(view: MemberView, ask: MessageView, due: datetime) -> bool:
+    """The member responded to ``ask`` by ``due``: a reply to it (or to another copy of it),
+    or any message of theirs after it to the asker or to another person on the ask (the one
+    it named: "send the list to Richard"), on the same subject (a forward), or in its thread.
+    Replies under a new or empty subject, and to the other copy, all count. An ask to several
+    people is also handled when another of them answered it (to the asker)."""
+    copies = _copies(view, ask) or [ask]
+    children = replies_to(view)
+    if any(mine(view, c) and c.sent_at <= due for o in copies for c in children.get(o.id, ())):
+        return True
+    start = min(o.sent_at for o in copies)
+    people = ({ask.sender} | set(ask.to) | set(ask.cc)) - view.me
+    subject = normalize_subject(ask.subject)
+    threads = {o.thread for o in copies if o.thread}
+    stamps, sent = _member_sent(view)
+    for r in sent[bisect_left(stamps, start):bisect_right(stamps, due)]:
+        if (set(r.to) | set(r.cc)) & people or (subject and normalize_subject(r.subject)
+                                                 == subject) or (r.thread in threads):
+            return True
+    # an ask to several people that another of them answered (to the asker) is handled
+    ids = {o.id for o in copies}
+    for p in people - {ask.sender}:
+        for r in _by_sender(view).get(p, ()):
+            if start < r.sent_at <= due and ask.sender in (*r.to, *r.cc) and (
+                    r.parent_id in ids or (subject and normalize_subject(r.subject) == subject)):
+                return True
+    return False
 
 
 def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
                     *, grace_days: int = 2) -> list[MessageView]:
-    """Asks addressed to the member (in To) by someone they correspond with, in the window, with
-    no reply from the member within ``grace_days`` working days."""
-    children = replies_to(view)
+    """Asks to the member (:func:`asked_of_member`) by someone they correspond with, in the
+    window, that the member did not respond to within ``grace_days`` working days
+    (:func:`handled`); one copy of each."""
     known = correspondents(view)
-    last = max((m.sent_at for m in view.messages), default=end)
-    out = []
+    last = max((m.sent_at for m in everything(view)), default=end)
+    out: list[MessageView] = []
+    listed: set[str] = set()
     for m in in_window(view.messages, start, end):
-        if mine(view, m) or m.sender not in known or not addressed_to_member(view, m) \
-                or not is_ask(m):
+        if mine(view, m) or m.sender not in known or m.id in listed \
+                or not asked_of_member(view, m) or not is_ask(m):
             continue
         due = profile.add_working_days(m.sent_at, grace_days)
         if due > last:
             continue  # too recent to judge
-        answered = any(mine(view, c) and c.sent_at <= due for c in children.get(m.id, ()))
-        if not answered:
+        if not handled(view, m, due):
             out.append(m)
+            listed.update(o.id for o in _copies(view, m))
     return out
 
 

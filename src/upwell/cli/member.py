@@ -311,6 +311,38 @@ def team_list(ctx: click.Context, suggest: bool) -> None:
                        f"{s.exchanges} messages)")
 
 
+@cli.command("personal")
+@click.argument("message_id", required=False)
+@click.option("--list", "show", is_flag=True, help="List the people you marked personal.")
+@click.option("--undo", "undo", type=int, help="Coach a person you marked again (their mark's id "
+              "from --list).")
+@click.pass_context
+def personal_cmd(ctx: click.Context, message_id: str | None, show: bool, undo: int | None
+                 ) -> None:
+    """Mark who sent one of your messages (its message_id in `upwell coach --json`) as
+    personal, not work: their mail is kept but no longer coached."""
+    from upwell import rights
+    from upwell.store.member_rules import list_exclusions, remove_exclusion
+
+    with _store(ctx) as (store, settings):
+        member = store.open_member(settings.member, create=False)
+        if undo is not None:
+            if not remove_exclusion(store, member, undo):
+                raise click.BadParameter("no such mark", param_hint="--undo")
+            rights.refresh_after(store, settings, member)
+            click.echo("coached again")
+        elif message_id:
+            try:
+                rights.exclude(store, settings, member, "personal", message_id)
+            except LookupError as exc:
+                raise click.BadParameter(str(exc), param_hint="MESSAGE_ID") from None
+            click.echo("marked personal: not coached from now on")
+        if show or not (message_id or undo is not None):
+            for x in list_exclusions(store, member):
+                if x.kind == "personal":
+                    click.echo(f"{x.id:5} {x.label}")
+
+
 @cli.command("export")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")

@@ -121,8 +121,11 @@ def after_hours_landing(ctx: InsightInput) -> Card | None:
 @insight("unanswered_asks", title="Asks left unanswered",
          caveat="If you answered by phone, in person or in a chat Upwell does not see, or someone "
                 "else answered for you, ignore this.",
-         definition="Requests and questions addressed to you that got no reply from you within "
-                    "two working days.",
+         definition="Requests and questions in conversational work mail addressed to you (you "
+                    "in To, not opening with someone else's name) that got no response from you "
+                    "within two working days: no reply to it or its other copies, and no "
+                    "message from you to the asker or to anyone on the ask, on its subject or "
+                    "in its thread.",
          threshold="1 or more this week",
          action="Reply, even briefly ('on it, by Thursday'), or hand the ask to someone else.",
          basis="Responsiveness is the strongest driver of trust in distributed teams "

@@ -24,6 +24,7 @@ from upwell.analyze.stream import (
     WorkProfile,
     after_hours,
     attended,
+    everything,
     harsh,
     in_window,
     meeting_load,
@@ -194,11 +195,13 @@ def one_on_ones(view: MemberView, _p: WorkProfile, start: datetime, end: datetim
 
 @measure("sent.v1", reads=("messages",), additive=True)
 def sent(view: MemberView, _p: WorkProfile, start: datetime, end: datetime) -> float:
-    """Messages the member sent."""
-    return float(len(_sent(view, start, end)))
+    """Messages the member sent, coached or not (personal, automated and broadcast mail
+    included)."""
+    return float(sum(1 for m in in_window(everything(view), start, end) if mine(view, m)))
 
 
 @measure("received.v1", reads=("messages",), additive=True)
 def received(view: MemberView, _p: WorkProfile, start: datetime, end: datetime) -> float:
-    """Messages the member received."""
-    return float(sum(1 for m in in_window(view.messages, start, end) if not mine(view, m)))
+    """Messages the member received, coached or not (personal, automated and broadcast mail
+    included)."""
+    return float(sum(1 for m in in_window(everything(view), start, end) if not mine(view, m)))

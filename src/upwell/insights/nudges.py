@@ -21,7 +21,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from upwell.analyze.stream import (
     WorkProfile,
-    addressed_to_member,
+    asked_of_member,
+    handled,
     is_ask,
     mine,
     recipient_zones,
@@ -56,15 +57,18 @@ def waiting_asks(view: MemberView, profile: WorkProfile, now: datetime, *, grace
                  ) -> list[Nudge]:
     """Asks from the member's reports still unanswered ``grace_days`` working days later."""
     reports = {p for p, rel in view.team.items() if rel == "report"}
-    children = replies_to(view)
     out = []
     for m in view.messages:
         if not (now - ASK_MAX_AGE <= m.sent_at <= now) or mine(view, m) \
-                or m.sender not in reports or not addressed_to_member(view, m) or not is_ask(m):
+                or m.sender not in reports or not asked_of_member(view, m) or not is_ask(m):
             continue
-        if profile.add_working_days(m.sent_at, grace_days) > now:
+        due = profile.add_working_days(m.sent_at, grace_days)
+        if due > now:
             continue
-        if any(mine(view, c) and c.sent_at <= now for c in children.get(m.id, ())):
+        # handled within the grace period (a reply, or any message to the people on the ask),
+        # or replied to since
+        if handled(view, m, due) or any(mine(view, c) and c.sent_at <= now
+                                        for c in replies_to(view).get(m.id, ())):
             continue
         name = view.name(m.sender)
         subject = f' ("{m.subject}")' if m.subject else ""

@@ -10,6 +10,9 @@ command line) holds everywhere:
   themselves asking on the command line (``paused_ok``);
 - **exclusions**: excluded people and channels are gone from the view
   (:func:`upwell.store.member_rules.filter_view`);
+- **message kinds**: only conversational work mail is coached; personal, automated and
+  broadcast mail (:mod:`upwell.analyze.kinds`, and the people the member marked personal) moves
+  to ``view.uncoached``, where responses and the sent and received counts still find it;
 - **forgotten ranges**: deleted from the store when forgotten (and again after each import), so
   nothing of them is left to read;
 - **consent**: ``require_consent`` withholds the view from a member with no consent in force
@@ -22,10 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from upwell.analyze.kinds import classify
 from upwell.analyze.stream import WorkProfile, work_profile
 from upwell.store import consent
 from upwell.store.db import Member, Store
-from upwell.store.member_rules import filter_view
+from upwell.store.member_rules import filter_view, personal_marks
 from upwell.store.member_settings import MemberPrefs, get_prefs
 from upwell.store.member_view import MemberView, load_member
 
@@ -61,7 +65,8 @@ def coaching_view(store: Store, member: Member, *, prefs: MemberPrefs | None = N
         return None
     if require_consent and not any(consent.current(store, member.id).values()):
         return None
-    view = filter_view(store, member, load_member(store, member))
+    view = classify(filter_view(store, member, load_member(store, member)),
+                    personal_marks(store, member))
     if profile is None:
         # a member who never set a zone is coached in the one their own sending shows
         profile = work_profile(view)[0] if prefs.unset else profile_of(prefs)

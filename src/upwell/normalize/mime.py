@@ -34,6 +34,12 @@ TIME_BUDGET_S = 5.0
 
 _SENT_HINTS = ("sent", "gesendet", "envoy", "outbox")
 
+#: Delivery headers kept on a :class:`Message` (``headers``): they say a message came from a
+#: mailing list, a bulk sender or an auto-responder (RFC 2369, RFC 2919, RFC 3834; the
+#: ``Precedence`` and ``X-Auto*`` conventions of list managers and Exchange).
+KIND_HEADERS = ("list-id", "list-unsubscribe", "list-post", "precedence", "auto-submitted",
+                "x-autoreply", "x-autorespond", "x-auto-response-suppress", "x-mailing-list")
+
 
 def decode_words(value: str | None) -> str:
     """An unstructured header value with RFC 2047 encoded words decoded (never raises)."""
@@ -264,6 +270,8 @@ def from_mime(raw: RawItem) -> Message:
         folder=str(folder) if folder else None,
         attachments=attachments,
         notes=tuple(notes),
+        headers=tuple((name, decode_words(values[0])[:200].lower())
+                      for name in KIND_HEADERS if (values := headers.get(name))),
     )
 
 

@@ -1,8 +1,11 @@
-"""What a member keeps out of their coaching: people, chat channels, forgotten date ranges.
+"""What a member keeps out of their coaching: people, chat channels, forgotten date ranges,
+and correspondents they marked as personal (not work).
 
 Reads/writes: ``exclusions`` and, to forget, the member's ``messages``, ``message_parties``,
 ``features``, ``evidence``, ``events`` and ``event_attendees``. An excluded person or channel
 is dropped from every coaching view (:func:`filter_view`) and their evidence is deleted; a
+person marked personal (:func:`mark_personal`) stays in the member's mail but their messages are
+not coached (:func:`personal_marks`, read by :func:`upwell.insights.view.coaching_view`); a
 forgotten range is deleted outright and deleted again after every later import, so a re-import
 cannot bring it back. Labels (a colleague's name) are sealed with the member's key.
 """
@@ -25,9 +28,10 @@ from upwell.store.schema import (
     features,
     message_parties,
     messages,
+    persons,
 )
 
-KINDS = ("person", "channel", "range")
+KINDS = ("person", "channel", "range", "personal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,38 @@ def exclude_person(store: Store, member: Member, person_id: str, label: str) -> 
             message_parties.c.member_id == member.id, message_parties.c.person_id == person_id))]
         _drop_evidence(conn, member.id, ids)
     return new_id
+
+
+def mark_personal(store: Store, member: Member, person_id: str, label: str) -> int:
+    """Mark one correspondent (by the member's person id) as personal, not work: their mail is
+    kept out of coaching but still counted; lifted like an exclusion."""
+    return _add(store, member, "personal", person_id, label)
+
+
+def sender_of(store: Store, member: Member, message_id: str) -> tuple[str, str] | None:
+    """(person id, name) of who sent one of the member's messages; ``None`` when there is no
+    such message or the member sent it."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(persons.c.id, persons.c.is_self, persons.c.name_enc,
+                                  persons.c.handle_enc)
+                           .join(messages, messages.c.sender_id == persons.c.id)
+                           .where(messages.c.member_id == member.id,
+                                  messages.c.id == message_id,
+                                  persons.c.member_id == member.id)).first()
+    if row is None or row.is_self:
+        return None
+    c = member.cipher
+    name = c.open("persons", row.id, "name", row.name_enc) if row.name_enc else ""
+    return row.id, name or c.open("persons", row.id, "handle", row.handle_enc).removeprefix(
+        "name:")
+
+
+def personal_marks(store: Store, member: Member) -> set[str]:
+    """The person ids the member marked as personal."""
+    with store.engine.connect() as conn:
+        return {str(r[0]) for r in conn.execute(select(exclusions.c.target_key).where(
+            exclusions.c.member_id == member.id, exclusions.c.kind == "personal"))
+            if r[0] is not None}
 
 
 def channel_key(member: Member, channel_id: str) -> str:
@@ -149,7 +185,8 @@ def list_exclusions(store: Store, member: Member) -> list[Exclusion]:
 
 
 def remove_exclusion(store: Store, member: Member, exclusion_id: int) -> bool:
-    """Lift a person or channel exclusion (a forgotten range stays forgotten: it is gone)."""
+    """Lift a person, channel or personal mark (a forgotten range stays forgotten: it is
+    gone)."""
     with store.engine.begin() as conn:
         res = conn.execute(delete(exclusions).where(exclusions.c.id == exclusion_id,
                                                     exclusions.c.member_id == member.id))

@@ -42,6 +42,10 @@ class MessageView:
     features: dict[str, dict[str, Any]]
     words: int = 0
     thread: str | None = None
+    #: What kind of mail it is (``work``, ``personal``, ``automated``, ``broadcast``): set by
+    #: the coaching view (:func:`upwell.analyze.kinds.classify`) on the messages it keeps out
+    #: of coaching; ``work`` for everything loaded.
+    kind: str = "work"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,9 @@ class MemberView:
     team: dict[str, str] = field(default_factory=dict)
     snippets: dict[str, dict[str, str]] = field(default_factory=dict)
     by_id: dict[str, MessageView] = field(default_factory=dict)
+    #: Messages kept out of coaching by their kind (personal, automated, broadcast): not
+    #: coached, but still the member's mail, for responses and honest counts.
+    uncoached: list[MessageView] = field(default_factory=list)
     #: Measures derived from the whole view, computed once per coaching run (see
     #: :func:`upwell.analyze.stream.derived`).
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -1,12 +1,19 @@
 """Reply linkage in the database: which earlier message each reply answers, and its thread.
 
-Reads and writes: the member's ``messages`` rows, by blind keys only (never content), in SQL, so
-memory stays flat however many messages a member has. Methods, tried in order for each reply
+Reads and writes: the member's ``messages`` rows (and reads their ``message_parties``), by blind
+keys only (never content), in SQL, so memory stays flat however many messages a member has;
+the ``quoted`` method holds only the candidate replies and the messages of the people they
+quote. Methods, tried in order for each reply
 that has none yet (or only a ``subject`` guess):
 
 - ``header``: its In-Reply-To (or References, or a chat thread parent) is a stored Message-ID;
 - ``quote``: same normalized subject, sent earlier by the person named in its quoted header;
-- ``subject``: same normalized subject, the latest earlier message.
+- ``subject``: same normalized subject, the latest earlier message;
+- ``quoted``: a reply under a new or empty subject: the latest earlier message from the
+  person named in its quoted header that had the replier among its parties.
+
+Copies of one message filed in several folders are separate rows; a reply links to one of them
+and the coaching view treats the copies as one (:func:`upwell.analyze.stream.handled`).
 
 Then every linked message gets its thread root as ``thread_key`` (a recursive query; cycles
 that forged ids could make are never reached from a root and stay unthreaded).
@@ -14,8 +21,13 @@ that forged ids could make are never reached from a root and stay unthreaded).
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.engine import Connection
+
+from upwell.store.schema import message_parties, messages
 
 _HEADER = text("""
 UPDATE messages SET link_method = 'header', parent_id = (
@@ -57,6 +69,48 @@ WHERE member_id = :m AND is_reply AND subject_key IS NOT NULL
                 AND p.sent_at < messages.sent_at)
 """)
 
+#: Ids per statement when a query names many rows.
+_CHUNK = 500
+
+
+def _link_quoted(conn: Connection, member_id: int) -> None:
+    """The ``quoted`` method: one scan for the messages of the people that replies quote, one
+    for their parties, then the links, in place of a search per reply."""
+    replies = list(conn.execute(
+        select(messages.c.id, messages.c.sent_at, messages.c.quoted_from_key,
+               messages.c.sender_id).where(messages.c.member_id == member_id,
+                                           messages.c.quoted_from_key.is_not(None),
+                                           messages.c.parent_id.is_(None))))
+    if not replies:
+        return
+    keys = sorted({r.quoted_from_key for r in replies})
+    by_key: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    for i in range(0, len(keys), _CHUNK):
+        for p in conn.execute(select(messages.c.id, messages.c.sent_at, messages.c.sender_name_key)
+                              .where(messages.c.member_id == member_id,
+                                     messages.c.sender_name_key.in_(keys[i:i + _CHUNK]))):
+            by_key[p.sender_name_key].append((p.sent_at, p.id))
+    ids = sorted({pid for found in by_key.values() for _t, pid in found})
+    repliers = sorted({r.sender_id for r in replies})
+    on: set[tuple[str, str]] = set()
+    for i in range(0, len(ids), _CHUNK):
+        on.update((q.message_id, q.person_id) for q in conn.execute(
+            select(message_parties.c.message_id, message_parties.c.person_id).where(
+                message_parties.c.member_id == member_id,
+                message_parties.c.message_id.in_(ids[i:i + _CHUNK]),
+                message_parties.c.person_id.in_(repliers))))
+    links = []
+    for r in replies:
+        earlier = [(t, pid) for t, pid in by_key.get(r.quoted_from_key, ())
+                   if t < r.sent_at and pid != r.id and (pid, r.sender_id) in on]
+        if earlier:
+            links.append({"rid": r.id, "pid": max(earlier)[1]})
+    if links:
+        conn.execute(update(messages).where(messages.c.member_id == member_id,
+                                            messages.c.id == bindparam("rid"))
+                     .values(parent_id=bindparam("pid"), link_method="quoted"), links)
+
+
 _THREADS = text("""
 WITH RECURSIVE chain(id, root, depth) AS (
     SELECT r.id, r.id, 0 FROM messages r
@@ -80,6 +134,8 @@ WHERE member_id = :m AND link_method IS NOT NULL GROUP BY link_method
 def relink(conn: Connection, member_id: int) -> dict[str, int]:
     """Link the member's replies and thread them; returns how many are linked, by method."""
     params = {"m": member_id}
-    for statement in (_HEADER, _QUOTE, _SUBJECT, _THREADS):
+    for statement in (_HEADER, _QUOTE, _SUBJECT):
         conn.execute(statement, params)
+    _link_quoted(conn, member_id)
+    conn.execute(_THREADS, params)
     return {str(method): int(n) for method, n in conn.execute(_COUNTS, params)}

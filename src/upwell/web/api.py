@@ -67,8 +67,9 @@ class PauseIn(BaseModel):
 
 
 class ExclusionIn(BaseModel):
-    kind: str = Field(description="person (an id from /relationships) or channel (a chat "
-                      "channel id)")
+    kind: str = Field(description="person (an id from /relationships), channel (a chat "
+                      "channel id) or personal (a message id a card lists: its sender is "
+                      "personal, not work, and no longer coached)")
     target: str
 
 
@@ -230,7 +231,8 @@ def api_exclusions(request: Request, me: Me) -> list[dict[str, Any]]:
 @router.post("/me/exclusions", status_code=201)
 @policy("member")
 def api_exclusion_add(request: Request, me: Me, body: ExclusionIn) -> dict[str, int]:
-    """Keep a person or a chat channel out of your coaching."""
+    """Keep a person or a chat channel out of your coaching, or mark a message's sender as
+    personal, not work."""
     try:
         return {"id": actions.exclude(_store(request), _settings(request), me, body.kind,
                                       body.target)}
