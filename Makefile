@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 # Test corpora converted from ../shared/data (never committed).
 corpora: $(CORPORA)/enron-maildir/.done
 
-$(CORPORA)/enron-maildir/.done: tools/enron_to_maildir.py | setup
+$(CORPORA)/enron-maildir/.done: tools/enron_to_maildir.py src/upwell/lab/corpora/enron.py | setup
 	@test -d $(SHARED)/enron-edrm-10-mailboxes || { echo "missing $(SHARED)/enron-edrm-10-mailboxes (set SHARED=...)"; exit 1; }
 	@mkdir -p $(CORPORA)
 	$(PY) tools/enron_to_maildir.py --src $(SHARED)/enron-edrm-10-mailboxes --out $(CORPORA)/enron-maildir --force > $(CORPORA)/enron-maildir.summary.json
