@@ -87,7 +87,7 @@ import re
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.header import Header
@@ -472,7 +472,7 @@ def _read_items(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
 def file_digest(source_file: str) -> str:
     """The name stem this converter gives the items of ``source_file`` (maildir file names
     ``<digest>.<n>:2,S``, calendar UIDs ``<digest>@enron-edrm.invalid``)."""
-    return hashlib.sha1(source_file.encode("utf-8")).hexdigest()  # a file name, not security
+    return hashlib.sha1(source_file.encode("utf-8")).hexdigest()  # noqa: S324 - a file name, not security
 
 
 def mailboxes(src: Path) -> list[str]:
@@ -608,6 +608,33 @@ def convert(
             final.unlink()
         staging.rename(final)
     return summary
+
+
+def _stamp(paths: Iterable[Path]) -> str:
+    return json.dumps([[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(paths)])
+
+
+def cached(src: Path, cache: Path, names: Iterable[str] | None = None, *,
+           progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Each chosen mailbox of ``src`` (all by default) as a maildir under ``cache``, converted
+    again only when its corpus files or this converter's format changed since the last run
+    (a ``.<mailbox>.source`` stamp beside it)."""
+    src, cache = Path(src), Path(cache)
+    available = _mailbox_files(src)
+    chosen = list(names) if names else sorted(available)
+    out: dict[str, Path] = {}
+    for name in chosen:
+        stamp = MARKER_TEXT + _stamp(available.get(name, []))
+        mark = cache / f".{name}.source"
+        fresh = (mark.is_file() and mark.read_text(encoding="utf-8") == stamp
+                 and (cache / name).is_dir())
+        if not fresh:
+            if progress is not None:
+                progress(f"converting {name} to a maildir")
+            convert(src, cache, [name], force=True)
+            mark.write_text(stamp, encoding="utf-8")
+        out[name] = cache / name
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
