@@ -8,6 +8,7 @@ the command's options; and one run on the real corpus (skips when ../shared/data
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -35,6 +36,7 @@ from upwell.lab.evaluate.real import (
     unjudged_template,
     verdict_table,
 )
+from upwell.lab.evaluate.real_cards import code_commit
 
 # -- matching and the numbers, on hand-made labels ---------------------------------------------
 
@@ -372,6 +374,12 @@ def test_the_command(tiny: tuple[Path, Path, Path], tmp_path: Path) -> None:
     failed = runner.invoke(cli, [*args[:-4], "--labels", str(bad), "--cache", str(cache)])
     assert failed.exit_code == 1
     assert "bad label file: cards/x.jsonl:1" in failed.output
+
+
+def test_code_commit_names_the_checkout_or_says_unknown(tmp_path: Path) -> None:
+    assert code_commit(tmp_path) == "unknown"  # not a git checkout
+    here = code_commit()
+    assert here == "unknown" or re.fullmatch(r"[0-9a-f]{7,}(\+dirty)?", here)
 
 
 # -- the real corpus ----------------------------------------------------------------------------

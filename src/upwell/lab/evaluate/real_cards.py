@@ -47,13 +47,14 @@ def profile() -> WorkProfile:
 
 
 def code_commit(root: Path | None = None) -> str:
-    """The short commit of the code that coaches, with ``+dirty`` when ``src/`` has changes
-    not committed; ``unknown`` outside a git checkout."""
-    where = str(root or Path(__file__).resolve().parents[3])
+    """The short commit of the code that coaches (the checkout holding ``root``, by default
+    the ``upwell`` package), with ``+dirty`` when files under ``root`` have changes not
+    committed; ``unknown`` outside a git checkout."""
+    where = str(root or Path(__file__).resolve().parents[2])
     try:
         head = subprocess.run(["git", "-C", where, "rev-parse", "--short=7", "HEAD"],  # noqa: S603, S607 - git from PATH, fixed arguments
                               capture_output=True, text=True, check=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", where, "status", "--porcelain", "--", "src"],  # noqa: S603, S607 - git from PATH, fixed arguments
+        dirty = subprocess.run(["git", "-C", where, "status", "--porcelain", "--", "."],  # noqa: S603, S607 - git from PATH, fixed arguments
                                capture_output=True, text=True, check=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
