@@ -19,8 +19,9 @@ from click.testing import CliRunner
 
 from upwell.cli import cli
 from upwell.lab.corpora.enron import file_digest
-from upwell.lab.evaluate.real import (
-    CORPUS,
+from upwell.lab.evaluate.real import CORPUS, evaluate, render, unjudged_template
+from upwell.lab.evaluate.real_cards import code_commit
+from upwell.lab.evaluate.real_score import (
     LABELS,
     Judge,
     LabelError,
@@ -28,15 +29,11 @@ from upwell.lab.evaluate.real import (
     Point,
     Produced,
     Verdict,
-    evaluate,
     load_labels,
-    render,
     same_person,
     table,
-    unjudged_template,
     verdict_table,
 )
-from upwell.lab.evaluate.real_cards import code_commit
 
 # -- matching and the numbers, on hand-made labels ---------------------------------------------
 
