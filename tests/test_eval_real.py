@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from upwell.cli import cli
 from upwell.lab.corpora.enron import file_digest
-from upwell.lab.evaluate.real import CORPUS, evaluate, render, unjudged_template
+from upwell.lab.evaluate.real import CORPUS, evaluate, render, render_table, unjudged_template
 from upwell.lab.evaluate.real_cards import code_commit
 from upwell.lab.evaluate.real_score import (
     LABELS,
@@ -162,6 +162,9 @@ def test_the_verdict_files_own_view() -> None:
     o = t.overall
     assert (o.cards, o.judged, o.correct, o.useful) == (3, 3, 1, 0)
     assert (o.precision, o.strict_precision, o.useful_share) == (0.333, 0.333, 0.0)
+    assert t.coverage is None
+    assert t.top_type == ("fading_tie", 0.333)
+    assert "coverage" not in render_table(t, recall=False)
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -354,8 +354,9 @@ def table(name: str, judged: Iterable[Judged], weeks: set[tuple[str, str]],
 
 def verdict_table(name: str, verdicts: Iterable[Verdict]) -> Table:
     """The numbers of a verdict file alone: every verdict is a judged card (the "before" view,
-    no coaching run needed)."""
+    no coaching run needed); no coverage."""
     judged = [Judged(Produced(v.mailbox, v.week, v.insight, v.person, tuple(sorted(v.messages))),
                      v.verdict, "verdict") for v in verdicts]
     weeks = {(j.card.mailbox, j.card.week) for j in judged}
-    return table(name, judged, weeks)
+    # no coverage: a verdict file knows nothing of the weeks that had no card
+    return replace(table(name, judged, weeks), weeks=0, weeks_with_card=0)
