@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from upwell.cli import cli
-from upwell.lab.corpora.enron import file_digest
+from upwell.lab.corpora.enron import convert, file_digest, source_index
+from upwell.lab.corpora.provenance import SourceRef, provenance
 from upwell.lab.evaluate.real import CORPUS, evaluate, render, render_table, unjudged_template
 from upwell.lab.evaluate.real_cards import code_commit
 from upwell.lab.evaluate.real_score import (
@@ -34,6 +35,7 @@ from upwell.lab.evaluate.real_score import (
     table,
     verdict_table,
 )
+from upwell.store.crypto import MemberCipher
 
 # -- matching and the numbers, on hand-made labels ---------------------------------------------
 
@@ -374,6 +376,34 @@ def test_the_command(tiny: tuple[Path, Path, Path], tmp_path: Path) -> None:
     failed = runner.invoke(cli, [*args[:-4], "--labels", str(bad), "--cache", str(cache)])
     assert failed.exit_code == 1
     assert "bad label file: cards/x.jsonl:1" in failed.output
+
+
+def test_provenance_ties_messages_and_calendar_entries_to_every_copy(tmp_path: Path) -> None:
+    t = T0 + timedelta(days=2)
+    items = [_item("mail/doe-j/Inbox/a.html", "Inbox", DANA, ME, "Plan", "Can you check?\n", t),
+             _item("mail/doe-j/Discussion threads/a.html", "Discussion threads", DANA, ME,
+                   "Plan", "Can you check?\n", t),
+             _item("mail/doe-j/Inbox/b.html", "Inbox", DANA, ME, "Other", "Fine.\n", t),
+             {**_item("mail/doe-j/Calendar/1.html", "Calendar", ME, DANA, "Budget review", "",
+                      t), "item_type": "calendar"}]
+    _write_jsonl(tmp_path / "src" / "doe-j.part00.jsonl", items)
+    convert(tmp_path / "src", tmp_path / "out")
+    index = source_index(tmp_path / "src", "doe-j")
+    assert index[file_digest("mail/doe-j/Inbox/b.html")] == ("mail/doe-j/Inbox/b.html", "Inbox")
+    cipher = MemberCipher(1, bytes(32))
+    mail = provenance(tmp_path / "out" / "doe-j", cipher, index)
+    by_source = {tuple(r.source_file for r in refs): rid for rid, refs in mail.items()}
+    # the two copies are one stored message; the copy read first (the one the import stored:
+    # the reader's folder walk, the maildir's root Inbox before its sub-folders) comes first
+    assert set(by_source) == {("mail/doe-j/Inbox/a.html", "mail/doe-j/Discussion threads/a.html"),
+                              ("mail/doe-j/Inbox/b.html",)}
+    calendar = provenance(tmp_path / "out" / "doe-j" / "calendar.ics", cipher, index)
+    (refs,) = calendar.values()
+    assert refs == (SourceRef("mail/doe-j/Calendar/1.html", "Calendar"),)
+    # ids are the member's own: another key ties the same sources to other ids
+    other = provenance(tmp_path / "out" / "doe-j", MemberCipher(2, bytes(range(32))), index)
+    assert set(other.values()) == set(mail.values())
+    assert not set(other) & set(mail)
 
 
 def test_code_commit_names_the_checkout_or_says_unknown(tmp_path: Path) -> None:
