@@ -150,3 +150,55 @@ def test_coach_honours_exclusions_set_in_the_web_app(tmp_path: Path) -> None:
     data = json.loads(again.stdout)
     assert data["cards"] == []
     assert all(t["name"] != "Dana Lee" for t in data["relationships"])
+
+
+def test_coach_all_weeks_and_one_week(tmp_path: Path) -> None:
+    archive = _archive(tmp_path)
+    runner = CliRunner()
+    base = ["coach", str(archive), "--tz", "America/New_York", "--json"]
+    latest = json.loads(runner.invoke(cli, ["--home", str(tmp_path / "h1"), *base]).stdout)
+    every = runner.invoke(cli, ["--home", str(tmp_path / "h1"), *base, "--all-weeks"])
+    assert every.exit_code == 0, every.output
+    weeks = json.loads(every.stdout)["weeks"]
+    # every week with mail, oldest first, each keyed by its Monday in the member's zone
+    assert [w["week"] for w in weeks] == [
+        (datetime(2024, 1, 1) + timedelta(weeks=n)).date().isoformat() for n in range(9)]
+    assert weeks[0]["cards"] == []  # no earlier weeks to compare the first one with
+    # the latest week's cards are the default run's cards
+    assert weeks[-1]["cards"] == latest["cards"]
+    assert {c["insight"] for c in weeks[-1]["cards"]} == {"unanswered_asks"}
+
+    # a Wednesday picks its week; cards carry the same fields as the default's
+    one = runner.invoke(cli, ["--home", str(tmp_path / "h1"), *base, "--week", "2024-02-28"])
+    assert one.exit_code == 0, one.output
+    data = json.loads(one.stdout)
+    assert [w["week"] for w in data["weeks"]] == ["2024-02-26"]
+    assert data["weeks"][0]["cards"] == latest["cards"]
+    assert "import" in data
+    # a week with no mail at all is coached too, and has nothing to say
+    empty = json.loads(runner.invoke(cli, ["--home", str(tmp_path / "h1"), *base,
+                                           "--week", "2023-06-07"]).stdout)
+    assert empty["weeks"] == [{"week": "2023-06-05", "cards": []}]
+
+
+def test_coach_weeks_text_and_bad_combinations(tmp_path: Path) -> None:
+    archive = _archive(tmp_path)
+    runner = CliRunner()
+    home = ["--home", str(tmp_path / "h")]
+    text = runner.invoke(cli, [*home, "coach", str(archive), "--tz", "America/New_York",
+                               "--all-weeks"])
+    assert text.exit_code == 0, text.output
+    assert text.stdout.count("Week of ") == 9
+    assert "Week of 2024-01-01: 0 cards" in text.stdout
+    assert "Week of 2024-02-26: 1 card\n" in text.stdout
+    assert "Asks left unanswered" in text.stdout
+    both = runner.invoke(cli, [*home, "coach", str(archive), "--all-weeks",
+                               "--week", "2024-02-26"])
+    assert both.exit_code == 2
+    assert "not both" in both.output
+    html = runner.invoke(cli, [*home, "coach", str(archive), "--all-weeks",
+                               "--html", str(tmp_path / "r.html")])
+    assert html.exit_code == 2
+    assert not (tmp_path / "r.html").exists()
+    bad = runner.invoke(cli, [*home, "coach", str(archive), "--week", "26/02/2024"])
+    assert bad.exit_code == 2

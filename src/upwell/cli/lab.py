@@ -99,7 +99,8 @@ def train_minilm(ctx: click.Context, data: Path, out: Path | None, source: Path 
 
 @cli.group("eval")
 def eval_group() -> None:
-    """Measure quality: insights against a simulation's truth, analyzers against human labels."""
+    """Measure quality: insights against a simulation's truth and against human labels of real
+    mail, analyzers against human labels."""
 
 
 # -- eval analyzers (analyzer quality against human labels) --------------------------------
@@ -185,6 +186,69 @@ def eval_insights(sim: Path, store_home: Path | None, limit: int | None, as_json
     click.echo(json.dumps(result.as_dict(), indent=2) if as_json else render(result))
 
 
+
+
+# -- eval real (the coach on real mail, judged by human labels) -------------------------------
+
+
+@eval_group.command("real")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The folder holding enron-edrm-10-mailboxes/.")
+@click.option("--labels", "labels_dir", type=click.Path(exists=True, file_okay=False,
+                                                         path_type=Path),
+              help="The labels' folder (points/, cards/, weeks.json; default: the shipped "
+                   "real_labels).")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev",
+              show_default=True, help="The labelled weeks reported (the other split's weeks "
+                                      "are left out everywhere).")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("var/corpora/enron-maildir"), show_default=True,
+              help="Where the converted maildirs are kept between runs.")
+@click.option("--mailbox", "mailboxes", multiple=True, help="Only this mailbox (repeatable).")
+@click.option("--unjudged", "unjudged_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the unjudged cards here as a JSON Lines template to label.")
+@click.option("--write-cards", "cards_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write every card, with its evidence, as DIR/<mailbox>.jsonl.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_real(data: Path, labels_dir: Path | None, split: str, cache: Path,  # noqa: PLR0917
+              mailboxes: tuple[str, ...], unjudged_path: Path | None, cards_dir: Path | None,
+              as_json: bool) -> None:
+    """Card precision, useful share, recall and coverage on the Enron mailboxes, judged by the
+    human labels (docs/evaluation-real-mail.md)."""
+    from upwell.lab.corpora.enron import mailboxes as corpus_mailboxes
+    from upwell.lab.evaluate.real import (
+        CORPUS,
+        LABELS,
+        LabelError,
+        evaluate,
+        load_labels,
+        render,
+        unjudged_template,
+    )
+    from upwell.lab.evaluate.real_cards import code_commit, stderr_progress
+
+    if not (data / CORPUS).is_dir():
+        err.print(f"eval real: skipped: {data / CORPUS} is not there (the Enron EDRM corpus; "
+                  "pass --data to the folder that holds it)")
+        return
+    try:
+        labels = load_labels(labels_dir or LABELS)
+    except LabelError as exc:
+        raise click.ClickException(f"bad label file: {exc}") from None
+    unknown = sorted(set(mailboxes) - set(corpus_mailboxes(data / CORPUS)))
+    if unknown:
+        raise click.BadParameter(f"no such mailbox in the corpus: {', '.join(unknown)}",
+                                 param_hint="--mailbox")
+    result = evaluate(data, labels, cache, split=split, mailboxes=mailboxes or None,
+                      code=code_commit(), write_to=cards_dir, progress=stderr_progress)
+    if unjudged_path is not None:
+        rows = unjudged_template(result)
+        unjudged_path.parent.mkdir(parents=True, exist_ok=True)
+        unjudged_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                 encoding="utf-8")
+        stderr_progress(f"{len(rows)} unjudged cards written to {unjudged_path}")
+    click.echo(json.dumps(result.as_dict(), indent=1) if as_json else render(result))
 
 
 @cli.command("simulate")

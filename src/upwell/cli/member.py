@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,9 @@ from upwell.pipeline.imports import ImportReport, import_archive
 from upwell.store.db import Store
 
 if TYPE_CHECKING:
+    from upwell.analyze.stream import WorkProfile
     from upwell.insights.catalog import Card
+    from upwell.store.member_view import MemberView
 
 
 def _render_import(report: ImportReport) -> None:
@@ -140,11 +143,16 @@ def _hours(value: str) -> tuple[int, int]:
 @click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML report here (for you alone).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--week", "week_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Coach the week holding this date (YYYY-MM-DD) instead of the latest one.")
+@click.option("--all-weeks", is_flag=True,
+              help="Coach every week with mail or meetings in the archive, oldest first.")
 @click.pass_context
 def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0917
               tz: str | None, hours: str | None, fmt: str | None, html_path: Path | None,
-              as_json: bool) -> None:
-    """Import your archive and show this week's coaching cards, for you alone."""
+              as_json: bool, week_of: datetime | None, all_weeks: bool) -> None:
+    """Import your archive and show this week's coaching cards, for you alone (or the cards
+    of another week, ``--week``, or of every week, ``--all-weeks``)."""
     from dataclasses import asdict
     from datetime import tzinfo
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -159,6 +167,10 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {tz!r}", param_hint="--tz") from None
     given_hours = _hours(hours) if hours is not None else None
+    if week_of is not None and all_weeks:
+        raise click.UsageError("choose --week or --all-weeks, not both")
+    if html_path is not None and all_weeks:
+        raise click.UsageError("the HTML report shows one week: use --week with --html")
     with _store(ctx) as (store, settings):
         member = store.open_member(settings.member)
         report = _import(store, member, settings, path, fmt=fmt, me=me, quiet=as_json)
@@ -172,6 +184,10 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
         given_hours = given_hours or (opened.profile.start_hour, opened.profile.end_hour)
     # what is neither given nor saved is inferred from the member's own sending (shown below)
     profile, guess = work_profile(view, zone, given_hours)
+    if all_weeks or week_of is not None:
+        _coach_weeks(report, view, profile, week_of, as_json=as_json,
+                     about=profile_summary(view, profile, guess))
+        return
     cards = weekly_cards(view, profile)
     week = coached_week(view, profile) if view.messages or view.events else None
     if html_path is not None and week is not None:
@@ -186,14 +202,8 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
                                "week": week.start.date().isoformat() if week else None,
                                "relationships": [dict(asdict(t), name=view.name(t.person))
                                                  for t in ties],
-                               "cards": [
-            {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
-             "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,
-             "caveat": c.caveat, "positive": c.positive,
-             "evidence": [{"message_id": e.message_id, "sent_at": e.sent_at.isoformat(),
-                           "subject": e.subject, "phrase": e.detail, "who": e.who,
-                           "day": e.day, "kind": e.kind} for e in c.evidence]}
-            for c in cards]}, indent=2, ensure_ascii=False))
+                               "cards": [_card_json(c) for c in cards]},
+                          indent=2, ensure_ascii=False))
         return
     _render_import(report)
     out = Console()
@@ -203,6 +213,20 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
                   f"{week.baseline_weeks} weeks before it.")
     if not cards:
         out.print("No coaching cards this week: nothing stood out against your own usual.")
+    _print_cards(out, cards)
+
+
+def _card_json(c: Card) -> dict[str, Any]:
+    """One card as ``upwell coach --json`` prints it (the member's own eyes: subjects too)."""
+    return {"insight": c.insight, "title": c.title, "summary": c.summary, "action": c.action,
+            "priority": c.priority, "evidence_count": c.evidence_count, "metrics": c.metrics,
+            "caveat": c.caveat, "positive": c.positive,
+            "evidence": [{"message_id": e.message_id, "sent_at": e.sent_at.isoformat(),
+                          "subject": e.subject, "phrase": e.detail, "who": e.who,
+                          "day": e.day, "kind": e.kind} for e in c.evidence]}
+
+
+def _print_cards(out: Console, cards: list[Card]) -> None:
     for c in cards:
         _print_card(out, c)
 
@@ -236,6 +260,38 @@ def _profile_line(p: dict[str, object]) -> str:
         line += (f"\nOthers' local time is unknown ({p['offsets_reason']}), so no card judges "
                  "when your messages reach them.")
     return line
+
+
+def _coach_weeks(report: ImportReport, view: MemberView, profile: WorkProfile,
+                 week_of: datetime | None, *, as_json: bool, about: dict[str, Any]) -> None:
+    """``coach --week`` (the week holding a date) and ``coach --all-weeks`` (every active week):
+    ``{"import": ..., "weeks": [{"week": "<Monday>", "cards": [...]}]}`` with ``--json``."""
+    from datetime import time
+
+    from upwell.insights.weekly import active_weeks, week_start, weekly_cards
+
+    if week_of is not None:
+        mondays = [week_start(datetime.combine(week_of.date(), time(12), tzinfo=profile.tz),
+                              profile)]
+    else:
+        mondays = active_weeks(view, profile)
+    weeks = [(m, weekly_cards(view, profile, at=m)) for m in mondays]
+    if as_json:
+        click.echo(json.dumps({"import": report.as_dict(), "profile": about,
+                               "weeks": [{"week": m.date().isoformat(),
+                                          "cards": [_card_json(c) for c in cards]}
+                                         for m, cards in weeks]},
+                              indent=2, ensure_ascii=False))
+        return
+    _render_import(report)
+    out = Console()
+    out.print(_profile_line(about), highlight=False)
+    if not weeks:
+        out.print("No weeks to coach: the archive holds no dated mail or meetings.")
+    for m, cards in weeks:
+        noun = "card" if len(cards) == 1 else "cards"
+        out.print(f"\n[bold]Week of {m.date().isoformat()}[/bold]: {len(cards)} {noun}")
+        _print_cards(out, cards)
 
 
 @cli.command("insights")

@@ -59,6 +59,20 @@ def coached_week(view: MemberView, profile: WorkProfile, at: datetime | None = N
     return Week(monday, monday + timedelta(weeks=1), baseline_start, weeks)
 
 
+def week_start(when: datetime, profile: WorkProfile) -> datetime:
+    """Monday 00:00, in the member's zone, of the week holding ``when``."""
+    local = when.astimezone(profile.tz)
+    return (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0,
+                                                             microsecond=0)
+
+
+def active_weeks(view: MemberView, profile: WorkProfile) -> list[datetime]:
+    """The Mondays (00:00 in the member's zone) of every week with at least one message or
+    dated event, oldest first."""
+    stamps = [m.sent_at for m in view.messages] + [e.start for e in view.events]
+    return sorted({week_start(t, profile) for t in stamps})
+
+
 #: A card does not repeat what its type showed in this many weeks before, without new evidence.
 COOL_DOWN_WEEKS = 3
 

@@ -1,0 +1,1 @@
+"""Public corpora turned into what a member would import (test data, not product)."""
