@@ -83,9 +83,13 @@ def test_same_person_ignores_order_case_and_commas() -> None:
 
 def test_a_card_matches_a_verdict_then_a_point_else_it_is_unjudged() -> None:
     judge = Judge(_labels())
-    # a verdict that shares a message judges the card, even where a point matches too
-    asked = judge(_card("unanswered_asks", ("m/ask2", "m/unrelated")))
+    # a verdict on the same messages judges the card, even where a point matches too
+    asked = judge(_card("unanswered_asks", ("m/ask2",)))
     assert (asked.verdict, asked.via, asked.points) == ("wrong", "verdict", ("box/2001-04-02/2",))
+    # a card that keeps one of the judged messages beside others is another claim: the
+    # verdict does not judge it (the point it shares a message with does)
+    kept = judge(_card("unanswered_asks", ("m/ask2", "m/unrelated")))
+    assert kept.via == "point"
     # a point that shares any copy: correct, useful as the point says
     useful = judge(_card("unanswered_asks", ("m/ask1-copy",)))
     assert (useful.verdict, useful.via, useful.points) == ("useful", "point",
@@ -106,7 +110,7 @@ def test_a_card_matches_a_verdict_then_a_point_else_it_is_unjudged() -> None:
     assert judge(_card("unanswered_asks", ("m/new",))).via is None
 
 
-def test_a_verdict_sharing_a_message_beats_one_naming_the_person() -> None:
+def test_a_verdict_on_the_same_messages_beats_one_naming_the_person() -> None:
     labels = Labels({("box", W1): "dev"}, (), (
         _verdict("tone_toward_colleague", ("m/a",), "useful", person="Kam Keiser"),
         _verdict("tone_toward_colleague", ("m/b",), "wrong", person="Ann Lee")))
@@ -328,7 +332,8 @@ def test_a_verdict_overrides_the_point_and_the_template_lists_the_unjudged(
     (judged / "weeks.json").write_text((folder / "weeks.json").read_text(), encoding="utf-8")
     _write_jsonl(judged / "cards" / "doe-j.jsonl", [
         {"mailbox": "doe-j", "week": MONDAYS[8], "insight": "unanswered_asks",
-         "person": "Dana Lee", "messages": ["mail/doe-j/Inbox/budget-8-1.html"],
+         "person": "Dana Lee", "messages": [f"mail/doe-j/Inbox/budget-8-{i}.html"
+                                            for i in range(3)],
          "verdict": "wrong", "reason": "answered by phone", "code": "abc1234"}])
     result = evaluate(data, load_labels(judged), cache, split="dev", code="def5678")
     assert result.labelled.overall.precision == 0.0

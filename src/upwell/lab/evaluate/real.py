@@ -100,8 +100,9 @@ def produced(mailbox: Mailbox, weeks: Iterable[str], *, code: str = "",
                 on_card(record)
             sources = tuple(dict.fromkeys(s for e in record["evidence"]
                                           for s in e["source_files"]))
+            items = tuple(frozenset(e["source_files"]) for e in record["evidence"])
             out.append(Produced(mailbox.name, record["week"], c.insight, record["person"],
-                                sources))
+                                sources, items))
     return out
 
 

@@ -3,8 +3,11 @@
 Reads: a labels folder (``points/*.jsonl``, ``cards/*.jsonl``, ``weeks.json``; format in
 ``real_labels/README.md``). Writes nothing. A produced card (:class:`Produced`: no content, only
 its mailbox, week, insight, person and source files) is judged by :class:`Judge`: a verdict of
-the same mailbox, week and insight that shares a source file or names the same person judges
-it; else such a point makes it correct (useful when the point is); else it is unjudged.
+the same mailbox, week and insight judges it when it was given on the same messages (a card
+that keeps one of an old card's messages and drops the rest is a different claim: it needs its
+own verdict), or, with no messages on either side, on the same person; else a point of that
+mailbox, week and insight that shares a source file or names the same person makes it correct
+(useful when the point is); else it is unjudged.
 :func:`table` counts the judged cards of a set of weeks (:class:`Row`, :class:`Table`); the
 definitions are in ``docs/evaluation-real-mail.md``.
 """
@@ -185,6 +188,15 @@ class Produced:
     insight: str
     person: str | None
     sources: tuple[str, ...]  # every source_file behind its evidence, every copy
+    #: each evidence item's copies (its source files); empty: one item per source file
+    items: tuple[frozenset[str], ...] = ()
+
+    def same_messages(self, messages: frozenset[str]) -> bool:
+        """Whether ``messages`` (a verdict's) are exactly this card's items: every item has a
+        copy among them and each of them is a copy of an item."""
+        items = self.items or tuple(frozenset({s}) for s in self.sources)
+        return (all(item & messages for item in items)
+                and messages <= frozenset(self.sources))
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,9 +242,8 @@ class Judge:
                        if _matches(card, p.messages, p.person))
         ids = tuple(p.id for p in points)
         verdicts = [v for v in self._verdicts.get(key, ())
-                    if _matches(card, v.messages, v.person)]
-        # a verdict that shares a message is a closer match than one naming the same person
-        verdicts.sort(key=lambda v: not v.messages.intersection(card.sources))
+                    if (card.same_messages(v.messages) if v.messages and card.sources
+                        else same_person(card.person, v.person))]
         if verdicts:
             return Judged(card, verdicts[0].verdict, "verdict", ids)
         if points:
