@@ -63,6 +63,16 @@ def test_healthy_member_gets_no_cards() -> None:
     assert ids(view(routine(9))) == set()
 
 
+def test_no_after_hours_card_when_the_hours_set_are_not_the_members_hours() -> None:
+    """A shift worker (or an archive whose clock is off) usually sends most mail "after hours":
+    a week of more of the same says nothing about the member, only about the profile."""
+    shift = [m(at(w, d, 21), "Schedule for tonight.") for w in range(8) for d in range(4)]
+    late = [m(at(8, d, 22), "Quick note on the plan.") for d in range(5)]
+    assert "after_hours_sent" not in ids(view(routine(8) + shift + late))
+    # and with too few messages before the week there is no usual to compare with
+    assert "after_hours_sent" not in ids(view(late))
+
+
 def test_after_hours_sent_in_local_time_across_dst() -> None:
     late = [m(at(8, d, 22), "Quick note on the plan.") for d in range(4)]
     assert "after_hours_sent" in ids(view(routine(8) + late))

@@ -34,8 +34,11 @@ def _msg(i: int, at: datetime, sender: str, *, parent: str | None = None, thanks
 
 def _week() -> MemberView:
     """One week: a reply to each of Dana's asks two hours later (two with thanks, one harsh),
-    four messages at night, and 22.5 hours of meetings."""
-    msgs: list[MessageView] = []
+    four messages at night, and 22.5 hours of meetings; before it, two weeks of a message a
+    working day (the usual the after-hours card compares with)."""
+    msgs: list[MessageView] = [_msg(i, MONDAY - timedelta(weeks=2, days=-(i % 5) - 7 * (i // 5),
+                                                          hours=-11), ME)
+                               for i in range(10)]
     events = []
     for day in range(5):
         t = MONDAY + timedelta(days=day, hours=10)

@@ -62,14 +62,22 @@ def _per_week(count: int, ctx: InsightInput) -> float:
     return count / max(1, ctx.week.baseline_weeks)
 
 
+#: Sent messages before the coached week below which there is no usual after-hours share.
+AFTER_HOURS_BASELINE = 10
+#: A usual after-hours share from which the hours set are not the hours the member works.
+AFTER_HOURS_NOT_YOUR_HOURS = 0.35
+
+
 @insight("after_hours_sent", title="Messages sent after hours",
          caveat="If these were scheduled to go out later, or you worked other hours than the ones "
                 "you set (travel, a shifted day), ignore this.",
          definition="Share of your messages sent outside your working hours or on days off, "
                     "in your own time zone (as you set it, or inferred from when your mail "
                     "goes out; a low-confidence guess shows no card).",
-         threshold="3 or more after-hours messages and a share 15 points above your own usual "
-                   "(or 30% with no history)",
+         threshold="3 or more after-hours messages and a share 15 points above your own usual, "
+                   "over at least 10 messages of yours before; none while your usual share is "
+                   "35% or more (then the hours set are not the hours you work: a shift, "
+                   "another zone, or an archive's clock)",
          action="Schedule-send non-urgent messages for the start of the working day.",
          basis="Always-on norms and after-hours email predict exhaustion (Barber & Santuzzi "
                "2015; Becker et al. 2021).", impact=1.0)
@@ -80,16 +88,16 @@ def after_hours_sent(ctx: InsightInput) -> Card | None:
     base = after_hours(ctx.view, ctx.profile, ctx.week.baseline_start, ctx.week.start)
     if now.sent == 0 or len(now.after_hours) < 3:
         return None
+    if base.sent < AFTER_HOURS_BASELINE:
+        return None  # no usual to compare with: silence over a guess
     share = len(now.after_hours) / now.sent
-    usual = len(base.after_hours) / base.sent if base.sent else None
-    if (usual is not None and share < usual + 0.15) or (usual is None and share < 0.30):
+    usual = len(base.after_hours) / base.sent
+    if usual >= AFTER_HOURS_NOT_YOUR_HOURS or share < usual + 0.15:
         return None
     return card("after_hours_sent",
                 f"{len(now.after_hours)} of your {now.sent} messages this week went out after "
-                f"hours ({share:.0%}; usually {usual:.0%})." if usual is not None else
-                f"{len(now.after_hours)} of your {now.sent} messages this week went out after "
-                f"hours ({share:.0%}).",
-                severity=share / max(0.15, usual or 0.15), n=len(now.after_hours),
+                f"hours ({share:.0%}; usually {usual:.0%}).",
+                severity=share / max(0.15, usual), n=len(now.after_hours),
                 msgs=now.after_hours, metrics={"share": round(share, 3)})
 
 
