@@ -173,22 +173,24 @@ def test_cool_down_holds_a_repeat_back_and_new_evidence_brings_it_back() -> None
     assert all("after_hours_sent" in cards_of(v2, w) for w in (9, 10, 11))
 
 
-def test_helped_fast_against_own_usual_with_a_floor_of_asks() -> None:
+def test_helped_fast_names_each_quick_answer_with_a_floor() -> None:
     base = routine(8, reply_after=3.0)
     fast = []
     for d in range(4):
-        ask = m(at(8, d, 10), "Could you please check the invoice totals?", sender=DANA, to=(ME,))
-        fast += [ask, m(at(8, d, 10.5), "Done, the totals match.", parent=ask)]
+        ask = m(at(8, d, 10), "Could you please check the invoice totals?", sender=DANA, to=(ME,),
+                subject=f"Invoice {d}")
+        fast += [ask, m(at(8, d, 10.5), "Done, the totals match.", parent=ask,
+                        subject=f"RE: Invoice {d}")]
     card = cards_of(view(base + fast), 8)["helped_fast"]
     assert card.positive
-    assert "4 of 4 asks" in card.summary
-    assert "usually 3.0" in card.summary
+    assert card.summary.startswith("You answered 4 asks to you within 2 working hours")
+    assert card.evidence_count == 4
     assert card.evidence[0].who == "from Dana Lee"
-    assert "replied 0.5 working hours later" in card.evidence[0].line()
-    # two asks are too few to say anything
-    assert "helped_fast" not in cards_of(view(base + fast[:4]), 8)
-    # as fast as usual is not news
-    assert "helped_fast" not in cards_of(view(routine(9, reply_after=0.5)), 8)
+    assert "replied 30 minutes later" in card.evidence[0].line()
+    # one quick answer is too few to point out
+    assert "helped_fast" not in cards_of(view(base + fast[:2]), 8)
+    # answers three working hours later are not quick
+    assert "helped_fast" not in cards_of(view(routine(9, reply_after=3.0)), 8)
 
 
 def test_specific_recognition_for_someone_new_with_the_message() -> None:

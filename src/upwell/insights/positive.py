@@ -9,7 +9,6 @@ member always has is not news every week) and stays silent below a floor of real
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -27,14 +26,10 @@ from upwell.analyze.stream import (
 from upwell.insights.catalog import Card, Evidence, InsightInput, card, insight, person_name, plural
 from upwell.store.member_view import MessageView
 
-#: Fewer asks than this in a week say nothing about how the member answers them.
-MIN_ASKS = 3
-#: The longest median reply, in the member's working hours, that counts as quick.
-QUICK_HOURS = 4.0
-#: This week's median must be at most this share of the member's usual median.
-FASTER_THAN_USUAL = 0.67
-#: The share of the week's asks that must have had a reply within two working days.
-ANSWERED_SHARE = 0.8
+#: Quick answers in a week below which there is nothing to point out.
+MIN_QUICK = 2
+#: The longest reply, in the member's working hours, that counts as a quick answer.
+QUICK_HOURS = 2.0
 GRACE_DAYS = 2
 
 
@@ -70,38 +65,42 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
 @insight("helped_fast", title="You answered people's asks quickly",
          caveat="If your replies were quick acknowledgements rather than answers, or the asks "
                 "were trivial, this says less than it seems.",
-         definition="Asks addressed to you by people you work with that you answered this week, "
-                    "and how fast (in your own working hours), against your own usual.",
-         threshold=f"{MIN_ASKS}+ asks, {ANSWERED_SHARE:.0%} or more answered within two working "
-                   f"days, a median reply of at most {QUICK_HOURS:g} working hours and at most "
-                   f"two thirds of your usual median",
+         definition="Asks addressed to you by people you work with (you in To or named, in "
+                    "their own words, conversational work mail) that you answered within "
+                    f"{QUICK_HOURS:g} of your working hours this week, each named with how fast.",
+         threshold=f"{MIN_QUICK}+ asks answered within {QUICK_HOURS:g} working hours, more "
+                   "than in your usual week",
          action="Keep the habit: a short reply early beats a full one late.",
          basis="Responsiveness is the strongest early driver of trust in distributed teams "
                "(Jarvenpaa & Leidner 1999); reply latency signals how much a relationship "
                "matters (Avrahami & Hudson 2006).", impact=0.6, positive=True)
 def helped_fast(ctx: InsightInput) -> Card | None:
-    asks = _asks(ctx, ctx.week.start, ctx.week.end)
-    now, judged = _answers(ctx, asks)
-    if judged < MIN_ASKS or len(now) < MIN_ASKS or len(now) < ANSWERED_SHARE * judged:
+    answered, judged = _answers(ctx, _asks(ctx, ctx.week.start, ctx.week.end))
+    quick = sorted(((m, h) for m, h in answered if h <= QUICK_HOURS), key=lambda p: p[1])
+    if len(quick) < MIN_QUICK:
         return None
-    base, _n = _answers(ctx, _asks(ctx, ctx.week.baseline_start, ctx.week.start))
-    if len(base) < MIN_ASKS:
-        return None  # no usual to be faster than
-    med = statistics.median(h for _m, h in now)
-    usual = statistics.median(h for _m, h in base)
-    if med > QUICK_HOURS or med > FASTER_THAN_USUAL * usual:
-        return None
-    people = list(dict.fromkeys(person_name(ctx.view, m.sender) for m, _h in now))
-    who = _listed(people)
+    w = ctx.week
+    if w.baseline_weeks:  # a habit the member always has is not news every week
+        before, _n = _answers(ctx, _asks(ctx, w.baseline_start, w.start))
+        usual = sum(1 for _m, h in before if h <= QUICK_HOURS) / w.baseline_weeks
+        if len(quick) <= usual:
+            return None
+    people = list(dict.fromkeys(person_name(ctx.view, m.sender) for m, _h in quick))
     return card("helped_fast",
-                f"You answered {len(now)} of {plural(judged, 'ask')} to you this week, with a "
-                f"median reply of {med:.1f} working hours (usually {usual:.1f}); from {who}.",
-                severity=min(3.0, usual / max(med, 0.25)), n=len(now),
-                metrics={"median_hours": round(med, 1), "usual_hours": round(usual, 1),
-                         "answered": len(now), "asks": judged},
-                rows=tuple(Evidence(m.id, m.sent_at, m.subject,
-                                    f"you replied {h:.1f} working hours later")
-                           for m, h in sorted(now, key=lambda p: p[1])[:10]))
+                f"You answered {plural(len(quick), 'ask')} to you within {QUICK_HOURS:g} working "
+                f"hours this week ({len(answered)} of {judged} answered in all), from "
+                f"{_listed(people)}.",
+                severity=min(3.0, len(quick) / MIN_QUICK), n=len(quick),
+                metrics={"quick": len(quick), "answered": len(answered), "asks": judged},
+                rows=tuple(Evidence(m.id, m.sent_at, m.subject, f"you replied {_took(h)} later")
+                           for m, h in quick[:10]))
+
+
+def _took(hours: float) -> str:
+    """A reply's delay in words: "20 minutes", "1.5 working hours"."""
+    if hours < 1:
+        return plural(max(1, round(hours * 60)), "minute")
+    return f"{hours:.1f} working hours"
 
 
 #: Thanks "for" these name nothing in particular, whatever the analyzer says ("many thanks for
