@@ -144,6 +144,7 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
     from upwell.analyze.stream import WorkProfile, relationships
     from upwell.insights import coached_week, weekly_cards
     from upwell.insights.view import coaching_view
+    from upwell.insights.weekly import own_mail
 
     try:
         zone = ZoneInfo(tz)
@@ -167,8 +168,9 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
         write_report(html_path, render_report(view, profile, week, cards,
                                               relationships(view, week.baseline_start, week.end)))
     ties = relationships(view, week.baseline_start, week.end) if week else []
+    mine = own_mail(view)
     if as_json:
-        click.echo(json.dumps({"import": report.as_dict(),
+        click.echo(json.dumps({"import": report.as_dict(), "own_mail": mine.as_dict(),
                                "week": week.start.date().isoformat() if week else None,
                                "relationships": [dict(asdict(t), name=view.name(t.person))
                                                  for t in ties],
@@ -184,7 +186,11 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
     if week is not None:
         out.print(f"\nCoaching the week of {week.start.date().isoformat()} against your "
                   f"{week.baseline_weeks} weeks before it.")
-    if not cards:
+    if mine.status != "ok":
+        out.print(f"\n[yellow]{mine.message}[/yellow]")
+        if mine.fix:
+            out.print(f"  {mine.fix}")
+    elif not cards:
         out.print("No coaching cards this week: nothing stood out against your own usual.")
     for c in cards:
         out.print(f"\n[bold]{c.title}[/bold]  (priority {c.priority:.2f}, "

@@ -25,7 +25,7 @@ from upwell.normalize.slack import directory_emails
 from upwell.pipeline.prepare import prepared
 from upwell.sources import detect
 from upwell.store.db import Member, Store
-from upwell.store.identities import infer_self, mark_self, merge_same_name
+from upwell.store.identities import mark_self, merge_same_name, own_identities
 from upwell.store.prepared import Prepared
 from upwell.store.records import RecordWriter, stored_ids
 from upwell.store.schema import events, imports, messages
@@ -117,16 +117,19 @@ def import_archive(
     pending: list[list[Prepared]] = []
 
     def flush() -> None:
-        if not pending:
+        if not pending and not writer.sent_copies:
             return
         with store.engine.begin() as conn:
             new = writer.write(conn, [p for group in pending for p in group], refresh=refresh)
-        # An item is imported if any of its records is new; else an earlier import has it.
+        # An item is imported if any of its records is new; else an earlier import (or item)
+        # has it: the same record ("duplicate") or a copy of it written differently ("copy").
         for group in pending:
             if any(p.id in new for p in group):
                 report.imported += 1
                 for p in group:
                     report.notes.update(p.notes)
+            elif all(p.id in writer.copies for p in group):
+                report.skipped["copy"] += 1
             else:
                 report.skipped["duplicate"] += 1
         pending.clear()
@@ -164,6 +167,10 @@ def import_archive(
             continue
         fresh = [p for p in outcome if p.id not in seen_ids]
         if not fresh:
+            # A copy of an item already read; if this copy is in a Sent folder, the message is
+            # the member's sent mail whichever folder was read first.
+            writer.sent_copies.update(p.id for p in outcome
+                                      if p.table == "messages" and p.row.get("in_sent_folder"))
             report.skipped["duplicate"] += 1
             continue
         seen_ids.update(p.id for p in fresh)
@@ -187,7 +194,7 @@ def finish(store: Store, member: Member, writer: RecordWriter, report: ImportRep
     member's own identities, relink replies, and close the ``imports`` row with the counts."""
     with store.engine.begin() as conn:
         report.persons_merged = merge_same_name(conn, member.id, member.cipher)
-        ids = [writer.person_id(a) for a in me] or infer_self(conn, member.id)
+        ids = own_identities(conn, member.id, member.cipher, [writer.person_id(a) for a in me])
         report.self_identities = mark_self(conn, member.id, ids)
         report.linked = relink(conn, member.id)
         report.records = _record_counts(conn, import_id)

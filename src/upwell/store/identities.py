@@ -4,18 +4,20 @@ Reads: the member's ``persons`` (decrypted in memory with the member's key) and 
 Writes: merged person ids in ``messages``, ``message_parties``, ``events``, ``event_attendees``
 and ``persons``. A colleague who appears under several handles with the same full name (an SMTP
 address, an Exchange X.500 path, a bare display name) is one person; the email address is kept
-as the canonical handle. Also infers which persons are the member themselves.
+as the canonical handle. Also infers which persons are the member themselves, from every
+signal the archive holds (:func:`own_identities`, described in docs/identity.md).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from upwell.model import handle_rank, person_name_key
+from upwell.model import fold_name, handle_kind, handle_rank, person_name_key
 from upwell.store.crypto import MemberCipher
 from upwell.store.records import insert_ignoring_duplicates
 from upwell.store.schema import event_attendees, events, message_parties, messages, persons
@@ -129,3 +131,178 @@ def infer_self(conn: Connection, member_id: int, min_share: float = 0.2) -> list
         return []
     top, n = on.most_common(1)[0]
     return [top] if n / total >= 0.3 else []
+
+
+#: A one-word form ("Quenet") that writes to the member in at least this share of its messages
+#: is a colleague who shares the member's name, not the member.
+SELF_ADDRESSED_MAX = 0.2
+#: With no Sent folder and no full name among the member's forms, the full name is that of the
+#: person on at least this share of the member's messages (as a recipient).
+RECIPIENT_SHARE = 0.1
+#: A login cut short (8-character Unix logins: "shendri") still names the member when at least
+#: this many letters of it are matched.
+MIN_LOGIN = 6
+
+
+@dataclass
+class _Forms:
+    """What the member is known by: the words of their full names, their email logins and the
+    domains of their email addresses."""
+
+    names: list[list[str]] = field(default_factory=list)
+    domains: set[str] = field(default_factory=set)
+
+    @property
+    def words(self) -> set[str]:
+        return {w for n in self.names for w in n}
+
+    def logins(self, *, short: bool) -> set[str]:
+        """Login spellings of each full name: first+last and last+first, and with ``short``
+        also initial+last and last+initial (both orders, since a name's order is not always
+        known)."""
+        out: set[str] = set()
+        for name in self.names:
+            for first in name:
+                for last in name:
+                    if first == last:
+                        continue
+                    out |= {first + last, last + first}
+                    if short:
+                        out |= {first[0] + last, last + first[0]}
+        return out
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalpha())
+
+
+def _login(handle: str) -> str:
+    """The login a handle carries: an email's local part, an X.500 path's last CN."""
+    if handle_kind(handle) == "x500":
+        return _letters(handle.rsplit("cn=", 1)[-1]) if "cn=" in handle else ""
+    if handle_kind(handle) == "email":
+        return _letters(handle.split("@", 1)[0])
+    return ""
+
+
+def _domain(handle: str) -> str:
+    host = handle.split("@", 1)[1] if "@" in handle else ""
+    return ".".join(host.split(".")[-2:])
+
+
+def _login_matches(login: str, forms: _Forms, *, short: bool) -> bool:
+    """Whether ``login`` spells one of the member's full names (with ``short``: also as an
+    initial and surname, a middle initial added, or cut short after ``MIN_LOGIN`` letters)."""
+    if len(login) < 3:
+        return False
+    if login in forms.logins(short=False):
+        return True
+    if not short:
+        return False
+    spellings = forms.logins(short=True)
+    if login in spellings:
+        return True
+    return any((len(login) >= MIN_LOGIN and s.startswith(login))
+               or (len(login) == len(s) + 1 and any(login[:i] + login[i + 1:] == s
+                                                    for i in range(1, len(login) - 1)))
+               for s in spellings)
+
+
+def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
+                   seeds: Iterable[str] = ()) -> list[str]:
+    """The member's own person ids: ``seeds`` (addresses they named), those marked before, the
+    senders of their Sent folders (:func:`infer_self`) when they named none, and every other
+    form of them the archive holds:
+
+    - the same full name in another form (an X.500 path, a bare display name);
+    - a bare surname or first name ("Quenet") that is a word of their full name, when mail from
+      it is not addressed to them (a colleague who shares the name writes to them);
+    - an X.500 path whose CN, or an email address (same domain) whose local part, spells their
+      name as a login ("JQUENET", "brapp", "shendri"), if any name on it is theirs too.
+
+    With no full name among the seeds (only "Meyers" in the Sent folder), the person with a full
+    name holding that word who receives the most of the member's mail gives it.
+    """
+    people: dict[str, tuple[str, str]] = {}
+    marked: set[str] = set()
+    for r in conn.execute(select(persons.c.id, persons.c.name_enc, persons.c.handle_enc,
+                                 persons.c.is_self).where(persons.c.member_id == member_id)):
+        handle = cipher.open("persons", r.id, "handle", r.handle_enc)
+        name = cipher.open("persons", r.id, "name", r.name_enc) if r.name_enc else ""
+        people[r.id] = (handle, name)
+        if r.is_self:
+            marked.add(r.id)
+    own = {pid for pid in seeds if pid in people} | marked
+    if not seeds:
+        own |= set(infer_self(conn, member_id))
+    if not own:
+        return []
+    words_of = {pid: fold_name(name or (h[5:] if h.startswith("name:") else ""))
+                .split() for pid, (h, name) in people.items()}
+    received = _received(conn, member_id)
+    forms = _Forms()
+    for pid in own:
+        if len(words_of[pid]) >= 2:
+            forms.names.append(words_of[pid])
+        if handle_kind(people[pid][0]) == "email":
+            forms.domains.add(_domain(people[pid][0]))
+    if not forms.names:
+        # Only a bare word so far: the full name is the most-mailed person who has it.
+        bare = {w for pid in own for w in words_of[pid]}
+        ranked = sorted((n, pid) for pid, n in received.items()
+                        if len(words_of.get(pid, ())) >= 2 and bare & set(words_of[pid]))
+        total = conn.scalar(select(func.count()).select_from(messages)
+                            .where(messages.c.member_id == member_id)) or 0
+        if ranked and total and ranked[-1][0] / total >= RECIPIENT_SHARE:
+            own.add(ranked[-1][1])
+            forms.names.append(words_of[ranked[-1][1]])
+            if handle_kind(people[ranked[-1][1]][0]) == "email":
+                forms.domains.add(_domain(people[ranked[-1][1]][0]))
+    full = {" ".join(n) for n in forms.names}
+    words = forms.words
+    to_self = _addressed_share(conn, member_id, own)
+    for pid, (handle, _name) in people.items():
+        if pid in own:
+            continue
+        w = words_of[pid]
+        kind = handle_kind(handle)
+        if len(w) >= 2 and " ".join(w) in full:
+            own.add(pid)
+        elif kind == "name" and len(w) == 1 and w[0] in words:
+            # one word of their name: theirs if it writes, and not to them
+            if pid in to_self and to_self[pid] < SELF_ADDRESSED_MAX:
+                own.add(pid)
+        elif kind in {"x500", "email"} and len(set(w) & words) >= min(2, len(w)):
+            # a short login ("jquenet") only on the member's own server: an X.500 path, or an
+            # address without digits in a domain of theirs
+            local = handle.rsplit("cn=", 1)[-1] if kind == "x500" else handle.split("@")[0]
+            short = kind == "x500" or (_domain(handle) in forms.domains
+                                       and not any(c.isdigit() for c in local))
+            if _login_matches(_login(handle), forms, short=short):
+                own.add(pid)
+    return sorted(own)
+
+
+def _received(conn: Connection, member_id: int) -> Counter[str]:
+    """Messages each person is on as a recipient (To or Cc)."""
+    rows = conn.execute(
+        select(message_parties.c.person_id, func.count(func.distinct(message_parties.c.message_id)))
+        .where(message_parties.c.member_id == member_id, message_parties.c.role.in_(("to", "cc")))
+        .group_by(message_parties.c.person_id))
+    return Counter({str(pid): int(n) for pid, n in rows})
+
+
+def _addressed_share(conn: Connection, member_id: int, own: set[str]) -> dict[str, float]:
+    """For each sender, the share of their messages that have one of ``own`` as a recipient."""
+    sent: Counter[str] = Counter(conn.execute(
+        select(messages.c.sender_id).where(messages.c.member_id == member_id)).scalars().all())
+    to_own: Counter[str] = Counter(conn.execute(
+        select(messages.c.sender_id).where(
+            messages.c.member_id == member_id,
+            select(message_parties.c.message_id).where(
+                message_parties.c.member_id == member_id,
+                message_parties.c.message_id == messages.c.id,
+                message_parties.c.role.in_(("to", "cc")),
+                message_parties.c.person_id.in_(sorted(own))).exists())
+    ).scalars().all())
+    return {pid: to_own[pid] / n for pid, n in sent.items() if n}
