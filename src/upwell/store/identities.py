@@ -102,8 +102,9 @@ def mark_self(conn: Connection, member_id: int, person_ids: list[str]) -> int:
 
 def infer_self(conn: Connection, member_id: int, min_share: float = 0.2) -> list[str]:
     """The member's own identities, inferred: the senders of their Sent folders (each with at
-    least ``min_share`` of them); with no Sent folder, the one person who sent or received the
-    most messages, if that is at least 30 % of them."""
+    least ``min_share`` of them); with no Sent folder, the one person most of the mail is
+    addressed to (To or Cc), else the one who sent or received the most messages, if that is at
+    least 30 % of them."""
     rows = conn.execute(
         select(messages.c.sender_id).where(
             messages.c.member_id == member_id, messages.c.in_sent_folder.is_(True)
@@ -112,11 +113,16 @@ def infer_self(conn: Connection, member_id: int, min_share: float = 0.2) -> list
     if rows:
         counts = Counter(rows)
         return [sid for sid, n in counts.items() if n / len(rows) >= min_share]
-    # No Sent folder: the member is the one party on most of their own mail, as sender or
-    # recipient.
+    # No Sent folder: the member is the one the mail is addressed to (senders vary, the
+    # recipient is the archive's owner), else the one party on most of it either way.
     total = conn.scalar(
         select(func.count()).select_from(messages).where(messages.c.member_id == member_id)
     ) or 0
+    received = _received(conn, member_id)
+    if received and total:
+        top, n = received.most_common(1)[0]
+        if n / total >= 0.3:
+            return [top]
     on: Counter[str] = Counter(
         conn.execute(select(messages.c.sender_id).where(messages.c.member_id == member_id))
         .scalars().all()

@@ -115,11 +115,13 @@ def stamps_agree(a: datetime, b: datetime) -> bool:
 
 def is_copy(a: tuple[datetime, str | None, str], b: tuple[datetime, str | None, str]) -> bool:
     """Whether two messages with one content fingerprint (:mod:`upwell.normalize.copies`),
-    each as (stamp, folder, sender), are copies of one message: stamps that agree, and
-    different folders or differently written senders. The same text sent twice from one folder
-    (an hourly report) is two messages.
+    each as (stamp, folder, sender), are copies of one message: the same stamp, or stamps
+    whole half hours apart from different folders or differently written senders. The same
+    text sent twice from one folder (an hourly report) is two messages.
     Folders and senders are compared for equality only: blind keys and person ids will do."""
-    return stamps_agree(a[0], b[0]) and (a[1] != b[1] or a[2] != b[2])
+    if not stamps_agree(a[0], b[0]):
+        return False
+    return abs(a[0] - b[0]) <= COPY_SLACK or a[1] != b[1] or a[2] != b[2]
 
 
 @dataclass(slots=True)
