@@ -194,7 +194,8 @@ def test_names_in_natural_order_only_where_the_archive_shows_the_order() -> None
     assert natural_name("Smith, Jr.") == "Smith, Jr."
     # a delegate's "on behalf of" names the principal
     boss = make_address("dana.lee@acme.example", "Sam Roe on behalf of Dana Lee")
-    assert boss is not None and boss.name == "Dana Lee"
+    assert boss is not None
+    assert boss.name == "Dana Lee"
 
 
 def test_no_own_mail_is_said_with_the_fix_never_nothing_stood_out(tmp_path: Path) -> None:
@@ -212,7 +213,8 @@ def test_no_own_mail_is_said_with_the_fix_never_nothing_stood_out(tmp_path: Path
     assert opened is not None
     status = own_mail(opened.view)
     assert status.status == "no_own_mail"
-    assert status.sent == 0 and status.received == 6
+    assert status.sent == 0
+    assert status.received == 6
     assert "--me" in status.fix
     store.close()
 

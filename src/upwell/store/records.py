@@ -102,6 +102,8 @@ COPY_STEP = timedelta(minutes=30)
 COPY_SLACK = timedelta(seconds=90)
 #: ... up to this far apart (UTC-12 to UTC+14).
 COPY_MAX_SHIFT = timedelta(hours=26)
+#: Stamps this close are one message's even from one folder and sender (a copy read again).
+COPY_SAME = timedelta(seconds=1)
 
 
 def stamps_agree(a: datetime, b: datetime) -> bool:
@@ -121,7 +123,7 @@ def is_copy(a: tuple[datetime, str | None, str], b: tuple[datetime, str | None, 
     Folders and senders are compared for equality only: blind keys and person ids will do."""
     if not stamps_agree(a[0], b[0]):
         return False
-    return abs(a[0] - b[0]) <= COPY_SLACK or a[1] != b[1] or a[2] != b[2]
+    return abs(a[0] - b[0]) <= COPY_SAME or a[1] != b[1] or a[2] != b[2]
 
 
 @dataclass(slots=True)
