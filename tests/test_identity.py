@@ -180,6 +180,8 @@ def test_copy_rule_needs_agreeing_stamps_and_a_different_folder_or_sender() -> N
     assert not stamps_agree(T0, T0 + timedelta(days=2))
     assert is_copy((T0, "inbox", "p1"), (T0 + timedelta(hours=5), "deleted", "p1"))
     assert is_copy((T0, "inbox", "p1"), (T0 + timedelta(hours=5), "inbox", "p2"))
+    # one folder, two senders, half an hour off the hour: two sends (spam from two aliases)
+    assert not is_copy((T0, "inbox", "p1"), (T0 + timedelta(hours=6, minutes=31), "inbox", "p2"))
     assert not is_copy((T0, "inbox", "p1"), (T0 + timedelta(hours=2), "inbox", "p1"))
 
 

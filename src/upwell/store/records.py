@@ -106,24 +106,28 @@ COPY_MAX_SHIFT = timedelta(hours=26)
 COPY_SAME = timedelta(seconds=1)
 
 
-def stamps_agree(a: datetime, b: datetime) -> bool:
-    """Whether two stamps can be one message's, written by clocks whole half hours apart."""
+def stamps_agree(a: datetime, b: datetime, step: timedelta = COPY_STEP) -> bool:
+    """Whether two stamps can be one message's, written by clocks whole ``step``s apart."""
     shift = abs(a - b)
     if shift > COPY_MAX_SHIFT:
         return False
-    off = shift % COPY_STEP
-    return min(off, COPY_STEP - off) <= COPY_SLACK
+    off = shift % step
+    return min(off, step - off) <= COPY_SLACK
 
 
 def is_copy(a: tuple[datetime, str | None, str], b: tuple[datetime, str | None, str]) -> bool:
     """Whether two messages with one content fingerprint (:mod:`upwell.normalize.copies`),
-    each as (stamp, folder, sender), are copies of one message: the same stamp, or stamps
-    whole half hours apart from different folders or differently written senders. The same
-    text sent twice from one folder (an hourly report) is two messages.
+    each as (stamp, folder, sender), are copies of one message: the same stamp; stamps whole
+    half hours apart in different folders; or in one folder, a sender written differently and
+    stamps whole hours apart. The same text sent twice from one folder by one sender (an hourly
+    report) is two messages.
     Folders and senders are compared for equality only: blind keys and person ids will do."""
-    if not stamps_agree(a[0], b[0]):
-        return False
-    return abs(a[0] - b[0]) <= COPY_SAME or a[1] != b[1] or a[2] != b[2]
+    if abs(a[0] - b[0]) <= COPY_SAME:
+        return True
+    if a[1] != b[1]:
+        return stamps_agree(a[0], b[0])
+    # one folder: only a sender written differently, by clocks whole hours apart
+    return a[2] != b[2] and stamps_agree(a[0], b[0], timedelta(hours=1))
 
 
 @dataclass(slots=True)
