@@ -18,7 +18,7 @@ from sqlalchemy import select
 from upwell.cli import cli
 from upwell.insights.view import coaching_view
 from upwell.insights.weekly import own_mail
-from upwell.model import make_address, natural_name
+from upwell.model import Address, make_address, natural_name
 from upwell.pipeline.imports import import_archive
 from upwell.store.db import Store
 from upwell.store.records import is_copy, stamps_agree
@@ -234,3 +234,14 @@ def test_no_own_mail_is_said_with_the_fix_never_nothing_stood_out(tmp_path: Path
                                            "c0@acme.example"]).stdout)
     assert fixed["own_mail"]["status"] == "ok"
     assert fixed["own_mail"]["sent"] == 1
+
+
+def test_an_address_given_that_the_archive_lacks_leaves_inference_on(tmp_path: Path) -> None:
+    archive = write_maildir(tmp_path / "md", {
+        "": [_from_colleague(1)],
+        "Sent Items": [_sent_reply("Maya Okafor <>", T0)]})
+    store = open_store(tmp_path / "home")
+    member = store.open_member("m")
+    import_archive(store, member, archive, me=[Address("maya@home.example")])
+    assert _own_count(store, member.id) == 1
+    store.close()

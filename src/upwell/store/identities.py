@@ -217,8 +217,8 @@ def _login_matches(login: str, forms: _Forms, *, short: bool) -> bool:
 def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
                    seeds: Iterable[str] = ()) -> list[str]:
     """The member's own person ids: ``seeds`` (addresses they named), those marked before, the
-    senders of their Sent folders (:func:`infer_self`) when they named none, and every other
-    form of them the archive holds:
+    senders of their Sent folders (:func:`infer_self`) when none they named is in the archive,
+    and every other form of them the archive holds:
 
     - the same full name in another form (an X.500 path, a bare display name);
     - a bare surname or first name ("Quenet") that is a word of their full name, when mail from
@@ -238,8 +238,10 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
         people[r.id] = (handle, name)
         if r.is_self:
             marked.add(r.id)
-    own = {pid for pid in seeds if pid in people} | marked
-    if not seeds:
+    given = {pid for pid in seeds if pid in people}
+    own = given | marked
+    if not given:
+        # none named, or none of those named is in this archive: infer
         own |= set(infer_self(conn, member_id))
     if not own:
         return []
