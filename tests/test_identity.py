@@ -21,7 +21,8 @@ from upwell.insights.weekly import own_mail
 from upwell.model import Address, make_address, natural_name
 from upwell.pipeline.imports import import_archive
 from upwell.store.db import Store
-from upwell.store.records import is_copy, stamps_agree
+from upwell.store.identities import natural_names
+from upwell.store.records import RecordWriter, insert_ignoring_duplicates, is_copy, stamps_agree
 from upwell.store.schema import messages, persons
 from upwell.testing import make_email, open_store, write_maildir
 
@@ -244,4 +245,22 @@ def test_an_address_given_that_the_archive_lacks_leaves_inference_on(tmp_path: P
     member = store.open_member("m")
     import_archive(store, member, archive, me=[Address("maya@home.example")])
     assert _own_count(store, member.id) == 1
+    store.close()
+
+
+def test_names_stored_surname_first_are_put_in_natural_order_after_an_import(
+        tmp_path: Path) -> None:
+    store = open_store(tmp_path / "home")
+    member = store.open_member("m")
+    writer = RecordWriter(member.id, member.cipher)
+    # as an earlier version stored them: the export's order kept
+    _pid, rows = writer.person_rows(Address("louis.dicarlo@acme.example", "Dicarlo Louis"))
+    _pid2, rows2 = writer.person_rows(Address("name:chidi okafor", "Okafor Chidi", "name"))
+    with store.engine.begin() as conn:
+        insert_ignoring_duplicates(conn, persons, rows + rows2)
+        assert natural_names(conn, member.id, member.cipher) == 1
+        names = sorted(member.cipher.open("persons", r.id, "name", r.name_enc)
+                       for r in conn.execute(select(persons)))
+    # the address shows the order; the bare name alone does not
+    assert names == ["Louis Dicarlo", "Okafor Chidi"]
     store.close()

@@ -25,7 +25,12 @@ from upwell.normalize.slack import directory_emails
 from upwell.pipeline.prepare import prepared
 from upwell.sources import detect
 from upwell.store.db import Member, Store
-from upwell.store.identities import mark_self, merge_same_name, own_identities
+from upwell.store.identities import (
+    mark_self,
+    merge_same_name,
+    natural_names,
+    own_identities,
+)
 from upwell.store.prepared import Prepared
 from upwell.store.records import RecordWriter, stored_ids
 from upwell.store.schema import events, imports, messages
@@ -190,10 +195,12 @@ def import_archive(
 
 def finish(store: Store, member: Member, writer: RecordWriter, report: ImportReport, *,
            me: list[Address], import_id: int) -> None:
-    """After an import's (or a sync's) records are written: merge same-name persons, mark the
-    member's own identities, relink replies, and close the ``imports`` row with the counts."""
+    """After an import's (or a sync's) records are written: merge same-name persons, put names
+    in natural order where the archive shows it, mark the member's own identities, relink
+    replies, and close the ``imports`` row with the counts."""
     with store.engine.begin() as conn:
         report.persons_merged = merge_same_name(conn, member.id, member.cipher)
+        natural_names(conn, member.id, member.cipher)
         ids = own_identities(conn, member.id, member.cipher, [writer.person_id(a) for a in me])
         report.self_identities = mark_self(conn, member.id, ids)
         report.linked = relink(conn, member.id)

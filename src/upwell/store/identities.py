@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from upwell.model import fold_name, handle_kind, handle_rank, person_name_key
+from upwell.model import fold_name, handle_kind, handle_rank, natural_name, person_name_key
 from upwell.store.crypto import MemberCipher
 from upwell.store.records import insert_ignoring_duplicates
 from upwell.store.schema import event_attendees, events, message_parties, messages, persons
@@ -53,6 +53,25 @@ def merge_same_name(conn: Connection, member_id: int, cipher: MemberCipher) -> i
     if mapping:
         _apply(conn, member_id, mapping, selves)
     return len(mapping)
+
+
+def natural_names(conn: Connection, member_id: int, cipher: MemberCipher) -> int:
+    """Put stored names in natural order where the person's address shows the order
+    (:func:`upwell.model.natural_name`): names stored before that rule, or under a handle
+    learned later; returns how many changed."""
+    changed: list[dict[str, object]] = []
+    for r in conn.execute(select(persons.c.id, persons.c.name_enc, persons.c.handle_enc).where(
+            persons.c.member_id == member_id, persons.c.name_enc.is_not(None))):
+        name = cipher.open("persons", r.id, "name", r.name_enc)
+        handle = cipher.open("persons", r.id, "handle", r.handle_enc)
+        natural = natural_name(name, handle if handle_kind(handle) == "email" else "")
+        if natural != name:
+            changed.append({"b_id": r.id,
+                            "b_name": cipher.seal("persons", r.id, "name", natural)})
+    if changed:
+        conn.execute(update(persons).where(persons.c.id == bindparam("b_id"))
+                     .values(name_enc=bindparam("b_name")), changed)
+    return len(changed)
 
 
 def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
