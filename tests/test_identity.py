@@ -16,8 +16,10 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from upwell.cli import cli
+from upwell.config import Settings
+from upwell.deliver.digest import Digest, render
 from upwell.insights.view import coaching_view
-from upwell.insights.weekly import own_mail
+from upwell.insights.weekly import OwnMail, own_mail
 from upwell.model import Address, make_address, natural_name
 from upwell.pipeline.imports import import_archive
 from upwell.store.db import Store
@@ -264,3 +266,22 @@ def test_names_stored_surname_first_are_put_in_natural_order_after_an_import(
     # the address shows the order; the bare name alone does not
     assert names == ["Louis Dicarlo", "Okafor Chidi"]
     store.close()
+
+
+def test_the_digest_says_no_own_mail_was_found_not_nothing_stood_out(tmp_path: Path) -> None:
+    status = OwnMail("no_own_mail", 0, 6).as_dict()
+    digest = Digest("2024-03-04", [], [], [], own_mail=status)
+    msg = render(Settings(home=tmp_path), digest, to="maya@acme.example", account_id=None,
+                 now=T0)
+    assert msg["Subject"] == "Your Upwell week: none of your own mail was found"
+    for part in ("plain", "html"):
+        body = msg.get_body(preferencelist=(part,))
+        assert body is not None
+        text = body.get_content()
+        assert "recognized as sent by you" in text
+        assert "--me" in text
+        assert "Nothing stood out" not in text
+    quiet = render(Settings(home=tmp_path), Digest("2024-03-04", [], [], [],
+                                                   own_mail=OwnMail("ok", 3, 6).as_dict()),
+                   to=None, account_id=None, now=T0)
+    assert quiet["Subject"] == "Your Upwell week: nothing stood out"
