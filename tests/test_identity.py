@@ -133,11 +133,10 @@ def _sent_reply(sender: str, date: datetime) -> bytes:
 
 
 def test_a_copy_in_all_documents_read_before_sent_items_is_still_sent_mail(
-        tmp_path: Path) -> None:
+        store: Store, tmp_path: Path) -> None:
     same = _sent_reply("Maya Okafor <>", T0)
     archive = write_maildir(tmp_path / "md", {
         "All documents": [same], "Sent Items": [same], "": [_from_colleague(1)]})
-    store = open_store(tmp_path / "home")
     member = store.open_member("m")
     report = import_archive(store, member, archive)
     assert report.skipped["duplicate"] == 1
@@ -145,11 +144,10 @@ def test_a_copy_in_all_documents_read_before_sent_items_is_still_sent_mail(
         sent = conn.execute(select(messages.c.id).where(messages.c.in_sent_folder)).all()
     assert len(sent) == 1
     assert _own_count(store, member.id) == 1
-    store.close()
 
 
 def test_copies_with_different_from_and_shifted_stamps_are_kept_once_sent_copy_winning(
-        tmp_path: Path) -> None:
+        store: Store, tmp_path: Path) -> None:
     archive = write_maildir(tmp_path / "md", {
         # read first: a copy whose From the export wrote as a bare surname, stamped in another
         # clock's zone (5 hours and a few seconds off)
@@ -162,7 +160,6 @@ def test_copies_with_different_from_and_shifted_stamps_are_kept_once_sent_copy_w
                        body="The final comparison for today is attached, no changes found.\n")
             for h in (0, 2)],
     })
-    store = open_store(tmp_path / "home")
     member = store.open_member("m")
     report = import_archive(store, member, archive)
     assert report.skipped["copy"] == 1
@@ -173,7 +170,6 @@ def test_copies_with_different_from_and_shifted_stamps_are_kept_once_sent_copy_w
     assert [(r.sent_at, r.in_sent_folder) for r in rows] == [(T0, True)]  # the Sent copy won
     again = import_archive(store, member, archive)
     assert again.imported == 0
-    store.close()
 
 
 def test_copy_rule_needs_agreeing_stamps_and_a_different_folder_or_sender() -> None:
