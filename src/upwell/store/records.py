@@ -246,6 +246,10 @@ class RecordWriter:
         new: set[str] = set()
         member = self.member_id
         person = self._person
+        # The messages later copies are compared with: those stored (earlier batches included)
+        # with this batch's fingerprints, and this batch's own; forgotten after the batch, so
+        # memory stays flat however large the archive.
+        self._kept = {}
         self._load_kept(conn, [p.row["copy_key"] for p in prepared
                                if p.table == "messages" and p.row.get("copy_key")])
         for p in prepared:
@@ -297,11 +301,12 @@ class RecordWriter:
         for table in (messages, message_parties, events, event_attendees, features, evidence):
             insert_ignoring_duplicates(conn, table, rows[table.name])
         self._mark_sent(conn)
+        self._kept = {}
         return new
 
     def _load_kept(self, conn: Connection, keys: list[str]) -> None:
-        """Learn the stored messages with these content fingerprints (once per key)."""
-        fresh = sorted({k for k in keys if k not in self._kept})
+        """Learn the stored messages with these content fingerprints."""
+        fresh = sorted(set(keys))
         for k in fresh:
             self._kept[k] = []
         for start in range(0, len(fresh), 500):
