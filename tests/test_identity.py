@@ -95,14 +95,21 @@ def test_bare_surname_that_writes_to_others_is_the_member(tmp_path: Path) -> Non
                                   subject="Re: Gas nominations 1",
                                   date=T0 + timedelta(days=1, hours=1),
                                   body="Confirmed, same volumes as yesterday.\n")],
-        "Deleted Items": [make_email(sender="Okafor <>", to="ops@partner.example",
-                                     subject="Meter readings", date=T0 + timedelta(days=4),
-                                     body="Please send the meter readings for March.\n")],
+        "Deleted Items": [
+            make_email(sender="Okafor <>", to="ops@partner.example",
+                       subject="Meter readings", date=T0 + timedelta(days=4),
+                       body="Please send the meter readings for March.\n"),
+            # another Maya writing to a list the member is on: a first name is not a surname
+            make_email(sender="Maya <>", to="desk-all@acme.example",
+                       subject="Cake", date=T0 + timedelta(days=5),
+                       body="Cake in the kitchen at three.\n")],
     })
     store = open_store(tmp_path / "home")
     member = store.open_member("m")
     import_archive(store, member, archive)
-    assert "name:okafor" in _selves(store, member.id, member.cipher)
+    selves = _selves(store, member.id, member.cipher)
+    assert "name:okafor" in selves
+    assert "name:maya" not in selves
     assert _own_count(store, member.id) == 2
     store.close()
 

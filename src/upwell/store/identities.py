@@ -240,8 +240,9 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
     and every other form of them the archive holds:
 
     - the same full name in another form (an X.500 path, a bare display name);
-    - a bare surname or first name ("Quenet") that is a word of their full name, when mail from
-      it is not addressed to them (a colleague who shares the name writes to them);
+    - a bare surname ("Quenet"), where an address or a name in natural order shows it is their
+      surname, when mail from it is not addressed to them (a colleague who shares the name
+      writes to them);
     - an X.500 path whose CN, or an email address (same domain) whose local part, spells their
       name as a login ("JQUENET", "brapp", "shendri"), if any name on it is theirs too.
 
@@ -287,7 +288,7 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
                 forms.domains.add(_domain(people[ranked[-1][1]][0]))
     full = {" ".join(n) for n in forms.names}
     words = forms.words
-    to_self = _addressed_share(conn, member_id, own)
+    one_word: list[str] = []
     for pid, (handle, _name) in people.items():
         if pid in own:
             continue
@@ -296,9 +297,7 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
         if len(w) >= 2 and " ".join(w) in full:
             own.add(pid)
         elif kind == "name" and len(w) == 1 and w[0] in words:
-            # one word of their name: theirs if it writes, and not to them
-            if pid in to_self and to_self[pid] < SELF_ADDRESSED_MAX:
-                own.add(pid)
+            one_word.append(pid)
         elif kind in {"x500", "email"} and len(set(w) & words) >= min(2, len(w)):
             # a short login ("jquenet") only on the member's own server: an X.500 path, or an
             # address without digits in a domain of theirs
@@ -307,7 +306,34 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
                                        and not any(c.isdigit() for c in local))
             if _login_matches(_login(handle), forms, short=short):
                 own.add(pid)
+    # One word of their name ("Quenet"): theirs if it is their surname, it writes, and not to
+    # them (a relative or colleague who shares the name writes to them).
+    surnames = _surnames([people[pid] for pid in own])
+    to_self = _addressed_share(conn, member_id, own)
+    for pid in one_word:
+        if (words_of[pid][0] in surnames and pid in to_self
+                and to_self[pid] < SELF_ADDRESSED_MAX):
+            own.add(pid)
     return sorted(own)
+
+
+def _surnames(forms: list[tuple[str, str]]) -> set[str]:
+    """The member's surnames, where their forms show the order: the last part of an address
+    such as ``first.last@`` and the last word of a name in natural order."""
+    out: set[str] = set()
+    for handle, written in forms:
+        name = written
+        if handle_kind(handle) == "email":
+            parts = [_letters(x) for x in handle.split("@", 1)[0].replace("_", ".")
+                     .replace("-", ".").split(".")]
+            parts = [x for x in parts if x]
+            if len(parts) >= 2:
+                out.add(parts[-1])
+            name = natural_name(written, handle)
+        last = [w for w in (_letters(x) for x in name.split()) if w]
+        if len(fold_name(name).split()) >= 2 and last:
+            out.add(last[-1])
+    return out
 
 
 def _received(conn: Connection, member_id: int) -> Counter[str]:
