@@ -260,17 +260,27 @@ class RecordWriter:
             row = dict(p.row, member_id=member, import_id=self.import_id)
             if p.table == "messages":
                 parties: list[dict[str, Any]] = []
+                added: list[str] = []  # persons first seen on this message
                 seen: set[tuple[str, str]] = set()
                 for role, handle, name, _response in p.parties:
+                    n_rows = len(person_rows)
                     pid = person(handle, name, person_rows)
+                    if len(person_rows) > n_rows:
+                        added.append(pid)
                     if role == "sender":
                         row["sender_id"] = pid
                     elif (pid, role) not in seen:
                         seen.add((pid, role))
                         parties.append({"message_id": p.id, "person_id": pid, "role": role,
                                         "member_id": member})
-                if self._is_copy(row):
+                copy, won = self._copy_of(row)
+                if copy:
+                    # not written: nor are the people only it named, but for a winning copy's
+                    # sender (now the kept message's)
                     self.copies.add(p.id)
+                    for pid in added:
+                        if not (won and pid == row["sender_id"]):
+                            del person_rows[pid]
                     continue
                 existing.add(p.id)
                 new.add(p.id)
@@ -319,27 +329,29 @@ class RecordWriter:
                 self._kept[r.copy_key].append(
                     _Kept(r.id, r.sent_at, r.folder_key, r.sender_id, bool(r.in_sent_folder)))
 
-    def _is_copy(self, row: dict[str, Any]) -> bool:
-        """Whether the message ``row`` is a copy of one already kept; if so, and it is the
-        Sent folder's copy while the kept one is not, its provenance wins. Else it is kept."""
+    def _copy_of(self, row: dict[str, Any]) -> tuple[bool, bool]:
+        """Whether the message ``row`` is a copy of one already kept, and whether it won: the
+        Sent folder's copy, while the kept one is not, gives the kept one its sender, stamp and
+        folder. A message that is no copy is kept."""
         key = row.get("copy_key")
         if not key:
-            return False
+            return False, False
         kept = self._kept.setdefault(key, [])
         for k in kept:
             if is_copy((k.sent_at, k.folder_key, k.sender_id),
                        (row["sent_at"], row.get("folder_key"), row["sender_id"])):
-                if row["in_sent_folder"] and not k.in_sent:
-                    k.in_sent, k.sent_at, k.sender_id, k.folder_key = (
-                        True, row["sent_at"], row["sender_id"], row.get("folder_key"))
-                    self._promote[k.id] = {
-                        "in_sent_folder": True, "sent_at": row["sent_at"],
-                        "utc_offset": row["utc_offset"], "sender_id": row["sender_id"],
-                        "folder_key": row.get("folder_key")}
-                return True
+                if not row["in_sent_folder"] or k.in_sent:
+                    return True, False
+                k.in_sent, k.sent_at, k.sender_id, k.folder_key = (
+                    True, row["sent_at"], row["sender_id"], row.get("folder_key"))
+                self._promote[k.id] = {
+                    "in_sent_folder": True, "sent_at": row["sent_at"],
+                    "utc_offset": row["utc_offset"], "sender_id": row["sender_id"],
+                    "folder_key": row.get("folder_key")}
+                return True, True
         kept.append(_Kept(row["id"], row["sent_at"], row.get("folder_key"), row["sender_id"],
                           bool(row["in_sent_folder"])))
-        return False
+        return False, False
 
     def _mark_sent(self, conn: Connection) -> None:
         """A message is the member's sent mail if any copy of it is in a Sent folder: mark the
