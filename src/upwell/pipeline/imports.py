@@ -26,6 +26,7 @@ from upwell.pipeline.prepare import prepared
 from upwell.sources import detect
 from upwell.store.db import Member, Store
 from upwell.store.identities import (
+    known_persons,
     mark_self,
     merge_same_name,
     natural_names,
@@ -199,9 +200,11 @@ def finish(store: Store, member: Member, writer: RecordWriter, report: ImportRep
     in natural order where the archive shows it, mark the member's own identities, relink
     replies, and close the ``imports`` row with the counts."""
     with store.engine.begin() as conn:
-        report.persons_merged = merge_same_name(conn, member.id, member.cipher)
-        natural_names(conn, member.id, member.cipher)
-        ids = own_identities(conn, member.id, member.cipher, [writer.person_id(a) for a in me])
+        people = known_persons(conn, member.id, member.cipher)  # decrypted once for all three
+        report.persons_merged = merge_same_name(conn, member.id, member.cipher, people)
+        natural_names(conn, member.id, member.cipher, people)
+        ids = own_identities(conn, member.id, member.cipher, [writer.person_id(a) for a in me],
+                             people)
         report.self_identities = mark_self(conn, member.id, ids)
         report.linked = relink(conn, member.id)
         report.records = _record_counts(conn, import_id)

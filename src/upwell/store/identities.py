@@ -23,22 +23,42 @@ from upwell.store.records import insert_ignoring_duplicates
 from upwell.store.schema import event_attendees, events, message_parties, messages, persons
 
 
-def merge_same_name(conn: Connection, member_id: int, cipher: MemberCipher) -> int:
+@dataclass(slots=True)
+class Known:
+    """One of the member's persons, decrypted for identity resolution (in memory only)."""
+
+    handle: str
+    name: str
+    is_self: bool
+
+
+def known_persons(conn: Connection, member_id: int, cipher: MemberCipher) -> dict[str, Known]:
+    """The member's persons by id, decrypted once for the passes below (which keep it current
+    as they merge, rename and mark)."""
+    out: dict[str, Known] = {}
+    for r in conn.execute(
+        select(persons.c.id, persons.c.name_enc, persons.c.handle_enc, persons.c.is_self)
+        .where(persons.c.member_id == member_id)
+    ):
+        out[r.id] = Known(cipher.open("persons", r.id, "handle", r.handle_enc),
+                          cipher.open("persons", r.id, "name", r.name_enc) if r.name_enc else "",
+                          bool(r.is_self))
+    return out
+
+
+def merge_same_name(conn: Connection, member_id: int, cipher: MemberCipher,
+                    people: dict[str, Known] | None = None) -> int:
     """Merge persons whose full names (two words or more) fold the same; returns merges made.
 
     The import resolves most of these as it goes; what is left is a better handle (an email
     address) that turned up after rows were written under a worse one (a bare name).
     """
+    people = known_persons(conn, member_id, cipher) if people is None else people
     groups: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
-    for r in conn.execute(
-        select(persons.c.id, persons.c.name_enc, persons.c.handle_enc, persons.c.is_self)
-        .where(persons.c.member_id == member_id)
-    ):
-        handle = cipher.open("persons", r.id, "handle", r.handle_enc)
-        name = cipher.open("persons", r.id, "name", r.name_enc) if r.name_enc else ""
-        key = person_name_key(handle, name)
+    for pid, k in people.items():
+        key = person_name_key(k.handle, k.name)
         if key is not None:
-            groups[key].append((handle_rank(handle), r.id, bool(r.is_self)))
+            groups[key].append((handle_rank(k.handle), pid, k.is_self))
     mapping: dict[str, str] = {}
     selves: set[str] = set()
     for group in groups.values():
@@ -52,22 +72,27 @@ def merge_same_name(conn: Connection, member_id: int, cipher: MemberCipher) -> i
                 selves.add(keep)
     if mapping:
         _apply(conn, member_id, mapping, selves)
+        for pid in mapping:
+            del people[pid]
+        for pid in selves:
+            people[pid].is_self = True
     return len(mapping)
 
 
-def natural_names(conn: Connection, member_id: int, cipher: MemberCipher) -> int:
+def natural_names(conn: Connection, member_id: int, cipher: MemberCipher,
+                  people: dict[str, Known] | None = None) -> int:
     """Put stored names in natural order where the person's address shows the order
     (:func:`upwell.model.natural_name`): names stored before that rule, or under a handle
     learned later; returns how many changed."""
+    people = known_persons(conn, member_id, cipher) if people is None else people
     changed: list[dict[str, object]] = []
-    for r in conn.execute(select(persons.c.id, persons.c.name_enc, persons.c.handle_enc).where(
-            persons.c.member_id == member_id, persons.c.name_enc.is_not(None))):
-        name = cipher.open("persons", r.id, "name", r.name_enc)
-        handle = cipher.open("persons", r.id, "handle", r.handle_enc)
-        natural = natural_name(name, handle if handle_kind(handle) == "email" else "")
-        if natural != name:
-            changed.append({"b_id": r.id,
-                            "b_name": cipher.seal("persons", r.id, "name", natural)})
+    for pid, k in people.items():
+        if not k.name:
+            continue
+        natural = natural_name(k.name, k.handle if handle_kind(k.handle) == "email" else "")
+        if natural != k.name:
+            k.name = natural
+            changed.append({"b_id": pid, "b_name": cipher.seal("persons", pid, "name", natural)})
     if changed:
         conn.execute(update(persons).where(persons.c.id == bindparam("b_id"))
                      .values(name_enc=bindparam("b_name")), changed)
@@ -234,7 +259,8 @@ def _login_matches(login: str, forms: _Forms, *, short: bool) -> bool:
 
 
 def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
-                   seeds: Iterable[str] = ()) -> list[str]:
+                   seeds: Iterable[str] = (), known: dict[str, Known] | None = None
+                   ) -> list[str]:
     """The member's own person ids: ``seeds`` (addresses they named), those marked before, the
     senders of their Sent folders (:func:`infer_self`) when none they named is in the archive,
     and every other form of them the archive holds:
@@ -249,15 +275,9 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
     With no full name among the seeds (only "Meyers" in the Sent folder), the person with a full
     name holding that word who receives the most of the member's mail gives it.
     """
-    people: dict[str, tuple[str, str]] = {}
-    marked: set[str] = set()
-    for r in conn.execute(select(persons.c.id, persons.c.name_enc, persons.c.handle_enc,
-                                 persons.c.is_self).where(persons.c.member_id == member_id)):
-        handle = cipher.open("persons", r.id, "handle", r.handle_enc)
-        name = cipher.open("persons", r.id, "name", r.name_enc) if r.name_enc else ""
-        people[r.id] = (handle, name)
-        if r.is_self:
-            marked.add(r.id)
+    known = known_persons(conn, member_id, cipher) if known is None else known
+    people = {pid: (k.handle, k.name) for pid, k in known.items()}
+    marked = {pid for pid, k in known.items() if k.is_self}
     given = {pid for pid in seeds if pid in people}
     own = given | marked
     if not given:
