@@ -186,10 +186,8 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...], tz: str,  # n
     if week is not None:
         out.print(f"\nCoaching the week of {week.start.date().isoformat()} against your "
                   f"{week.baseline_weeks} weeks before it.")
-    if mine.status != "ok":
-        out.print(f"\n[yellow]{mine.message}[/yellow]")
-        if mine.fix:
-            out.print(f"  {mine.fix}")
+    if mine.status == "no_own_mail":
+        out.print(f"\n[yellow]{mine.message}[/yellow]\n  {mine.fix}")
     elif not cards:
         out.print("No coaching cards this week: nothing stood out against your own usual.")
     for c in cards:

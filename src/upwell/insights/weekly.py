@@ -43,7 +43,7 @@ class OwnMail:
     @property
     def message(self) -> str:
         if self.status == "empty":
-            return "No mail was imported, so there is nothing to coach yet."
+            return "No mail was imported."
         if self.status == "no_own_mail":
             return (f"None of the {self.received} messages imported was recognized as sent by "
                     "you, so the coach cannot read your own mail or your replies: this is not "
