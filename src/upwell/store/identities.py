@@ -266,9 +266,9 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
     and every other form of them the archive holds:
 
     - the same full name in another form (an X.500 path, a bare display name);
-    - a bare surname ("Quenet"), where an address or a name in natural order shows it is their
-      surname, when mail from it is not addressed to them (a colleague who shares the name
-      writes to them);
+    - a bare surname ("Quenet"), where one of their addresses shows it is their surname
+      (``joe.quenet@``, ``jquenet``), when mail from it is not addressed to them (a colleague
+      who shares the name writes to them);
     - an X.500 path whose CN, or an email address (same domain) whose local part, spells their
       name as a login ("JQUENET", "brapp", "shendri"), if any name on it is theirs too.
 
@@ -328,7 +328,7 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
                 own.add(pid)
     # One word of their name ("Quenet"): theirs if it is their surname, it writes, and not to
     # them (a relative or colleague who shares the name writes to them).
-    surnames = _surnames([people[pid] for pid in own])
+    surnames = _surnames((people[pid][0] for pid in own), forms.names)
     to_self = _addressed_share(conn, member_id, own)
     for pid in one_word:
         if (words_of[pid][0] in surnames and pid in to_self
@@ -337,22 +337,23 @@ def own_identities(conn: Connection, member_id: int, cipher: MemberCipher,
     return sorted(own)
 
 
-def _surnames(forms: list[tuple[str, str]]) -> set[str]:
-    """The member's surnames, where their forms show the order: the last part of an address
-    such as ``first.last@`` and the last word of a name in natural order."""
+def _surnames(handles: Iterable[str], names: list[list[str]]) -> set[str]:
+    """The member's surnames, where their addresses show the order: the last part of a local
+    part such as ``first.last`` or ``first_m_last``, and the surname a login spells after a
+    first name or its initial ("jquenet", CN=MOKAFOR). A display name alone does not show it
+    ("Okafor Maya" may be either order), so it gives none."""
     out: set[str] = set()
-    for handle, written in forms:
-        name = written
-        if handle_kind(handle) == "email":
-            parts = [_letters(x) for x in handle.split("@", 1)[0].replace("_", ".")
-                     .replace("-", ".").split(".")]
-            parts = [x for x in parts if x]
+    for handle in handles:
+        kind = handle_kind(handle)
+        if kind == "email":
+            local = handle.split("@", 1)[0].replace("_", ".").replace("-", ".")
+            parts = [x for x in (_letters(part) for part in local.split(".")) if x]
             if len(parts) >= 2:
                 out.add(parts[-1])
-            name = natural_name(written, handle)
-        last = [w for w in (_letters(x) for x in name.split()) if w]
-        if len(fold_name(name).split()) >= 2 and last:
-            out.add(last[-1])
+        login = _login(handle) if kind in {"email", "x500"} else ""
+        for name in names if login else ():
+            out.update(last for first in name for last in name
+                       if first != last and login in {first + last, first[0] + last})
     return out
 
 
