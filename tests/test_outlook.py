@@ -85,7 +85,8 @@ def test_outlook_original_message_reply() -> None:
     assert msg.sender.name == "Bruno Kéller"  # RFC 2047 decoded
     assert msg.sent_at == datetime(2024, 3, 12, 8, 14, tzinfo=UTC)
     assert msg.utc_offset_minutes == 60
-    assert [(a.handle, a.name) for a in msg.to] == [("ada.lindqvist@example.org", "Lindqvist, Ada")]
+    # "Lindqvist, Ada" in natural order (docs/identity.md)
+    assert [(a.handle, a.name) for a in msg.to] == [("ada.lindqvist@example.org", "Ada Lindqvist")]
     assert [a.handle for a in msg.cc] == ["chen.wei@example.org"]  # unknown charset: no crash
     assert msg.message_id == "reply-2@mail.example.org"
     assert msg.in_reply_to == "retro-1@mail.example.org"

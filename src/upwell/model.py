@@ -169,13 +169,51 @@ def fold_name(name: str) -> str:
     return " ".join(sorted(words))
 
 
+_ON_BEHALF = re.compile(r"^.+?\s+on\s+behalf\s+of\s+(.+)$", re.IGNORECASE)
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd", "md", "esq"})
+_LETTERS = re.compile(r"[^a-z]")
+
+
+def _word_key(word: str) -> str:
+    return _LETTERS.sub("", word.lower())
+
+
+def natural_name(name: str, addr: str = "") -> str:
+    """``name`` in natural order ("Louis Dicarlo") where the source wrote it surname first and
+    says so: a "Surname, First" comma, or an address whose local part gives the order
+    ("Dicarlo Louis" with ``louis.dicarlo@...``). Without such evidence the name is unchanged:
+    the order is never guessed from the words themselves."""
+    if name.count(",") == 1 and "@" not in name:
+        last, first = (part.strip() for part in name.split(","))
+        if last and first and _word_key(first) not in _SUFFIXES:
+            return f"{first} {last}"
+        return name
+    words = name.split()
+    local = addr.split("@", 1)[0] if "@" in addr else ""
+    tokens = [t for t in (_word_key(x) for x in re.split(r"[._-]+", local)) if t]
+    if len(words) < 2 or len(tokens) < 2 or tokens[-1] != _word_key(words[0]):
+        return name
+    for i in range(1, len(words)):
+        if _word_key(words[i]) == tokens[0]:
+            return " ".join(words[i:] + words[:i])
+    return name
+
+
 @lru_cache(maxsize=65536)
 def make_address(addr: str, name: str = "") -> Address | None:
-    """One party from an address string and an optional display name; ``None`` if empty."""
+    """One party from an address string and an optional display name; ``None`` if empty.
+
+    A delegate's "Assistant on behalf of Boss" names the person the mail is from (the boss);
+    a name written surname first is put in natural order where the source shows the order
+    (:func:`natural_name`)."""
     addr = addr.strip().strip("<>").strip()
     name = _SPACES.sub(" ", name.replace('"', "")).strip().strip("'").strip()
+    behalf = _ON_BEHALF.match(name)
+    if behalf:
+        name = behalf.group(1).strip().strip("'").strip()
     if name.lower() == addr.lower():
         name = ""
+    name = natural_name(name, addr)
     if _EMAIL.match(addr):
         return Address(handle=addr.lower(), name=name, kind="email")
     if _X500.match(addr):

@@ -160,6 +160,7 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
     from upwell.analyze.stream import profile_summary, relationships, work_profile
     from upwell.insights import coached_week, weekly_cards
     from upwell.insights.view import coaching_view
+    from upwell.insights.weekly import own_mail
 
     zone: tzinfo | None
     try:
@@ -196,8 +197,9 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
         write_report(html_path, render_report(view, profile, week, cards,
                                               relationships(view, week.baseline_start, week.end)))
     ties = relationships(view, week.baseline_start, week.end) if week else []
+    mine = own_mail(view)
     if as_json:
-        click.echo(json.dumps({"import": report.as_dict(),
+        click.echo(json.dumps({"import": report.as_dict(), "own_mail": mine.as_dict(),
                                "profile": profile_summary(view, profile, guess),
                                "week": week.start.date().isoformat() if week else None,
                                "relationships": [dict(asdict(t), name=view.name(t.person))
@@ -211,7 +213,9 @@ def coach_cmd(ctx: click.Context, path: Path, me: tuple[str, ...],  # noqa: PLR0
     if week is not None:
         out.print(f"\nCoaching the week of {week.start.date().isoformat()} against your "
                   f"{week.baseline_weeks} weeks before it.")
-    if not cards:
+    if mine.status == "no_own_mail":
+        out.print(f"\n[yellow]{mine.message}[/yellow]\n  {mine.fix}")
+    elif not cards:
         out.print("No coaching cards this week: nothing stood out against your own usual.")
     _print_cards(out, cards)
 

@@ -50,6 +50,12 @@ class Digest:
     goals: list[dict[str, Any]]
     experiments: list[dict[str, Any]]
     held_back: dict[str, str] = field(default_factory=dict)  # insight -> gate reason
+    #: Whether the member's own mail was found (:func:`upwell.insights.weekly.own_mail`).
+    own_mail: dict[str, Any] | None = None
+
+    @property
+    def no_own_mail(self) -> bool:
+        return bool(self.own_mail and self.own_mail.get("status") == "no_own_mail")
 
 
 def build(store: Store, member: Member, data: dict[str, Any], *, controls: Controls,
@@ -76,7 +82,8 @@ def build(store: Store, member: Member, data: dict[str, Any], *, controls: Contr
     experiments = [{"label": METRICS[x.metric].label, "start_on": x.start_on.isoformat(),
                     "end_on": x.end_on.isoformat(), "change": changes.get(f"experiment-{x.id}")}
                    for x in list_experiments(store, member.id) if x.metric in METRICS]
-    return Digest(data.get("week"), cards, goals, experiments, held)
+    return Digest(data.get("week"), cards, goals, experiments, held,
+                  own_mail=data.get("own_mail"))
 
 
 def _bars(trend: dict[str, Any], weeks: int = 8) -> list[dict[str, Any]]:
@@ -121,8 +128,9 @@ def render(settings: Settings, digest: Digest, *, to: str | None, account_id: in
     # List-Unsubscribe URL by RFC 2047-encoding it, and RFC 2369 clients need the plain <URL>s.
     msg = EmailMessage(policy=policy.default.clone(max_line_length=998))
     n = len(digest.cards)
-    msg["Subject"] = ("Your Upwell week: " + (f"{n} thing{'s' if n != 1 else ''} to try"
-                                              if n else "nothing stood out"))
+    msg["Subject"] = "Your Upwell week: " + (
+        f"{n} thing{'s' if n != 1 else ''} to try" if n
+        else "none of your own mail was found" if digest.no_own_mail else "nothing stood out")
     msg["From"] = settings.mail_from
     if to:
         msg["To"] = to

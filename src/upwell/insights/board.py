@@ -31,7 +31,7 @@ from upwell.insights import measures
 from upwell.insights.catalog import catalog
 from upwell.insights.experiments import before_after, level_before
 from upwell.insights.view import coaching_view
-from upwell.insights.weekly import coached_week, weekly_cards
+from upwell.insights.weekly import coached_week, own_mail, weekly_cards
 from upwell.store.db import Member, Store
 from upwell.store.experiments import list_experiments
 from upwell.store.goals import list_goals
@@ -173,6 +173,7 @@ def compute(view: MemberView, profile: WorkProfile, periods: tuple[Period, ...] 
     out["week_messages"] = len(in_window(view.messages, week.start, week.end))
     out["week_events"] = sum(1 for e in view.events if week.start <= e.start < week.end)
     out["cards"] = [c.to_json() for c in weekly_cards(view, profile)]
+    out["own_mail"] = own_mail(view).as_dict()
     starts = [week.start - timedelta(weeks=WEEKS - 1 - i) for i in range(WEEKS)]
     rows = [_week_values(view, profile, s, s + timedelta(weeks=1)) for s in starts]
     labels = [s.strftime("%d %b") for s in starts]

@@ -69,7 +69,7 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
                     "their own words, conversational work mail) that you answered within "
                     f"{QUICK_HOURS:g} of your working hours this week, each named with how fast.",
          threshold=f"{MIN_QUICK}+ asks answered within {QUICK_HOURS:g} working hours, more "
-                   "than in your usual week",
+                   "than in your usual week, with 2+ baseline weeks",
          action="Keep the habit: a short reply early beats a full one late.",
          basis="Responsiveness is the strongest early driver of trust in distributed teams "
                "(Jarvenpaa & Leidner 1999); reply latency signals how much a relationship "
@@ -80,11 +80,12 @@ def helped_fast(ctx: InsightInput) -> Card | None:
     if len(quick) < MIN_QUICK:
         return None
     w = ctx.week
-    if w.baseline_weeks:  # a habit the member always has is not news every week
-        before, _n = _answers(ctx, _asks(ctx, w.baseline_start, w.start))
-        usual = sum(1 for _m, h in before if h <= QUICK_HOURS) / w.baseline_weeks
-        if len(quick) <= usual:
-            return None
+    if w.baseline_weeks < 2:
+        return None  # without a usual, a habit would be news every week
+    before, _n = _answers(ctx, _asks(ctx, w.baseline_start, w.start))
+    usual = sum(1 for _m, h in before if h <= QUICK_HOURS) / w.baseline_weeks
+    if len(quick) <= usual:
+        return None  # a habit the member always has is not news every week
     people = list(dict.fromkeys(person_name(ctx.view, m.sender) for m, _h in quick))
     return card("helped_fast",
                 f"You answered {plural(len(quick), 'ask')} to you within {QUICK_HOURS:g} working "

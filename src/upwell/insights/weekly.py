@@ -5,14 +5,16 @@ member's latest week with data (archives are often old), measured against up to 
 before it. Each card's messages are named for the member (who, which day in their zone), and a
 card that would only repeat what the same type said in one of the three weeks before, on the
 same messages, meetings or people, is held back (the cool-down): it returns with new evidence.
+:func:`own_mail` says whether any of the member's own mail was found: with none, every shell
+says so and how to fix it instead of "nothing stood out" (docs/identity.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from upwell.analyze.stream import WorkProfile, mine
 from upwell.insights.catalog import (
@@ -32,6 +34,50 @@ MAX_CARDS = 5
 
 #: An archive's coached week is its latest week with at least this many messages and events.
 ACTIVE_WEEK_ITEMS = 3
+
+
+#: How a member names their own address on the command line (the fix for ``no_own_mail``).
+ME_FIX = "upwell coach PATH --me YOUR-ADDRESS (or upwell import PATH --me YOUR-ADDRESS)"
+
+
+@dataclass(frozen=True, slots=True)
+class OwnMail:
+    """Whether the member's own mail was found: ``ok`` (``sent`` messages are theirs),
+    ``no_own_mail`` (mail, but none recognized as theirs: no Sent folder, or a sender the
+    coach could not tie to them; cards about their own writing and replies cannot be made),
+    ``empty`` (no mail at all). ``message`` and ``fix`` are for the member's own views."""
+
+    status: Literal["ok", "no_own_mail", "empty"]
+    sent: int
+    received: int
+
+    @property
+    def message(self) -> str:
+        if self.status == "empty":
+            return "No mail was imported."
+        if self.status == "no_own_mail":
+            return (f"None of the {self.received} messages imported was recognized as sent by "
+                    "you, so the coach cannot read your own mail or your replies: this is not "
+                    "a quiet week.")
+        return f"{self.sent} of the messages imported are yours."
+
+    @property
+    def fix(self) -> str:
+        return ("Name your own address when you import: " + ME_FIX
+                if self.status == "no_own_mail" else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "sent": self.sent, "received": self.received,
+                "message": self.message, "fix": self.fix}
+
+
+def own_mail(view: MemberView) -> OwnMail:
+    """Whether the member's own mail is in ``view`` (their sent messages, by any identity)."""
+    sent = sum(1 for m in view.messages if m.sender in view.me)
+    received = len(view.messages) - sent
+    if not view.messages:
+        return OwnMail("empty", 0, 0)
+    return OwnMail("ok" if sent else "no_own_mail", sent, received)
 
 
 def _latest_active(view: MemberView, profile: WorkProfile) -> datetime:

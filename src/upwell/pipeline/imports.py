@@ -25,7 +25,13 @@ from upwell.normalize.slack import directory_emails
 from upwell.pipeline.prepare import prepared
 from upwell.sources import detect, read_archive
 from upwell.store.db import Member, Store
-from upwell.store.identities import infer_self, mark_self, merge_same_name
+from upwell.store.identities import (
+    known_persons,
+    mark_self,
+    merge_same_name,
+    natural_names,
+    own_identities,
+)
 from upwell.store.prepared import Prepared
 from upwell.store.records import RecordWriter, stored_ids
 from upwell.store.schema import events, imports, messages
@@ -117,16 +123,19 @@ def import_archive(
     pending: list[list[Prepared]] = []
 
     def flush() -> None:
-        if not pending:
+        if not pending and not writer.sent_copies:
             return
         with store.engine.begin() as conn:
             new = writer.write(conn, [p for group in pending for p in group], refresh=refresh)
-        # An item is imported if any of its records is new; else an earlier import has it.
+        # An item is imported if any of its records is new; else an earlier import (or item)
+        # has it: the same record ("duplicate") or a copy of it written differently ("copy").
         for group in pending:
             if any(p.id in new for p in group):
                 report.imported += 1
                 for p in group:
                     report.notes.update(p.notes)
+            elif all(p.id in writer.copies for p in group):
+                report.skipped["copy"] += 1
             else:
                 report.skipped["duplicate"] += 1
         pending.clear()
@@ -164,6 +173,10 @@ def import_archive(
             continue
         fresh = [p for p in outcome if p.id not in seen_ids]
         if not fresh:
+            # A copy of an item already read; if this copy is in a Sent folder, the message is
+            # the member's sent mail whichever folder was read first.
+            writer.sent_copies.update(p.id for p in outcome
+                                      if p.table == "messages" and p.row.get("in_sent_folder"))
             report.skipped["duplicate"] += 1
             continue
         seen_ids.update(p.id for p in fresh)
@@ -183,11 +196,15 @@ def import_archive(
 
 def finish(store: Store, member: Member, writer: RecordWriter, report: ImportReport, *,
            me: list[Address], import_id: int) -> None:
-    """After an import's (or a sync's) records are written: merge same-name persons, mark the
-    member's own identities, relink replies, and close the ``imports`` row with the counts."""
+    """After an import's (or a sync's) records are written: merge same-name persons, put names
+    in natural order where the archive shows it, mark the member's own identities, relink
+    replies, and close the ``imports`` row with the counts."""
     with store.engine.begin() as conn:
-        report.persons_merged = merge_same_name(conn, member.id, member.cipher)
-        ids = [writer.person_id(a) for a in me] or infer_self(conn, member.id)
+        people = known_persons(conn, member.id, member.cipher)  # decrypted once for all three
+        report.persons_merged = merge_same_name(conn, member.id, member.cipher, people)
+        natural_names(conn, member.id, member.cipher, people)
+        ids = own_identities(conn, member.id, member.cipher, [writer.person_id(a) for a in me],
+                             people)
         report.self_identities = mark_self(conn, member.id, ids)
         report.linked = relink(conn, member.id)
         report.records = _record_counts(conn, import_id)

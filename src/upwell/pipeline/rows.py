@@ -18,6 +18,7 @@ from typing import Any
 
 from upwell.model import Event, Message, Record
 from upwell.normalize.address import fold_name
+from upwell.normalize.copies import fingerprint
 from upwell.normalize.mime import is_sent_folder
 from upwell.normalize.threads import is_forward_subject, is_reply_subject, normalize_subject
 from upwell.store.crypto import MemberCipher
@@ -119,6 +120,8 @@ def _message(cipher: MemberCipher, m: Message, analyzers: tuple[str, ...], evide
         "quoted_chars": len(m.quoted),
         "attachments": m.attachments,
         "notes": ",".join(sorted(set(m.notes)))[:200],
+        "copy_key": idx("copy|" + fp) if (fp := fingerprint(m)) else None,
+        "folder_key": idx("folder|" + m.folder.lower()) if m.folder else None,
     }
     feats, kept = feature_rows(cipher, m, rid, analyzers, evidence) if analyzers else (None, None)
     return Prepared("messages", rid, row, tuple(parties), m.notes, feats, kept)

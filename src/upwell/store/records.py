@@ -4,17 +4,20 @@ Reads: :class:`~upwell.store.prepared.Prepared` records. Writes: ``persons``, ``
 ``message_parties``, ``events``, ``event_attendees``. Everything that names a person or repeats
 what someone wrote (handles, display names, subjects, titles) is sealed with the member's key;
 what stays in clear is shape (times, counts, flags) and blind index keys. Writes are idempotent:
-a record whose id already exists is counted as a duplicate and left alone.
+a record whose id already exists is counted as a duplicate and left alone. A message stored
+twice under different ids (two folders' copies written differently, stamps hours apart) is kept
+once (:func:`is_copy`); the copy in a Sent folder wins (docs/identity.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -93,6 +96,51 @@ def stored_ids(conn: Connection, table: Table, ids: Sequence[str]) -> set[str]:
     return found
 
 
+#: Stamps of two copies may differ by a multiple of this (time zones run on half hours) ...
+COPY_STEP = timedelta(minutes=30)
+#: ... give or take this much (a server stamps receipt a few seconds after sending) ...
+COPY_SLACK = timedelta(seconds=90)
+#: ... up to this far apart (UTC-12 to UTC+14).
+COPY_MAX_SHIFT = timedelta(hours=26)
+#: Stamps this close are one message's even from one folder and sender (a copy read again).
+COPY_SAME = timedelta(seconds=1)
+
+
+def stamps_agree(a: datetime, b: datetime, step: timedelta = COPY_STEP) -> bool:
+    """Whether two stamps can be one message's, written by clocks whole ``step``s apart."""
+    shift = abs(a - b)
+    if shift > COPY_MAX_SHIFT:
+        return False
+    off = shift % step
+    return min(off, step - off) <= COPY_SLACK
+
+
+def is_copy(a: tuple[datetime, str | None, str], b: tuple[datetime, str | None, str]) -> bool:
+    """Whether two messages with one content fingerprint (:mod:`upwell.normalize.copies`),
+    each as (stamp, folder, sender), are copies of one message: the same stamp; stamps whole
+    half hours apart in different folders; or in one folder, a sender written differently and
+    stamps whole hours apart. The same text sent twice from one folder by one sender (an hourly
+    report) is two messages.
+    Folders and senders are compared for equality only: blind keys and person ids will do."""
+    if abs(a[0] - b[0]) <= COPY_SAME:
+        return True
+    if a[1] != b[1]:
+        return stamps_agree(a[0], b[0])
+    # one folder: only a sender written differently, by clocks whole hours apart
+    return a[2] != b[2] and stamps_agree(a[0], b[0], timedelta(hours=1))
+
+
+@dataclass(slots=True)
+class _Kept:
+    """A stored message that later copies are compared with."""
+
+    id: str
+    sent_at: datetime
+    folder_key: str | None
+    sender_id: str
+    in_sent: bool
+
+
 @dataclass
 class RecordWriter:
     """Buffers one member's records and writes them in batches.
@@ -109,6 +157,14 @@ class RecordWriter:
     _canon: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     _by_name: dict[str, tuple[int, str]] = field(default_factory=dict)
     refreshed: int = 0
+    #: Ids of records recognized as copies of a message already kept (not written).
+    copies: set[str] = field(default_factory=set)
+    #: Ids of kept messages a Sent-folder copy was seen for: marked sent at the next write.
+    sent_copies: set[str] = field(default_factory=set)
+    #: Kept messages whose Sent-folder copy won (its sender, stamp and folder replace theirs).
+    promoted: int = 0
+    _kept: dict[str, list[_Kept]] = field(default_factory=dict)
+    _promote: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def preload(self, conn: Connection) -> None:
         """Learn the member's stored persons, so names seen before resolve to the same person."""
@@ -190,29 +246,53 @@ class RecordWriter:
         new: set[str] = set()
         member = self.member_id
         person = self._person
+        # The messages later copies are compared with: those stored (earlier batches included)
+        # with this batch's fingerprints, and this batch's own; forgotten after the batch, so
+        # memory stays flat however large the archive.
+        self._kept = {}
+        self._load_kept(conn, [p.row["copy_key"] for p in prepared
+                               if p.table == "messages" and p.row.get("copy_key")])
         for p in prepared:
             if p.id in existing:
+                if p.table == "messages" and p.row.get("in_sent_folder"):
+                    self.sent_copies.add(p.id)
                 continue
-            existing.add(p.id)
-            new.add(p.id)
             row = dict(p.row, member_id=member, import_id=self.import_id)
             if p.table == "messages":
+                parties: list[dict[str, Any]] = []
+                added: list[str] = []  # persons first seen on this message
                 seen: set[tuple[str, str]] = set()
                 for role, handle, name, _response in p.parties:
+                    n_rows = len(person_rows)
                     pid = person(handle, name, person_rows)
+                    if len(person_rows) > n_rows:
+                        added.append(pid)
                     if role == "sender":
                         row["sender_id"] = pid
                     elif (pid, role) not in seen:
                         seen.add((pid, role))
-                        rows["message_parties"].append(
-                            {"message_id": p.id, "person_id": pid, "role": role,
-                             "member_id": member})
+                        parties.append({"message_id": p.id, "person_id": pid, "role": role,
+                                        "member_id": member})
+                copy, won = self._copy_of(row)
+                if copy:
+                    # not written: nor are the people only it named, but for a winning copy's
+                    # sender (now the kept message's)
+                    self.copies.add(p.id)
+                    for pid in added:
+                        if not (won and pid == row["sender_id"]):
+                            del person_rows[pid]
+                    continue
+                existing.add(p.id)
+                new.add(p.id)
+                rows["message_parties"].extend(parties)
                 rows["messages"].append(row)
                 if p.features is not None:
                     rows["features"].append(dict(p.features, member_id=member))
                 if p.evidence is not None:
                     rows["evidence"].append(dict(p.evidence, member_id=member))
             else:
+                existing.add(p.id)
+                new.add(p.id)
                 attendees: set[str] = set()
                 row["organizer_id"] = None
                 for role, handle, name, response in p.parties:
@@ -230,7 +310,65 @@ class RecordWriter:
         self._known_persons.update(person_rows)
         for table in (messages, message_parties, events, event_attendees, features, evidence):
             insert_ignoring_duplicates(conn, table, rows[table.name])
+        self._mark_sent(conn)
+        self._kept = {}
         return new
+
+    def _load_kept(self, conn: Connection, keys: list[str]) -> None:
+        """Learn the stored messages with these content fingerprints."""
+        fresh = sorted(set(keys))
+        for k in fresh:
+            self._kept[k] = []
+        for start in range(0, len(fresh), 500):
+            for r in conn.execute(
+                select(messages.c.id, messages.c.copy_key, messages.c.sent_at,
+                       messages.c.folder_key, messages.c.sender_id, messages.c.in_sent_folder)
+                .where(messages.c.member_id == self.member_id,
+                       messages.c.copy_key.in_(fresh[start : start + 500]))
+            ):
+                self._kept[r.copy_key].append(
+                    _Kept(r.id, r.sent_at, r.folder_key, r.sender_id, bool(r.in_sent_folder)))
+
+    def _copy_of(self, row: dict[str, Any]) -> tuple[bool, bool]:
+        """Whether the message ``row`` is a copy of one already kept, and whether it won: the
+        Sent folder's copy, while the kept one is not, gives the kept one its sender, stamp and
+        folder. A message that is no copy is kept."""
+        key = row.get("copy_key")
+        if not key:
+            return False, False
+        kept = self._kept.setdefault(key, [])
+        for k in kept:
+            if is_copy((k.sent_at, k.folder_key, k.sender_id),
+                       (row["sent_at"], row.get("folder_key"), row["sender_id"])):
+                if not row["in_sent_folder"] or k.in_sent:
+                    return True, False
+                k.in_sent, k.sent_at, k.sender_id, k.folder_key = (
+                    True, row["sent_at"], row["sender_id"], row.get("folder_key"))
+                self._promote[k.id] = {
+                    "in_sent_folder": True, "sent_at": row["sent_at"],
+                    "utc_offset": row["utc_offset"], "sender_id": row["sender_id"],
+                    "folder_key": row.get("folder_key")}
+                return True, True
+        kept.append(_Kept(row["id"], row["sent_at"], row.get("folder_key"), row["sender_id"],
+                          bool(row["in_sent_folder"])))
+        return False, False
+
+    def _mark_sent(self, conn: Connection) -> None:
+        """A message is the member's sent mail if any copy of it is in a Sent folder: mark the
+        kept rows whose later copies were (exact duplicates: the flag; other copies: their
+        sender, stamp and folder too)."""
+        for mid, values in self._promote.items():
+            conn.execute(update(messages).where(
+                messages.c.member_id == self.member_id, messages.c.id == mid).values(**values))
+        self.promoted += len(self._promote)
+        self._promote.clear()
+        ids = sorted(self.sent_copies)
+        for start in range(0, len(ids), 500):
+            conn.execute(update(messages).where(
+                messages.c.member_id == self.member_id,
+                messages.c.id.in_(ids[start : start + 500]),
+                messages.c.in_sent_folder.is_(False)).values(in_sent_folder=True))
+        self.sent_copies.clear()
 
     def _refresh_features(self, conn: Connection, stored: Sequence[Prepared]) -> None:
         fresh = {p.id: p.features for p in stored if p.features is not None}

@@ -98,11 +98,16 @@ messages = Table(
     Column("quoted_chars", Integer, nullable=False),
     Column("attachments", Integer, nullable=False),
     Column("notes", String(200), nullable=False, default=""),
+    # Copies of one message stored apart (docs/identity.md): a blind key of its content
+    # fingerprint and of the folder it came from.
+    Column("copy_key", String(32), nullable=True),
+    Column("folder_key", String(32), nullable=True),
     Index("ix_messages_member_sent", "member_id", "sent_at"),
     Index("ix_messages_member_msgid", "member_id", "msgid_key"),
     Index("ix_messages_member_subject", "member_id", "subject_key", "sent_at", "id"),
     Index("ix_messages_member_parent", "member_id", "parent_id"),
     Index("ix_messages_member_sender", "member_id", "sender_id"),
+    Index("ix_messages_member_copy", "member_id", "copy_key"),
 )
 
 # Party and attendee rows are many (several per message) and written in bulk: a WITHOUT ROWID
