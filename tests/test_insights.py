@@ -160,6 +160,17 @@ def test_fading_tie() -> None:
         m(at(8, 1, 14), "Here is the load forecast.", to=(RAVI,))]))
 
 
+def test_guys_only_for_a_group_and_no_title_or_idiom() -> None:
+    """On real mail "Guys, Esmeralda is out sick" to two colleagues, "the Chairman" as a title
+    and "crazy week" as an idiom were all read as non-inclusive; a reader faults none of them."""
+    two = m(at(8, 1, 10), "Guys, Esmeralda will be out sick today.", to=(DANA, RAVI))
+    title = m(at(8, 2, 10), "The chairman signed it; what a crazy week.", to=(DANA,))
+    assert "noninclusive_terms" not in ids(view([*routine(9), two, title]))
+    group = m(at(8, 1, 11), "Hi guys, the build is green again.", to=(DANA, RAVI, "lea"))
+    card = {c.insight: c for c in weekly_cards(view([*routine(9), group]), PROFILE, cap=20)}
+    assert "guys→" in card["noninclusive_terms"].summary
+
+
 def test_harsh_noninclusive_blunt_and_thanks_in_advance() -> None:
     week = [
         m(at(8, 0, 10), "You ALWAYS miss the deadline!!! UNACCEPTABLE."),

@@ -432,3 +432,26 @@ def test_replies_under_a_new_or_empty_subject_link_by_their_quoted_header(store:
     assert got["empty"] == ("ask", "quoted")
     assert got["stranger"] == (None, None)
     assert counts["quoted"] == 2
+
+
+def test_a_person_only_seen_on_a_consumer_account_is_not_a_colleague() -> None:
+    """Recognition and fading ties are about colleagues: a club or a friend written to only at
+    a consumer address (seen in real mail: thanks to a club's manager at ourclub.com counted as
+    specific recognition of a colleague) is not one."""
+    from upwell.analyze.kinds import personal_account  # noqa: PLC0415 - the one function this test is about
+
+    t0 = datetime(2024, 3, 4, 15, tzinfo=UTC)
+
+    def sent(i: int, to: str, consumer_to: bool) -> MessageView:
+        return MessageView(id=f"s{i}", sent_at=t0 + timedelta(days=i), utc_offset=0,
+                           channel="email", sender="me", to=(to,), cc=(), parent_id=None,
+                           subject="", features={KINDS: {"consumer_to": consumer_to,
+                                                         "consumer": False}})
+
+    view = MemberView(me={"me"}, names={}, events=[], messages=[
+        sent(0, "club", True), sent(1, "club", True), sent(2, "dana", False),
+        sent(3, "mixed", True), sent(4, "mixed", False)])
+    assert personal_account(view, "club")
+    assert not personal_account(view, "dana")
+    assert not personal_account(view, "mixed")  # once at an organization: a colleague too
+    assert not personal_account(view, "nobody")  # nothing seen: no claim

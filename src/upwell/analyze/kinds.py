@@ -303,6 +303,17 @@ def _personal(msgs: list[MessageView]) -> bool:
             and share("work_text") == 0)
 
 
+def personal_account(view: MemberView, person: str) -> bool:
+    """Whether ``person`` is only ever seen on a consumer mail account: every message from them
+    comes from one, and every message the member sent to them alone went to one (a friend, a
+    family member, a club: not a colleague to coach a relationship or recognition with)."""
+    flags = [feature(m.features, KINDS, "consumer") for m in view.messages
+             if m.sender == person and KINDS in m.features]
+    flags += [feature(m.features, KINDS, "consumer_to") for m in view.messages
+              if m.sender in view.me and KINDS in m.features and set(m.to) | set(m.cc) == {person}]
+    return bool(flags) and all(bool(f) for f in flags)
+
+
 def classify(view: MemberView, marked_personal: Collection[str] = ()) -> MemberView:
     """``view`` with only conversational work mail in ``messages``; the rest (each with its
     ``kind``) in ``uncoached``, where responses and honest counts still find it. A message is

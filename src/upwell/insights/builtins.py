@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import timedelta
 from itertools import pairwise
 
+from upwell.analyze.kinds import personal_account
 from upwell.analyze.names import GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE
 from upwell.analyze.stream import (
     after_hours,
@@ -284,7 +285,8 @@ def fading_tie(ctx: InsightInput) -> Card | None:
     if sum(recent.values()) / 3 < QUIET_SHARE * usual:
         return None  # everything went quiet (leave, holidays): not about one person
     faded = sorted(((p, k) for p, k in seen.items()
-                    if k * 2 > weeks and k >= 3 and recent[p] == 0), key=lambda pk: (-pk[1], pk[0]))
+                    if k * 2 > weeks and k >= 3 and recent[p] == 0
+                    and not personal_account(ctx.view, p)), key=lambda pk: (-pk[1], pk[0]))
     if not faded:
         return None
     rows: list[Evidence] = []
@@ -326,20 +328,37 @@ def harsh_language(ctx: InsightInput) -> Card | None:
                 severity=len(flagged), n=len(flagged), msgs=flagged, ctx=ctx, phrase="harsh")
 
 
+#: Terms the analyzer finds that a careful reader of real mail seldom faults: "chairman" as a
+#: person's title, "crazy" as an idiom. On real mailboxes no card they raised was useful.
+AMBIGUOUS_TERMS = frozenset({"chairman", "crazy/insane/lame"})
+#: "guys" is raised only for a message to this many people or more: greeting a group, where it
+#: can leave someone out, not two colleagues (every such card on real mail was wrong).
+GUYS_GROUP = 3
+
+
+def _clear_terms(m: MessageView) -> list[str]:
+    """The message's non-inclusive terms ("term→alternative") a reader would agree with."""
+    group = len(set(m.to) | set(m.cc)) >= GUYS_GROUP
+    return [t for t in str(_feature(m, HARSH, "noninclusive_terms") or "").split(",")
+            if t and (term := t.split("→", 1)[0]) not in AMBIGUOUS_TERMS
+            and (term != "guys" or group)]
+
+
 @insight("noninclusive_terms", title="Non-inclusive terms",
          caveat="If the term is a product or technical name you cannot change, or a quotation, "
                 "ignore this.",
-         definition="Terms such as 'guys' for a group or 'whitelist', with an alternative.",
+         definition="Terms such as 'guys' for a group of three or more or 'whitelist', with an "
+                    "alternative ('guys' to one or two people, 'chairman' and 'crazy' are left "
+                    "out: in real mail they are mostly a greeting, a title or an idiom).",
          threshold="1 or more this week",
          action="Use the suggested alternative next time.",
          basis="Inclusive-language guides (Google developer style guide; IETF terminology "
                "draft).", impact=0.4)
 def noninclusive(ctx: InsightInput) -> Card | None:
-    found = [m for m in _sent(ctx) if _feature(m, HARSH, "noninclusive")]
+    found = [m for m in _sent(ctx) if _clear_terms(m)]
     if not found:
         return None
-    terms = sorted({t for m in found for t in str(_feature(m, HARSH, "noninclusive_terms"))
-                    .split(",") if t})
+    terms = sorted({t for m in found for t in _clear_terms(m)})
     return card("noninclusive_terms", "Suggested: " + "; ".join(terms[:4]) + ".",
                 severity=len(found), n=len(found), msgs=found)
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
+from upwell.analyze.kinds import personal_account
 from upwell.analyze.stream import (
     MAX_ASK_RECIPIENTS,
     addressed_to_member,
@@ -138,7 +139,10 @@ def _listed(people: list[str]) -> str:
 
 
 def _recipients(ctx: InsightInput, m: MessageView) -> list[str]:
-    return [p for p in dict.fromkeys((*m.to, *m.cc)) if p not in ctx.view.me]
+    """Whom a message of the member's went to: colleagues, not the member, nor anyone only
+    ever seen on a personal (consumer) mail account."""
+    return [p for p in dict.fromkeys((*m.to, *m.cc))
+            if p not in ctx.view.me and not personal_account(ctx.view, p)]
 
 
 @insight("specific_recognition", title="You thanked someone for something specific",
