@@ -321,6 +321,11 @@ def _copies(view: MemberView, m: MessageView) -> list[MessageView]:
             and normalize_subject(o.subject) == subject]
 
 
+def copies(view: MemberView, m: MessageView) -> list[MessageView]:
+    """``m`` and every other copy of it in the archive (see :func:`_copies`)."""
+    return _copies(view, m) or [m]
+
+
 #: Copies of one message are stamped at most this far apart, by a multiple of half an hour.
 COPY_SPREAD = timedelta(hours=14)
 
@@ -372,6 +377,25 @@ def handled(view: MemberView, ask: MessageView, due: datetime) -> bool:
                     r.parent_id in ids or (subject and normalize_subject(r.subject) == subject)):
                 return True
     return False
+
+
+def answered_at(view: MemberView, ask: MessageView, due: datetime) -> MessageView | None:
+    """The member's first answer to ``ask`` by ``due``: a reply to it (or to another copy of
+    it), or a message of theirs to the asker on its subject or in its thread (a reply under the
+    same subject that the archive did not link). Stricter than :func:`handled`: a message to
+    the asker about something else is no answer."""
+    copies = _copies(view, ask) or [ask]
+    start = min(o.sent_at for o in copies)
+    children = replies_to(view)
+    linked = [c for o in copies for c in children.get(o.id, ())
+              if mine(view, c) and start <= c.sent_at <= due]
+    subject = normalize_subject(ask.subject)
+    threads = {o.thread for o in copies if o.thread}
+    stamps, sent = _member_sent(view)
+    same = [r for r in sent[bisect_left(stamps, start):bisect_right(stamps, due)]
+            if ask.sender in (*r.to, *r.cc)
+            and ((subject and normalize_subject(r.subject) == subject) or r.thread in threads)]
+    return min([*linked, *same], key=lambda r: r.sent_at, default=None)
 
 
 def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,

@@ -15,13 +15,13 @@ from datetime import datetime
 from upwell.analyze.kinds import personal_account
 from upwell.analyze.stream import (
     MAX_ASK_RECIPIENTS,
-    addressed_to_member,
+    answered_at,
+    asked_of_member,
+    copies,
     correspondents,
     in_window,
-    is_ask,
     mine,
     recognizes,
-    replies_to,
     working_hours_between,
 )
 from upwell.insights.catalog import Card, Evidence, InsightInput, card, insight, person_name, plural
@@ -35,11 +35,14 @@ GRACE_DAYS = 2
 
 
 def _asks(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView]:
-    """Asks to the member from people they correspond with, in the window."""
+    """Messages for the member to act on from people they correspond with, in the window:
+    conversational work mail addressed to them (in To, or naming them), whether or not the
+    request analyzer found an ask in it (a draft forwarded for review, a "can we talk" under a
+    forward: real mail asks in many ways, and answering fast is what counts here)."""
     known = correspondents(ctx.view)
     return [m for m in in_window(ctx.view.messages, start, end)
             if not mine(ctx.view, m) and m.sender in known
-            and addressed_to_member(ctx.view, m) and is_ask(m)]
+            and len(m.to) + len(m.cc) <= MAX_ASK_RECIPIENTS and asked_of_member(ctx.view, m)]
 
 
 def _answers(ctx: InsightInput, asks: Iterable[MessageView]
@@ -47,28 +50,32 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
     """Each ask answered by the member within the grace period, with the working hours it
     took, and how many asks could be judged (an unanswered ask still inside its grace period at
     the archive's end cannot)."""
-    children = replies_to(ctx.view)
     last = max(m.sent_at for m in ctx.view.messages)
     answered: list[tuple[MessageView, float]] = []
     judged = 0
+    seen: set[str] = set()
     for ask in asks:
+        if ask.id in seen:
+            continue  # another copy of an ask already counted
+        seen.update(o.id for o in copies(ctx.view, ask))
         due = ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS)
-        reply = min((c.sent_at for c in children.get(ask.id, ())
-                     if mine(ctx.view, c) and ask.sent_at <= c.sent_at <= due), default=None)
+        reply = answered_at(ctx.view, ask, due)
         if reply is None and due > last:
             continue
         judged += 1
         if reply is not None:
-            answered.append((ask, working_hours_between(ctx.profile, ask.sent_at, reply)))
+            took = working_hours_between(ctx.profile, ask.sent_at, reply.sent_at)
+            answered.append((ask, took))
     return answered, judged
 
 
 @insight("helped_fast", title="You answered people's asks quickly",
          caveat="If your replies were quick acknowledgements rather than answers, or the asks "
                 "were trivial, this says less than it seems.",
-         definition="Asks addressed to you by people you work with (you in To or named, in "
-                    "their own words, conversational work mail) that you answered within "
-                    f"{QUICK_HOURS:g} of your working hours this week, each named with how fast.",
+         definition="Messages addressed to you by people you work with (you in To or named, "
+                    "conversational work mail to a few people) that you answered within "
+                    f"{QUICK_HOURS:g} of your working hours this week (a reply, or a message to "
+                    "them on the same subject), each named with how fast.",
          threshold=f"{MIN_QUICK}+ asks answered within {QUICK_HOURS:g} working hours, more "
                    "than in your usual week, with 2+ baseline weeks",
          action="Keep the habit: a short reply early beats a full one late.",
