@@ -86,11 +86,13 @@ def _is_signoff(sentence: str, tail: list[str], n_lines: int) -> bool:
             and any(_SIGNOFF_LINE.match(ln) for ln in tail))
 
 
-@analyzer(GRATITUDE, reads=("body",),
-          writes=("thanks_kind", "gratitude", "recognition", "recognition_specific"))
-def gratitude(message: Message) -> Features:
-    text = message.body
-    kind = "none"
+#: A message's kind is its strongest sentence's: specific over bare over in advance over sign-off.
+_RANK = {"none": 0, "signoff": 1, "in_advance": 2, "bare": 3, "specific": 4}
+
+
+def _read(text: str) -> tuple[list[tuple[str, str]], bool, bool]:
+    """Each thanks sentence of ``text`` with its kind, and whether there is (specific) praise."""
+    found: list[tuple[str, str]] = []
     recognition = recognition_specific = False
     tail, n_lines = _closing_lines(text)
     # Only sentences with thanks, praise or a closing line need a closer look.
@@ -104,18 +106,29 @@ def gratitude(message: Message) -> Features:
             recognition = True
             recognition_specific = recognition_specific or _names_object(s[praise.end():])
         if _IN_ADVANCE.search(s):
-            kind = kind if kind in {"bare", "specific"} else "in_advance"
+            found.append((s, "in_advance"))
             continue
         if _is_signoff(s, tail, n_lines):
-            kind = kind if kind != "none" else "signoff"
+            found.append((s, "signoff"))
             continue
         thanks = _THANKS.search(s)
         if thanks is None or _DECLINE.search(s):
             continue
-        if _names_object(s[thanks.end():]):
-            kind = "specific"
-        elif kind != "specific":
-            kind = "bare"
+        found.append((s, "specific" if _names_object(s[thanks.end():]) else "bare"))
+    return found, recognition, recognition_specific
+
+
+def thanks_sentences(text: str) -> list[tuple[str, str]]:
+    """Each sentence of ``text`` that thanks, with its kind (``signoff``, ``in_advance``,
+    ``bare`` or ``specific``), in the order they were read."""
+    return _read(text)[0]
+
+
+@analyzer(GRATITUDE, reads=("body",),
+          writes=("thanks_kind", "gratitude", "recognition", "recognition_specific"))
+def gratitude(message: Message) -> Features:
+    found, recognition, recognition_specific = _read(message.body)
+    kind = max((k for _s, k in found), key=_RANK.__getitem__, default="none")
     return {
         "thanks_kind": kind,
         "gratitude": kind in {"bare", "specific"},

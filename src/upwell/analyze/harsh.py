@@ -10,10 +10,12 @@ two of those signals, or profanity), ``noninclusive`` (count) and ``noninclusive
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from upwell.analyze.names import HARSH
 from upwell.analyze.registry import Features, analyzer
-from upwell.model import Message
+from upwell.analyze.text import sentences
+from upwell.model import Address, Message
 
 _I = re.IGNORECASE
 _ABSOLUTES = re.compile(
@@ -64,6 +66,24 @@ def _shouting(text: str) -> int:
 
 def _exclaim_runs(text: str) -> int:
     return len(_EXCLAIM.findall(text)) if "!" in text or "??" in text else 0
+
+
+#: The sentence shown as evidence of a harsh message: the first with one of the signals.
+_EVIDENCE = re.compile(r"!!|\b[A-Z]{5,}\b"
+                       r"|(?i:\b(?:always|never|nobody)\b|damn|shit|fuck|idiot|stupid)")
+
+
+def harsh_sentences(text: str) -> list[str]:
+    """The sentence shown for a harsh ``text`` (none when it is not harsh)."""
+    if not harsh(_as_message(text))["harsh"]:
+        return []
+    return [s for s in sentences(text) if _EVIDENCE.search(s)][:1]
+
+
+def _as_message(text: str) -> Message:
+    return Message(source="text", source_item_id="text", channel="email",
+                   sent_at=datetime(2024, 1, 1, tzinfo=UTC), utc_offset_minutes=0,
+                   sender=Address("text@example.org"), body=text)
 
 
 @analyzer(HARSH, reads=("body",),

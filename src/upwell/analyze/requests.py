@@ -140,11 +140,23 @@ def is_request(sentence: str) -> bool:
     return _is_request(sentence_features(sentence))
 
 
-def _count_requests(parts: list[str], hits: list[set[str]]) -> int:
+def _ask_sentences(parts: list[str], hits: list[set[str]]) -> list[str]:
     # A sentence of one or two words ("Thanks,", a name) asks nothing unless a rule says so.
-    return sum(_is_request(_features(p, rules))
-               for p, rules in zip(parts[:MAX_SENTENCES], hits, strict=False)
-               if rules or p.count(" ") >= 2)
+    return [p for p, rules in zip(parts[:MAX_SENTENCES], hits, strict=False)
+            if (rules or p.count(" ") >= 2) and _is_request(_features(p, rules))]
+
+
+def ask_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that :func:`requests` counts as asks, in order."""
+    parts = sentences(text)
+    return _ask_sentences(parts, _rule_hits(parts))
+
+
+def commitment_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that :func:`requests` counts as commitments, in order."""
+    parts = sentences(text)
+    return [p for p, rules in zip(parts, _rule_hits(parts), strict=True)
+            if "r:commit" in rules or "r:offer" in rules]
 
 
 @analyzer(REQUESTS, reads=("body",),
@@ -159,7 +171,7 @@ def requests(message: Message) -> Features:
                if "r:commit" in rules or "r:offer" in rules]
     return {
         "questions": sum("r:question" in rules for rules in hits),
-        "requests": _count_requests(parts, hits),
+        "requests": len(_ask_sentences(parts, hits)),
         "thanks_in_advance": any("r:advance" in rules for rules in hits),
         "fyi": any("r:fyi" in rules for rules in hits),
         "commitments": len(commits),
