@@ -117,13 +117,15 @@ def own_words(body: str) -> str:
 
 
 def _in_own(raw: str, own: str, sentence: str, index: int) -> bool:
-    """Whether the ``index``-th sentence of ``raw`` lies in ``own`` (a prefix of the body for
-    every reply style but inline quoting, where it is matched by its text)."""
-    at = raw.find(own[:80]) if own else -1
+    """Whether the ``index``-th sentence of ``raw`` lies in ``own``: by position when ``own`` is
+    one stretch of the body (every reply style but inline quoting), else by its text."""
+    if not own or sentence not in own:
+        return False
+    at = raw.find(own)
     if at < 0:
-        return bool(own) and sentence in own
+        return True
     starts = [m for m, _s in _sentence_offsets(raw)]
-    return starts[index] < at + len(own) and sentence in own
+    return at <= starts[index] < at + len(own)
 
 
 def _sentence_offsets(text: str) -> Iterator[tuple[int, str]]:
