@@ -4,7 +4,10 @@ Reads ``real_sentences.jsonl`` (beside this module) and the Enron EDRM mailboxes
 ``../shared/data/enron-edrm-10-mailboxes`` (public record); writes nothing. Each label names a
 message by the corpus's ``source_file`` and a sentence by its position among
 :func:`upwell.analyze.text.sentences` of the message's raw body (line breaks normalized), with
-its first few words as a check; the mail itself is never copied here.
+its first few words as a check; the mail itself is never copied here. The positions are read with
+a frozen copy of that splitter (:func:`label_sentences`), so a later change to the analyzers'
+splitter cannot move a label; an analyzer's flagged sentence matches a labelled one when either
+holds the other.
 
 Four tasks, each labelled by reading the sentence in its message:
 
@@ -39,7 +42,6 @@ from upwell.analyze import readable_part
 from upwell.analyze.gratitude import thanks_sentences
 from upwell.analyze.harsh import harsh_sentences
 from upwell.analyze.requests import ask_sentences, commitment_sentences
-from upwell.analyze.text import sentences
 from upwell.lab.train.common import f1
 from upwell.normalize.text import split_body
 
@@ -49,6 +51,13 @@ CORPUS = "enron-edrm-10-mailboxes"
 SEED = 20261207
 TASKS = ("requests", "gratitude", "harsh", "commitments")
 KINDS = ("none", "signoff", "bare", "specific")
+_LABEL_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
+
+
+def label_sentences(text: str) -> list[str]:
+    """The sentences labels count positions in: :func:`upwell.analyze.text.sentences` as it
+    was when the labels were made (frozen here)."""
+    return [m.group().strip() for m in _LABEL_SENTENCE.finditer(text) if m.group().strip()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +139,7 @@ def _in_own(raw: str, own: str, sentence: str, index: int) -> bool:
 
 def _sentence_offsets(text: str) -> Iterator[tuple[int, str]]:
     pos = 0
-    for s in sentences(text):
+    for s in label_sentences(text):
         at = text.find(s, pos)
         yield at, s
         pos = at + len(s)
@@ -160,7 +169,7 @@ def predictions(data: Path, labels: list[Label]) -> list[tuple[Label, int | str]
         if lb.source_file not in bodies:
             raise ValueError(f"E901 labelled message not in the corpus: {lb.source_file}")
         raw = _normalized(bodies[lb.source_file])
-        parts = sentences(raw)
+        parts = label_sentences(raw)
         sentence = parts[lb.sentence] if lb.sentence < len(parts) else ""
         if not " ".join(sentence.split()).startswith(lb.excerpt):
             raise ValueError(f"E902 label does not match its sentence: {lb.source_file} "
@@ -168,8 +177,16 @@ def predictions(data: Path, labels: list[Label]) -> list[tuple[Label, int | str]
         own = own_words(raw)
         flagged = READERS[lb.task](own) if _in_own(raw, own, sentence, lb.sentence) else {}
         none: int | str = "none" if lb.task == "gratitude" else 0
-        out.append((lb, flagged.get(sentence, none)))
+        out.append((lb, _match(flagged, sentence, none)))
     return out
+
+
+def _match(flagged: dict[str, int | str], sentence: str, none: int | str) -> int | str:
+    if sentence in flagged:
+        return flagged[sentence]
+    return next((v for s, v in flagged.items() if sentence in s or (s in sentence and
+                                                                    2 * len(s) >= len(sentence))),
+                none)
 
 
 def _scores(pairs: list[tuple[Label, int | str]], task: str) -> dict[str, Any]:
