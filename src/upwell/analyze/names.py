@@ -14,7 +14,7 @@ from typing import Any
 GRATITUDE = "gratitude.v1"
 HARSH = "harsh.v1"
 POLITENESS = "politeness.v2"
-REQUESTS = "requests.v1"
+REQUESTS = "requests.v2"
 TONE = "tone.v1"
 
 #: Every built-in analyzer name above.

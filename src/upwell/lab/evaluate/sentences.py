@@ -182,11 +182,15 @@ def predictions(data: Path, labels: list[Label]) -> list[tuple[Label, int | str]
 
 
 def _match(flagged: dict[str, int | str], sentence: str, none: int | str) -> int | str:
+    """The flag of the analyzer's sentence that is ``sentence``: the same text, or one holding
+    the other and at least half its length (the splitters may cut a sentence differently)."""
     if sentence in flagged:
         return flagged[sentence]
-    return next((v for s, v in flagged.items() if sentence in s or (s in sentence and
-                                                                    2 * len(s) >= len(sentence))),
-                none)
+    for s, value in flagged.items():
+        short, long_ = sorted((s, sentence), key=len)
+        if short in long_ and 2 * len(short) >= len(long_):
+            return value
+    return none
 
 
 def _scores(pairs: list[tuple[Label, int | str]], task: str) -> dict[str, Any]:
