@@ -1,4 +1,4 @@
-"""gratitude.v1: thanks and recognition, and whether they name what was done.
+"""gratitude.v2: thanks and recognition, and whether they name what was done.
 
 Reads: ``body``. Writes:
 
@@ -10,6 +10,14 @@ Reads: ``body``. Writes:
 - ``recognition``: praise of someone's work ("great job", "well done", "nice work", ...).
 - ``recognition_specific``: that praise names what was good ("great job on the migration plan").
 
+v2 reads where the thanks stands (measured on labelled real mail by ``upwell eval sentences``):
+thanks that name nothing in particular ("Thanks.", "Thanks, Joe", "Thanks for your help") are a
+sign-off when they close the message, that is when only a name, a closing ("Regards,") or other
+short lines follow and something was said before them (the signature block below is already cut
+off by :func:`upwell.normalize.text.split_body`); the same words opening a reply ("Thanks. I
+think we would be interested") are bare thanks. Thanks name something only with words beyond
+the courtesies ("your prompt attention to this matter", "taking care of this" name nothing).
+
 Research basis: Algoe's find-remind-bind theory (specific thanks build relationships); the
 GoEmotions "gratitude" and "admiration" labels (Demszky et al. 2020) are the evaluation anchor.
 """
@@ -20,7 +28,7 @@ import re
 
 from upwell.analyze.names import GRATITUDE
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import lowered, sentences_matching, words
+from upwell.analyze.text import lowered, sentences, sentences_matching, words
 from upwell.model import Message
 
 _THANKS = re.compile(
@@ -38,7 +46,8 @@ _SIGNOFF_LINE = re.compile(
     re.IGNORECASE,
 )
 # What was done follows "for"/"on", or "you" and a gerund ("I appreciate you covering the visit").
-_FOR = re.compile(r"\b(?:(?:for|on)\s+|you\s+(?=[a-z]+ing\b))(?P<object>.+)$", re.IGNORECASE)
+_FOR = re.compile(r"\b(?:(?:for|on)\s+|(?:you|your)\s+(?=[a-z]+ing\b))(?P<object>.+)$",
+                  re.IGNORECASE)
 _PRAISE = re.compile(
     r"\b(great|good|nice|excellent|amazing|awesome|fantastic|outstanding|terrific|superb|stellar)"
     r"\s+(?:job|work|catch|call|effort|stuff|presentation|writeup|write-up|analysis)\b"
@@ -51,6 +60,12 @@ _GENERIC = {
     "information", "update", "time", "note", "email", "message", "reply", "response", "quick",
     "so", "much", "very", "again", "you", "me", "us", "input", "support", "assistance", "heads",
     "up", "of", "coming", "sending", "getting", "back", "to", "letting", "know", "checking",
+    "prompt", "attention", "matter", "matters", "patience", "cooperation", "understanding",
+    "consideration", "business", "interest", "efforts", "effort", "kind", "words", "follow",
+    "follow-up", "followup", "revision", "taking", "care", "being", "for", "our", "my", "his",
+    "her", "their", "them", "these", "those", "on", "in", "with", "and", "regard", "regards",
+    "sharing", "understanding", "continued", "quick", "fast", "speedy", "kindly", "way",
+    "understanding", "thoughts", "feedback", "reminder", "offer", "invitation", "thought",
 }
 _STOP_AFTER = re.compile(r"[,;:()\n]|\s-\s")
 
@@ -100,6 +115,7 @@ def _read(text: str) -> tuple[list[tuple[str, str]], bool, bool]:
     candidates = (sentences_matching(text, *_SCAN) if low is None
                   else sentences_matching(text, *_SCAN_LOW, haystack=low))
     candidates += [ln for ln in tail if _SIGNOFF_LINE.match(ln) and ln not in candidates]
+    parts: list[str] | None = None
     for s in candidates:
         praise = _PRAISE.search(s)
         if praise is not None:
@@ -114,8 +130,27 @@ def _read(text: str) -> tuple[list[tuple[str, str]], bool, bool]:
         thanks = _THANKS.search(s)
         if thanks is None or _DECLINE.search(s):
             continue
-        found.append((s, "specific" if _names_object(s[thanks.end():]) else "bare"))
+        if _names_object(s[thanks.end():]):
+            found.append((s, "specific"))
+            continue
+        parts = parts if parts is not None else sentences(text)
+        found.append((s, "signoff" if _closes(s, parts) else "bare"))
     return found, recognition, recognition_specific
+
+
+_CLOSING_WORDS = 4
+
+
+def _closes(sentence: str, parts: list[str]) -> bool:
+    """Whether ``sentence`` closes the message: something of three or more words was said
+    before it, and only short lines (a name, "Regards,", "Take care.") follow it."""
+    try:
+        k = parts.index(sentence.strip())
+    except ValueError:
+        return False
+    before = any(len(words(p)) >= 3 for p in parts[:k])
+    after = all(len(words(p)) <= _CLOSING_WORDS and not p.endswith("?") for p in parts[k + 1:])
+    return before and after
 
 
 def thanks_sentences(text: str) -> list[tuple[str, str]]:

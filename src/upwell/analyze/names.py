@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-GRATITUDE = "gratitude.v1"
+GRATITUDE = "gratitude.v2"
 HARSH = "harsh.v1"
 POLITENESS = "politeness.v2"
 REQUESTS = "requests.v2"

@@ -219,7 +219,7 @@ def split_body(text: str) -> BodyParts:
             while prev > 0 and not lines[prev].strip():
                 prev -= 1
             if len(lines[prev].strip()) <= 80:
-                q_from = lines[prev].strip() or None
+                q_from = re.sub(r"^From:\s*", "", lines[prev].strip()) or None
                 cut, kind = prev, "quote"
                 break
 
@@ -248,7 +248,17 @@ def _notes_header(lines: list[str], i: int) -> bool:
 
 
 def _to_follows(lines: list[str], i: int) -> bool:
-    return any(_TO_LINE.match(ln) for ln in lines[i + 1 : i + 5])
+    """A To: or cc: line among the next four non-blank lines after line ``i``."""
+    seen = 0
+    for ln in lines[i + 1 : i + 16]:
+        if not ln.strip():
+            continue
+        if _TO_LINE.match(ln):
+            return True
+        seen += 1
+        if seen == 4:
+            break
+    return False
 
 
 def _tail(lines: list[str], sig: int) -> tuple[str, str, str]:
