@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 GRATITUDE = "gratitude.v2"
-HARSH = "harsh.v1"
+HARSH = "harsh.v2"
 POLITENESS = "politeness.v2"
 REQUESTS = "requests.v2"
 TONE = "tone.v1"
