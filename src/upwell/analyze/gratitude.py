@@ -64,8 +64,8 @@ _GENERIC = {
     "consideration", "business", "interest", "efforts", "effort", "kind", "words", "follow",
     "follow-up", "followup", "revision", "taking", "care", "being", "for", "our", "my", "his",
     "her", "their", "them", "these", "those", "on", "in", "with", "and", "regard", "regards",
-    "sharing", "understanding", "continued", "quick", "fast", "speedy", "kindly", "way",
-    "understanding", "thoughts", "feedback", "reminder", "offer", "invitation", "thought",
+    "sharing", "continued", "fast", "speedy", "kindly", "way",
+    "thoughts", "feedback", "reminder", "offer", "invitation", "thought",
 }
 _STOP_AFTER = re.compile(r"[,;:()\n]|\s-\s")
 
@@ -151,6 +151,17 @@ def _closes(sentence: str, parts: list[str]) -> bool:
     before = any(len(words(p)) >= 3 for p in parts[:k])
     after = all(len(words(p)) <= _CLOSING_WORDS and not p.endswith("?") for p in parts[k + 1:])
     return before and after
+
+
+def recognition_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that thank or praise someone naming what they did."""
+    found = [s for s, kind in _read(text)[0] if kind == "specific"]
+    low = lowered(text)
+    praised = (sentences_matching(text, _PRAISE) if low is None
+               else sentences_matching(text, _SCAN_LOW[1], haystack=low))
+    found += [s for s in praised if s not in found and (m := _PRAISE.search(s)) is not None
+              and _names_object(s[m.end():])]
+    return found
 
 
 def thanks_sentences(text: str) -> list[tuple[str, str]]:

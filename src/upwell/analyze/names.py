@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+COMMITMENTS = "commitments.v1"
 GRATITUDE = "gratitude.v2"
 HARSH = "harsh.v2"
-POLITENESS = "politeness.v2"
+POLITENESS = "politeness.v3"
 REQUESTS = "requests.v2"
 TONE = "tone.v1"
 
 #: Every built-in analyzer name above.
-BUILTIN = (GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE)
+BUILTIN = (COMMITMENTS, GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE)
 
 
 def feature(features: Mapping[str, Mapping[str, Any]], analyzer: str, name: str) -> Any:

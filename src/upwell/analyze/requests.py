@@ -130,8 +130,9 @@ _INFORMATIONAL = re.compile(
     r"^\W*(?:please\s+(?:note|be\s+advised|be\s+aware|see|find|refer)\b|attached\s+please\s+find\b)",
     _I)
 _OUT_OF_OFFICE = re.compile(
-    r"^\W*(?:i\s+am|i'm|i\s+will\s+be)\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office|away\s+from"
-    r"\s+(?:the|my)\s+(?:office|desk)|on\s+(?:vacation|holiday|leave))\b|^\W*out\s+of\s+office\b", _I)
+    r"^\W*(?:i\s+am|i'm|i\s+will\s+be)\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office"
+    r"|away\s+from\s+(?:the|my)\s+(?:office|desk)|on\s+(?:vacation|holiday|leave))\b"
+    r"|^\W*out\s+of\s+office\b", _I)
 _WORD3 = re.compile(r"\S+\s+\S+\s+\S")
 
 

@@ -39,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from upwell.analyze import readable_part
+from upwell.analyze.commitments import commitment_sentences
 from upwell.analyze.gratitude import thanks_sentences
 from upwell.analyze.harsh import harsh_sentences
-from upwell.analyze.requests import ask_sentences, commitment_sentences
+from upwell.analyze.requests import ask_sentences
 from upwell.lab.train.common import f1
 from upwell.normalize.text import split_body
 

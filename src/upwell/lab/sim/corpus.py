@@ -27,6 +27,7 @@ from pathlib import Path
 
 from upwell import __version__
 from upwell.analyze import analyzers
+from upwell.analyze.names import GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE
 from upwell.analyze.registry import run
 from upwell.analyze.text import sentences
 from upwell.errors import ConfigError
@@ -203,13 +204,11 @@ class _Reader:
 
 
 def _flags(f: dict[str, dict[str, object]]) -> dict[str, object]:
-    req = f.get("requests.v1", {})
-    grat = f.get("gratitude.v1", {})
-    tone = f.get("tone.v1", {})
-    harsh = f.get("harsh.v1", {})
-    pol = f.get("politeness.v2", {})
-    soft = any(pol.get(k, 0) for k in ("please", "counterfactual_modal", "indicative_modal",
-                                       "gratitude", "hedges", "apologizing"))
+    req = f.get(REQUESTS, {})
+    grat = f.get(GRATITUDE, {})
+    tone = f.get(TONE, {})
+    harsh = f.get(HARSH, {})
+    soft = bool(f.get(POLITENESS, {}).get("softened"))
     return {
         "request": bool(req.get("requests", 0)),
         "question": bool(req.get("questions", 0)),
