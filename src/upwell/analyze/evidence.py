@@ -2,7 +2,7 @@
 
 Reads: a message's own words and its analyzer features. Writes: ``{kind: phrase}`` with at most
 one short phrase per kind (a harsh sentence, a specific thanks, an ask, negativity aimed at
-"you"). The phrase is the first sentence the flagging analyzer itself read as such
+"you", a commitment). The phrase is the first sentence the flagging analyzer itself read as such
 (:func:`~upwell.analyze.harsh.harsh_sentences`, :func:`~upwell.analyze.requests.ask_sentences`,
 :func:`~upwell.analyze.gratitude.recognition_sentences`), so a card quotes what triggered it.
 The store seals them with the member's key and deletes them after the retention period.
@@ -14,9 +14,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from upwell.analyze.commitments import commitment_sentences
 from upwell.analyze.gratitude import recognition_sentences
 from upwell.analyze.harsh import harsh_sentences
-from upwell.analyze.names import GRATITUDE, HARSH, REQUESTS, TONE
+from upwell.analyze.names import COMMITMENTS, GRATITUDE, HARSH, REQUESTS, TONE
 from upwell.analyze.requests import ask_sentences
 from upwell.analyze.text import sentences
 from upwell.model import Message
@@ -37,6 +38,7 @@ _KINDS: dict[str, tuple[str, str, Callable[[str], list[str]]]] = {
     "specific_thanks": (GRATITUDE, "recognition_specific", recognition_sentences),
     "ask": (REQUESTS, "requests", ask_sentences),
     "aimed_negativity": (TONE, "addressee_negativity", _aimed),
+    "commitment": (COMMITMENTS, "commitments", commitment_sentences),
 }
 #: A message whose thanks are specific shows them even when no praise is (``thanks_kind``).
 _SPECIFIC_THANKS = (GRATITUDE, "thanks_kind", "specific")

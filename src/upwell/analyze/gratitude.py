@@ -12,11 +12,12 @@ Reads: ``body``. Writes:
 
 v2 reads where the thanks stands (measured on labelled real mail by ``upwell eval sentences``):
 thanks that name nothing in particular ("Thanks.", "Thanks, Joe", "Thanks for your help") are a
-sign-off when they close the message, that is when only a name, a closing ("Regards,") or other
-short lines follow and something was said before them (the signature block below is already cut
-off by :func:`upwell.normalize.text.split_body`); the same words opening a reply ("Thanks. I
-think we would be interested") are bare thanks. Thanks name something only with words beyond
-the courtesies ("your prompt attention to this matter", "taking care of this" name nothing).
+sign-off when they close an e-mail (a letter convention: in chat they thank), that is when only
+a name, a closing ("Regards,") or other short lines follow and something was said before them
+(the signature block below is already cut off by :func:`upwell.normalize.text.split_body`); the
+same words opening a reply ("Thanks. I think we would be interested") are bare thanks. Thanks
+name something only with words beyond the courtesies ("your prompt attention to this matter",
+"taking care of this" name nothing).
 
 Research basis: Algoe's find-remind-bind theory (specific thanks build relationships); the
 GoEmotions "gratitude" and "admiration" labels (Demszky et al. 2020) are the evaluation anchor.
@@ -105,8 +106,10 @@ def _is_signoff(sentence: str, tail: list[str], n_lines: int) -> bool:
 _RANK = {"none": 0, "signoff": 1, "in_advance": 2, "bare": 3, "specific": 4}
 
 
-def _read(text: str) -> tuple[list[tuple[str, str]], bool, bool]:
-    """Each thanks sentence of ``text`` with its kind, and whether there is (specific) praise."""
+def _read(text: str, letter: bool = True) -> tuple[list[tuple[str, str]], bool, bool]:
+    """Each thanks sentence of ``text`` with its kind, and whether there is (specific) praise.
+    ``letter``: the text is an e-mail, whose closing thanks are a sign-off (in a chat message
+    or a comment, "Makes sense. Thanks!" thanks the reader)."""
     found: list[tuple[str, str]] = []
     recognition = recognition_specific = False
     tail, n_lines = _closing_lines(text)
@@ -134,7 +137,7 @@ def _read(text: str) -> tuple[list[tuple[str, str]], bool, bool]:
             found.append((s, "specific"))
             continue
         parts = parts if parts is not None else sentences(text)
-        found.append((s, "signoff" if _closes(s, parts) else "bare"))
+        found.append((s, "signoff" if letter and _closes(s, parts) else "bare"))
     return found, recognition, recognition_specific
 
 
@@ -164,16 +167,16 @@ def recognition_sentences(text: str) -> list[str]:
     return found
 
 
-def thanks_sentences(text: str) -> list[tuple[str, str]]:
+def thanks_sentences(text: str, channel: str = "email") -> list[tuple[str, str]]:
     """Each sentence of ``text`` that thanks, with its kind (``signoff``, ``in_advance``,
     ``bare`` or ``specific``), in the order they were read."""
-    return _read(text)[0]
+    return _read(text, channel == "email")[0]
 
 
-@analyzer(GRATITUDE, reads=("body",),
+@analyzer(GRATITUDE, reads=("body", "channel"),
           writes=("thanks_kind", "gratitude", "recognition", "recognition_specific"))
 def gratitude(message: Message) -> Features:
-    found, recognition, recognition_specific = _read(message.body)
+    found, recognition, recognition_specific = _read(message.body, message.channel == "email")
     kind = max((k for _s, k in found), key=_RANK.__getitem__, default="none")
     return {
         "thanks_kind": kind,

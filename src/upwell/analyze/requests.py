@@ -110,8 +110,8 @@ _COURTESY = re.compile(
     r"|\bshould\s+you\s+(?:have|need|require)\b|\b(?:may|can)\s+be\s+of\s+(?:any\s+)?(?:further\s+)?"
     r"(?:assistance|help|service)\b|\bkeep\s+(?:me|us)\s+(?:posted|informed|in\s+the\s+loop)\b"
     r"|\bfeel\s+free\s+to\b|\bdon'?t\s+hesitate\s+to\b|\banything\s+else\s+(?:i|we)\s+can\b"
-    r"|^\W*(?:once\s+again,?\s+)?if\s+you\s+(?:would\s+like|wish|want|prefer|do\s+not|don'?t|are\s+not"
-    r"|cannot|can'?t|observe|see|notice|are\s+unable)\b",
+    r"|^\W*(?:once\s+again,?\s+)?if\s+you\s+(?:would\s+like|wish|want|prefer|observe|see|notice"
+    r"|are\s+unable)\b",
     _I)
 _OFFER = re.compile(
     r"^\W*(?:would|do)\s+you\s+(?:like|want)\s+(?:me|us)\s+to\b|^\W*(?:shall|should)\s+(?:i|we)\b"
@@ -125,10 +125,12 @@ _SOCIAL = re.compile(
 _FIELD = re.compile(
     r"^\W*(?:when|where|time|date|location|place|room|cost|subject|to|from|cc|bcc|sent|re|phone"
     r"|fax|importance|attendees|dial[- ]?in|passcode)\s*:|^[^\n:]{1,40}:\t", _I)
-_URL_PIECE = re.compile(r"(?:[/=&]\S*|\.\w{2,6}|<https?:\S*|\bcom\S*)\?+\W*$", _I)
+_URL_PIECE = re.compile(
+    r"(?:https?://|www\.)\S*\?+\W*$|\.(?:asp|aspx|html?|cgi|php|jsp|pdf|bat|dll|nhtml|exe)\?+\W*$"
+    r"|^\W*(?:asp|aspx|html?|cgi|php|jsp|pdf|bat|dll|nhtml|exe|com\S*)\?+\W*$", _I)
 _INFORMATIONAL = re.compile(
-    r"^\W*(?:please\s+(?:note|be\s+advised|be\s+aware|see|find|refer)\b|attached\s+please\s+find\b)",
-    _I)
+    r"^\W*(?:please\s+(?:note|be\s+advised|be\s+aware|find|refer)\b|please\s+see\s+(?:below|above|"
+    r"attached|the\s+attached|enclosed|example|my|our)\b|attached\s+please\s+find\b)", _I)
 _OUT_OF_OFFICE = re.compile(
     r"^\W*(?:i\s+am|i'm|i\s+will\s+be)\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office"
     r"|away\s+from\s+(?:the|my)\s+(?:office|desk)|on\s+(?:vacation|holiday|leave))\b"
@@ -136,11 +138,20 @@ _OUT_OF_OFFICE = re.compile(
 _WORD3 = re.compile(r"\S+\s+\S+\s+\S")
 
 
+_DIRECT = re.compile(r"\b(?:can|could|would|will)\s+you\b", _I)
+
+
 def not_an_ask(sentence: str) -> bool:
-    """Whether ``sentence`` only looks like an ask: a courtesy closing or conventional offer,
-    small talk, a form or notice field, a URL piece or an informational "please note"."""
-    return bool(_COURTESY.search(sentence) or _OFFER.search(sentence)
-                or _SOCIAL.search(sentence) or _FIELD.search(sentence)
+    """Whether ``sentence`` only looks like an ask: a courtesy closing or conventional offer
+    (unless it names a time or a direct ask comes first: "can you review it and let me know if
+    there are any problems", "let me know by tomorrow if you have comments"), small talk, a
+    form or notice field, a URL piece or an informational "please note"."""
+    courtesy = _COURTESY.search(sentence)
+    if courtesy is not None:
+        direct = _DIRECT.search(sentence)
+        if _DUE.search(sentence) is None and (direct is None or direct.start() > courtesy.start()):
+            return True
+    return bool(_OFFER.search(sentence) or _SOCIAL.search(sentence) or _FIELD.search(sentence)
                 or _URL_PIECE.search(sentence) or _INFORMATIONAL.search(sentence))
 
 

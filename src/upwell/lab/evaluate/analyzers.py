@@ -35,7 +35,7 @@ from upwell.lab.train.common import f1, matrix
 from upwell.lab.train.emotions import load_split as load_emotions
 from upwell.lab.train.politeness import DOMAINS, Row, fit_rows, load_domain
 from upwell.lab.train.requests import load_split as load_requests
-from upwell.model import Address, Message
+from upwell.model import Address, Channel, Message
 
 #: Published (or measured) reference numbers, as fractions, with where they come from.
 BASELINES: dict[str, dict[str, tuple[float, str]]] = {
@@ -64,15 +64,15 @@ FOLDS = 10
 SEED = 13
 
 
-def _message(body: str) -> Message:
-    return Message(source="eval", source_item_id="eval", channel="email",
+def _message(body: str, channel: Channel = "email") -> Message:
+    return Message(source="eval", source_item_id="eval", channel=channel,
                    sent_at=datetime(2024, 1, 1, tzinfo=UTC), utc_offset_minutes=0,
                    sender=Address("eval@example.org"), body=body)
 
 
-def _analyze(name: str) -> Callable[[str], Features]:
+def _analyze(name: str, channel: Channel = "email") -> Callable[[str], Features]:
     spec = analyzers()[name]
-    return lambda text: run(spec, _message(text))
+    return lambda text: run(spec, _message(text, channel))
 
 
 def _prf(predicted: Sequence[bool], gold: Sequence[bool]) -> dict[str, float]:
@@ -154,7 +154,8 @@ def politeness(corpus: Path, folds: int = FOLDS, *, recipe: Recipe | None = None
 def goemotions(corpus: Path) -> dict[str, Any]:
     """Per-label P/R/F1 on ``test.tsv`` and the sentiment groups' macro-F1."""
     rows = load_emotions(corpus, "test")
-    gratitude = _analyze(GRATITUDE)
+    # Reddit comments are conversation, not letters: read as chat (a closing "thanks!" thanks).
+    gratitude = _analyze(GRATITUDE, "chat")
     predicted: dict[str, list[bool]] = {k: [] for k in (*GOEMOTIONS_LABELS, *GROUPS)}
     keyword = re.compile(r"thank|grateful|appreciat", re.IGNORECASE)
     keyword_hits = []

@@ -156,7 +156,7 @@ def _flags(fn: Callable[[str], list[str]]) -> Reader:
 
 READERS: dict[str, Reader] = {
     "requests": _flags(ask_sentences),
-    "gratitude": lambda own: dict(thanks_sentences(own)),
+    "gratitude": lambda own: dict(thanks_sentences(own, "email")),
     "harsh": _flags(harsh_sentences),
     "commitments": _flags(commitment_sentences),
 }
