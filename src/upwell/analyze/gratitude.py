@@ -38,7 +38,8 @@ _THANKS = re.compile(
     re.IGNORECASE,
 )
 #: Thanks that decline ("no thanks", "thanks but no thanks") are not gratitude.
-_DECLINE = re.compile(r"\bno,?\s+thanks?\b|\bthanks?,?\s+but\s+no\b", re.IGNORECASE)
+_DECLINE = re.compile(r"\bno,?\s+thanks?\b|\bthanks?,?\s+but\s+no\b|\bgiving\s+thanks\b",
+                      re.IGNORECASE)
 _IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\bTIA\b",
                          re.IGNORECASE)
 _SIGNOFF_LINE = re.compile(
@@ -67,8 +68,11 @@ _GENERIC = {
     "her", "their", "them", "these", "those", "on", "in", "with", "and", "regard", "regards",
     "sharing", "continued", "fast", "speedy", "kindly", "way",
     "thoughts", "feedback", "reminder", "offer", "invitation", "thought",
+    "about", "at", "from", "by", "participation", "process", "important", "shopping",
+    "forwarding", "forwarded", "attached", "telling", "giving", "year",
 }
-_STOP_AFTER = re.compile(r"[,;:()\n]|\s-\s")
+_STOP_AFTER = re.compile(r"[,;:()\n]|\s-\s|\s(?:and|but|so)\s+(?:we|i|you|they|he|she|it)\b",
+                         re.IGNORECASE)
 
 
 #: What finds the sentences worth a closer look; the case-sensitive twins scan a lower-cased
@@ -80,16 +84,17 @@ _SCAN_LOW = tuple(re.compile(p.pattern.replace("TIA", "tia"), p.flags & ~re.IGNO
 
 def _names_object(rest: str) -> bool:
     """Whether ``rest`` (what follows "thanks" or a praise phrase) names a concrete thing with
-    "for"/"on" (or "you" + gerund): two or more content words, or a number or a capitalized
-    term among them."""
+    "for"/"on" (or "you" + gerund): a number, two or more content words, or a content word and
+    a capitalized term ("the info on Stan", "shopping at Lands' End" name nothing done)."""
     m = _FOR.search(rest)
     if m is None:
         return False
     obj = _STOP_AFTER.split(m.group("object"), maxsplit=1)[0]
     content = [w for w in words(obj) if w.lower() not in _GENERIC]
-    if any(ch.isdigit() for ch in obj) or any(w[:1].isupper() and w != "I" for w in content):
+    if any(ch.isdigit() for ch in obj):
         return bool(content)
-    return len(content) >= 2
+    lower = [w for w in content if not w[:1].isupper()]
+    return len(lower) >= 2 or (len(lower) == 1 and len(content) > 1)
 
 
 def _closing_lines(text: str) -> tuple[list[str], int]:
