@@ -100,9 +100,13 @@ _FESTIVE = re.compile(
     r"excellent|amazing|fantastic|beautiful|lucky|best|glad|hope|miss\s+you|see\s+you)\b", _I)
 
 
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+
 def _letters(text: str) -> tuple[int, int]:
-    upper = sum(ch.isupper() for ch in text)
-    return upper, upper + sum(ch.islower() for ch in text)
+    upper = len(_UPPER.findall(text))
+    return upper, upper + len(_LOWER.findall(text))
 
 
 def _caps_throughout(text: str) -> bool:
@@ -134,10 +138,32 @@ def _hostile(sentence: str, caps_message: bool) -> bool:
             and _ESCALATION.search(sentence) is not None)
 
 
+#: Case-sensitive twins of the word patterns for a first look over the lower-cased text.
+_FIRST_LOOK = re.compile("|".join(f"(?:{p.pattern})" for p in (_CONTEMPT, _INSULT, _SWEAR)))
+
+
 def harsh_sentences(text: str) -> list[str]:
     """The hostile sentences of ``text``, in order (what the evidence quotes)."""
-    caps = _caps_throughout(text)
-    return [s for s in whole_sentences(text) if _hostile(s, caps)]
+    # A first look over the whole text: most messages have no hostile word and no run of
+    # capitals, and need no sentence read; then only sentences that could be hostile are read.
+    low = text.lower()
+    words = _FIRST_LOOK.search(low) is not None
+    caps = _CAPS_RUN.search(text) is not None
+    accuse = "!" in text and _ACCUSE.search(text) is not None
+    if not (words or caps or accuse):
+        return []
+    in_caps: bool | None = None
+    out = []
+    for s in whole_sentences(text):
+        shout = caps and _CAPS_RUN.search(s) is not None
+        if not ((words and _FIRST_LOOK.search(s.lower())) or shout
+                or (accuse and _ACCUSE.search(s))):
+            continue
+        if in_caps is None:
+            in_caps = caps and _caps_throughout(text)
+        if _hostile(s, in_caps):
+            out.append(s)
+    return out
 
 
 _SHOUT = re.compile(r"\b[A-Z][A-Z'’-]{4,}\b")
@@ -153,14 +179,14 @@ _FIVE_CAPS = re.compile(r"[A-Z][A-Z'’-]{4}")
 
 def _shouting(text: str) -> int:
     """Sentences shouted in capitals, in a message not typed in capitals throughout."""
-    if not _FIVE_CAPS.search(text) or _caps_throughout(text):
+    if not _FIVE_CAPS.search(text) or not _CAPS_RUN.search(text) or _caps_throughout(text):
         return 0
     return sum(_shouted(s) for s in whole_sentences(text))
 
 
 def _exclaim_runs(text: str) -> int:
     """"!!" and "??" runs outside greetings and festive wishes."""
-    if "!" not in text and "??" not in text:
+    if ("!" not in text and "??" not in text) or not _EXCLAIM.search(text):
         return 0
     return sum(len(_EXCLAIM.findall(s)) for s in whole_sentences(text)
                if not _FESTIVE.search(s))
