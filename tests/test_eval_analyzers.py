@@ -127,7 +127,10 @@ def test_issue_floors_on_the_real_corpora(corpus: Callable[[str], Path]) -> None
     assert labels["admiration"]["f1"] >= 0.60
     assert labels["annoyance"]["f1"] >= 0.335  # measured 0.340; BERT 0.34
     assert result["goemotions"]["group_macro_f1"] >= 0.6
-    assert result["parakweet"]["accuracy"] >= 0.85  # measured 85.4 %
+    # requests.v1 measured 85.4 %; requests.v2 reads courtesy closings ("feel free to call me",
+    # "if you have any questions, please ...") as no ask, as readers of real mail do (issue 20),
+    # where Parakweet's annotators count them: measured 84.9 %.
+    assert result["parakweet"]["accuracy"] >= 0.845
     assert result["workplace_gratitude"]["signoff_vs_recognition"] >= 0.9
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from upwell.analyze import analyzers
+from upwell.analyze.names import GRATITUDE, REQUESTS
 from upwell.pipeline.imports import import_archive
 from upwell.store.db import Store
 from upwell.store.member_data import export_member, purge_evidence
@@ -39,10 +40,10 @@ def test_features_are_kept_sealed_and_exported(store: Store, tmp_path: Path) -> 
     by_subject = {m["subject"]: m["features"] for m in data["messages"]}
     ask, reply = by_subject["Numbers"], by_subject["Re: Numbers"]
     assert set(ask) == set(ALL)
-    assert ask["requests.v1"]["requests"] >= 1
-    assert ask["gratitude.v1"]["thanks_kind"] == "in_advance"
-    assert reply["requests.v1"]["commitments"] == 1
-    assert reply["gratitude.v1"]["recognition_specific"] is True
+    assert ask[REQUESTS]["requests"] >= 1
+    assert ask[GRATITUDE]["thanks_kind"] == "in_advance"
+    assert reply[REQUESTS]["commitments"] == 1
+    assert reply[GRATITUDE]["recognition_specific"] is True
     with store.engine.connect() as conn:
         rows = conn.execute(select(features)).all()
     assert len(rows) == 2

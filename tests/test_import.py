@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 import upwell.analyze
+from upwell.analyze.names import GRATITUDE, REQUESTS
 from upwell.model import Address
 from upwell.normalize.mime import duplicate_key
 from upwell.pipeline.imports import import_archive
@@ -178,7 +179,7 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path) ->
         store = open_store(tmp_path / f"home{workers}")
         member = store.open_member("ann")
         report = import_archive(store, member, box, workers=workers, batch_size=300,
-                                analyzers=("gratitude.v1", "tone.v1"))
+                                analyzers=(GRATITUDE, "tone.v1"))
         data = export_member(store, member)
         store.close()
         results.append((report.as_dict(), sorted(
@@ -212,7 +213,7 @@ def test_copies_are_analyzed_once_and_nothing_good_is_lost(
     c = make_email(subject="C", message_id="<c1@example.org>", body="Great work on the demo.\n")
     root = write_maildir(tmp_path / "md", {"": [a, b, c_broken], "Archive": [a, b_other_to, c]})
     member = store.open_member("ann")
-    analyzers = ("gratitude.v1", "requests.v1")
+    analyzers = (GRATITUDE, REQUESTS)
 
     first = import_archive(store, member, root, analyzers=analyzers)
     assert first.imported == 3

@@ -60,6 +60,8 @@ SENTENCES = {
     "aimed_negative": ["You keep missing the deadlines and it hurts the team."],
     "harsh": ["This is a damn disaster and you ALWAYS ignore the process!!!"],
     "noninclusive": ["Hey guys, the build is green again."],
+    "commitment": ["I will send you the updated figures tomorrow."],
+    "delivery": ["Attached are the updated figures."],
     "subject": ["Quarterly numbers", "Vendor delivery"],
 }
 
@@ -74,8 +76,10 @@ def small_pools() -> Pools:
 
 def test_every_insight_type_has_a_planted_behaviour() -> None:
     planted = {i for insights in BEHAVIOURS.values() for i in insights}
-    # positive types (what went well) are judged by unit tests and on real mail, not planted
-    assert planted == {i for i, spec in catalog().items() if not spec.positive}
+    # every type that flags something is planted; positive types (what went well) are judged by
+    # unit tests and on real mail, and planted where the simulator can (kept promises)
+    assert {i for i, spec in catalog().items() if not spec.positive} <= planted
+    assert planted <= set(catalog())
 
 
 def test_org_shape_and_planting() -> None:
@@ -356,7 +360,8 @@ def test_pools_from_corpora_and_their_cache(tmp_path: Path) -> None:
               "The vendor confirmed the delivery for next Tuesday morning.",
               "Could you please review the budget draft before Friday? Would you mind "
               "checking the room booking for the workshop? Where is the workshop this year? "
-              "Is the new office on the second floor? Which room did they pick for it?"]
+              "Is the new office on the second floor? Which room did they pick for it?",
+              "I will send you the updated figures tomorrow. Attached are the updated figures."]
     (enron / "a.part00.jsonl").write_text("\n".join(json.dumps(
         {"subject": f"Weekly numbers {i}", "body": b}) for i, b in enumerate(bodies)) + "\n")
     people = data / "enron-employees-perry-wolfe"
@@ -365,6 +370,8 @@ def test_pools_from_corpora_and_their_cache(tmp_path: Path) -> None:
     pools = cached_pools(data, tmp_path / "cache")
     assert all(pools.sentences[p] for p in POOLS), pools.sizes()
     assert "Hey guys, the build is green again." in pools.sentences["noninclusive"]
+    assert pools.sentences["commitment"] == ["I will send you the updated figures tomorrow."]
+    assert pools.sentences["delivery"] == ["Attached are the updated figures."]
     assert pools.first_names == ["Ann", "Bo"]
     assert list((tmp_path / "cache").glob("sim-pools-*.json"))
     again = cached_pools(data, tmp_path / "cache")

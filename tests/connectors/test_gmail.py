@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import mail
 
+from upwell.analyze.names import GRATITUDE
 from upwell.cli import cli
 from upwell.errors import UpwellError
 from upwell.pipeline.connect import disconnect
@@ -112,7 +113,7 @@ def test_gmail_metadata_only_reads_no_body(store: Store, member: Member, provide
     for i in range(3):
         g.add_mail(mail(i))
     settings = providers.settings(store, tmp_path, connector_metadata_only=True,
-                                  analyzers=("gratitude.v1",))
+                                  analyzers=(GRATITUDE,))
     cid = authorize(store, settings, member, "gmail")
     conn = vault.get(store, member.id, cid)
     assert conn is not None

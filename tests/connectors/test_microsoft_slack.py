@@ -11,6 +11,7 @@ from tests.connectors.conftest import Providers, authorize
 from tests.connectors.fakes.people import ME, PEOPLE, when
 from tests.connectors.fakes.server import Request
 
+from upwell.analyze.names import GRATITUDE
 from upwell.pipeline.connect import disconnect
 from upwell.pipeline.sync import sync_connection
 from upwell.store import connections as vault
@@ -44,7 +45,7 @@ def test_outlook_mail(store: Store, member: Member, providers: Providers, tmp_pa
         ms.add_mail("inbox", _graph_mail(i))
     ms.add_mail("sentitems", _graph_mail(5, sent=True))
     ms.add_mail("inbox", {"id": "broken", "from": "nobody"})
-    settings = providers.settings(store, tmp_path, analyzers=("gratitude.v1",))
+    settings = providers.settings(store, tmp_path, analyzers=(GRATITUDE,))
     cid = authorize(store, settings, member, "outlook-mail", metadata=metadata)
     conn = vault.get(store, member.id, cid)
     assert conn is not None

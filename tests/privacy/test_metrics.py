@@ -10,6 +10,7 @@ import pytest
 
 from upwell.aggregate.metrics import DEFAULT_METRICS, METRICS, contributions
 from upwell.aggregate.policy import Policy, parse_policy
+from upwell.analyze.names import GRATITUDE
 from upwell.analyze.stream import WorkProfile
 from upwell.insights import catalog
 from upwell.store.member_view import EventView, MemberView, MessageView
@@ -20,7 +21,7 @@ ME, DANA, EVE = "me", "dana", "eve"
 
 def _msg(i: int, at: datetime, sender: str, *, channel: str = "email",
          parent: str | None = None, thanks: bool = False, valence: float = 0.0) -> MessageView:
-    feats: dict[str, dict[str, Any]] = {"gratitude.v1": {"gratitude": thanks},
+    feats: dict[str, dict[str, Any]] = {GRATITUDE: {"gratitude": thanks},
                                         "tone.v1": {"valence": valence}}
     to = (DANA,) if sender == ME else (ME,)
     return MessageView(id=f"m{i}", sent_at=at, utc_offset=0, channel=channel,  # type: ignore[arg-type]

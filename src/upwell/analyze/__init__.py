@@ -1,9 +1,9 @@
 """Analyze: registered, versioned analyzers over normalized records.
 
-Importing this package registers the built-in per-item analyzers (``tone.v1``,
-``gratitude.v1``, ``politeness.v2``, ``requests.v1``, ``harsh.v1``, ``kinds.v1``).
-:func:`analyze_message` runs
-them all on one message's own words: its first :data:`MAX_CHARS` characters.
+Importing this package registers the built-in per-item analyzers (tone, gratitude, politeness,
+requests, harsh, commitments, kinds; their versioned names are in :mod:`upwell.analyze.names`).
+:func:`analyze_message` runs them all on one message's own words: its first :data:`MAX_CHARS`
+characters.
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from upwell.analyze import gratitude, harsh, kinds, politeness, requests, tone  # noqa: F401
+from upwell.analyze import (  # noqa: F401
+    commitments,
+    gratitude,
+    harsh,
+    kinds,
+    politeness,
+    requests,
+    tone,
+)
 from upwell.analyze.registry import AnalyzerSpec, Features, analyzer, analyzers, run
 from upwell.model import Address, Message
 

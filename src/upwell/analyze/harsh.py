@@ -1,10 +1,31 @@
-"""harsh.v1: harsh language and non-inclusive terms, with a suggested alternative.
+"""harsh.v2: hostile language aimed at people, and non-inclusive terms with an alternative.
 
-Reads: ``body``. Writes: ``shouting`` (words in capitals beyond acronyms), ``exclaim_runs``
-("!!", "?!?"), ``absolutes`` ("always", "never", "nobody", ...), ``profanity``, ``harsh`` (any
-two of those signals, or profanity), ``noninclusive`` (count) and ``noninclusive_terms``
-(``term→alternative``, comma separated). The suggestions follow common inclusive-language guides
-(e.g. the Google developer documentation style guide and the IETF's terminology draft).
+Reads: ``body``. Writes ``shouting`` (sentences shouted in capitals in a message that is not
+written in capitals throughout), ``exclaim_runs`` ("!!", "?!?" outside greetings and festive
+wishes), ``absolutes`` ("always", "never", "nobody", ...), ``profanity`` (words of a profanity
+and insult list), ``harsh`` (a hostile sentence, below), ``noninclusive`` (count) and
+``noninclusive_terms`` (``term→alternative``, comma separated). The suggestions follow common
+inclusive-language guides (e.g. the Google developer documentation style guide and the IETF's
+terminology draft).
+
+A sentence is hostile (v2; measured on labelled real mail by ``upwell eval sentences``) when it
+
+- insults someone: an insult word ("idiot", "incompetent", "pathetic") about "you", "they", "he",
+  "she" or "this", not about the writer ("I am such a jerk");
+- states anger or contempt: "I am disgusted and appalled", "this is unacceptable", "how many
+  times", "what the hell", "are you kidding";
+- swears at the reader: strong profanity with "you", an exclamation or capitals;
+- accuses with an absolute: "you always ...", "you never ..." with an exclamation or capitals;
+- escalates in capitals: a sentence shouted in capitals (three words or more, in a message not
+  written in capitals throughout) that complains of silence or repetition ("TO DATE - NO
+  RESPONSE FROM ANYONE.", "STILL WAITING", "AGAIN").
+
+Not hostile: festive or greeting punctuation ("Merry Christmas!!", "Guten Morgen!!!"), an
+acronym or one emphasised word in capitals ("ECTRIC", "LOGOFF"), a message typed in capitals
+throughout, profanity as an intensifier with nobody aimed at ("one damn big cat"). v1 called a
+message harsh on any two of capitals, "!!" and an absolute, which read greetings and acronyms as
+hostility and missed escalations in capitals. :func:`harsh_sentences` gives the sentences that
+triggered, which the evidence quotes.
 """
 
 from __future__ import annotations
@@ -13,6 +34,7 @@ import re
 
 from upwell.analyze.names import HARSH
 from upwell.analyze.registry import Features, analyzer
+from upwell.analyze.text import whole_sentences
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -46,12 +68,109 @@ _ANY_NONINCLUSIVE = re.compile(
     "|".join(f"(?:{p.pattern})" for p, _t, _a in _NONINCLUSIVE), _I)
 
 
+# -- hostile sentences ---------------------------------------------------------------------------
+
+_INSULT = re.compile(
+    r"\b(?:idiot\w*|stupid|moron\w*|dumbass|asshole\w*|bastard\w*|jerks?|incompeten\w+|clueless"
+    r"|pathetic|worthless|useless|lazy|liars?|lying)\b", _I)
+_AIMED = re.compile(r"\b(?:you|your|you're|they|they're|them|he|he's|she|she's|this|that|these|"
+                    r"those|people|guys)\b", _I)
+_SELF = re.compile(r"\b(?:i\s+am|i'm|i\s+feel|i\s+was)\s+(?:such\s+an?\s+|so\s+|an?\s+)?", _I)
+_CONTEMPT = re.compile(
+    r"\b(?:i\s+am|i'm|we\s+are|we're)\s+(?:so\s+|very\s+|really\s+|absolutely\s+|completely\s+|"
+    r"just\s+)?(?:disgusted|appalled|furious|livid|outraged|fed\s+up|sick\s+and\s+tired|pissed)\b"
+    r"|\b(?:this|that|it|which)\s+(?:is|was|'s)\s+(?:completely\s+|totally\s+|absolutely\s+|simply\s+|"
+    r"just\s+)?(?:unacceptable|ridiculous|absurd|outrageous|a\s+joke|a\s+disgrace|disgraceful|"
+    r"pathetic|bullshit|crap|insane)\b"
+    r"|\btotally\s+unacceptable\b|\bcompletely\s+useless\b|\bhow\s+many\s+times\b"
+    r"|\bwhat\s+the\s+(?:hell|fuck|heck)\b|\bare\s+you\s+(?:kidding|serious|blind|deaf)\b"
+    r"|\bshut\s+up\b|\bgo\s+to\s+hell\b", _I)
+_SWEAR = re.compile(r"\b(?:fuck\w*|shit\w*|bullshit|goddamn\w*|damn\s+it|dammit|wtf|piss\s+off)\b",
+                    _I)
+_ACCUSE = re.compile(r"\byou(?:'re|\s+are)?\s+(?:always|never|constantly)\b", _I)
+_CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’]+(?:[^A-Za-z\n]+[A-Z][A-Z'’]+){2,}\b")
+_ESCALATION = re.compile(
+    r"\b(?:NO\s+(?:RESPONSE|REPLY|ANSWER|ONE|WORD)|NOBODY|ANYONE|STILL|AGAIN|NEVER|WHY|"
+    r"UNACCEPTABLE|IMMEDIATELY|STOP|HOW\s+MANY|NOT\s+ACCEPTABLE|WHAT\s+IS\s+GOING\s+ON|"
+    r"HAS\s+NOT|HAVE\s+NOT|HASN'T|HAVEN'T)\b")
+_FESTIVE = re.compile(
+    r"\b(?:merry|christmas|x-?mas|happy|holidays?|new\s+year|birthday|congrat\w*|thanks?|thank\s+you"
+    r"|welcome|good\s+(?:morning|luck|job|night|news)|morning|morgen|tag|great|awesome|wonderful|"
+    r"yay|yea+h?|hooray|woo\w*|fun|love|cool|nice|wow|enjoy|hello|hi|hey|cheers|howdy|bravo|"
+    r"excellent|amazing|fantastic|beautiful|lucky|best|glad|hope|miss\s+you|see\s+you)\b", _I)
+
+
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
+
+
+def _letters(text: str) -> tuple[int, int]:
+    upper = len(_UPPER.findall(text))
+    return upper, upper + len(_LOWER.findall(text))
+
+
+def _caps_throughout(text: str) -> bool:
+    """The message is typed in capitals (a habit or a notice, not shouting at someone): most of
+    its sentences are in capitals."""
+    read = [_letters(s) for s in whole_sentences(text)]
+    read = [(upper, letters) for upper, letters in read if letters >= 4]
+    caps = sum(upper / letters >= 0.7 for upper, letters in read)
+    return bool(read) and caps / len(read) > 0.5
+
+
+def _shouted(sentence: str) -> bool:
+    upper, letters = _letters(sentence)
+    return letters >= 10 and upper / letters >= 0.7 and _CAPS_RUN.search(sentence) is not None
+
+
+def _hostile(sentence: str, caps_message: bool) -> bool:
+    if _CONTEMPT.search(sentence):
+        return True
+    insult = _INSULT.search(sentence)
+    if insult and _AIMED.search(sentence) and not _SELF.search(sentence[: insult.start()]):
+        return True
+    loud = "!" in sentence or (not caps_message and _shouted(sentence))
+    if _SWEAR.search(sentence) and (loud or re.search(r"\byou", sentence, _I)):
+        return True
+    if _ACCUSE.search(sentence) and loud:
+        return True
+    return (not caps_message and _shouted(sentence)
+            and _ESCALATION.search(sentence) is not None)
+
+
+#: Case-sensitive twins of the word patterns for a first look over the lower-cased text.
+_FIRST_LOOK = re.compile("|".join(f"(?:{p.pattern})" for p in (_CONTEMPT, _INSULT, _SWEAR)))
+
+
+def harsh_sentences(text: str) -> list[str]:
+    """The hostile sentences of ``text``, in order (what the evidence quotes)."""
+    # A first look over the whole text: most messages have no hostile word and no run of
+    # capitals, and need no sentence read; then only sentences that could be hostile are read.
+    low = text.lower()
+    words = _FIRST_LOOK.search(low) is not None
+    caps = _CAPS_RUN.search(text) is not None
+    accuse = "!" in text and _ACCUSE.search(text) is not None
+    if not (words or caps or accuse):
+        return []
+    in_caps: bool | None = None
+    out = []
+    for s in whole_sentences(text):
+        shout = caps and _CAPS_RUN.search(s) is not None
+        if not ((words and _FIRST_LOOK.search(s.lower())) or shout
+                or (accuse and _ACCUSE.search(s))):
+            continue
+        if in_caps is None:
+            in_caps = caps and _caps_throughout(text)
+        if _hostile(s, in_caps):
+            out.append(s)
+    return out
+
+
 _SHOUT = re.compile(r"\b[A-Z][A-Z'’-]{4,}\b")
 # Case-sensitive twins of the word patterns, for lower-cased text (about twice as fast).
 _ABSOLUTES_LOW = re.compile(_ABSOLUTES.pattern)
 _PROFANITY_LOW = re.compile(_PROFANITY.pattern)
 _ANY_NONINCLUSIVE_LOW = re.compile(_ANY_NONINCLUSIVE.pattern)
-
 
 # Cheap first looks (a scan for a literal or a character class skips ahead at C speed; a
 # pattern that opens with \b tries every position): most messages have neither.
@@ -59,11 +178,18 @@ _FIVE_CAPS = re.compile(r"[A-Z][A-Z'’-]{4}")
 
 
 def _shouting(text: str) -> int:
-    return len(_SHOUT.findall(text)) if _FIVE_CAPS.search(text) else 0
+    """Sentences shouted in capitals, in a message not typed in capitals throughout."""
+    if not _FIVE_CAPS.search(text) or not _CAPS_RUN.search(text) or _caps_throughout(text):
+        return 0
+    return sum(_shouted(s) for s in whole_sentences(text))
 
 
 def _exclaim_runs(text: str) -> int:
-    return len(_EXCLAIM.findall(text)) if "!" in text or "??" in text else 0
+    """"!!" and "??" runs outside greetings and festive wishes."""
+    if ("!" not in text and "??" not in text) or not _EXCLAIM.search(text):
+        return 0
+    return sum(len(_EXCLAIM.findall(s)) for s in whole_sentences(text)
+               if not _FESTIVE.search(s))
 
 
 @analyzer(HARSH, reads=("body",),
@@ -72,19 +198,14 @@ def _exclaim_runs(text: str) -> int:
 def harsh(message: Message) -> Features:
     text = message.body
     low = text.lower()
-    shouting = _shouting(text)
-    exclaim = _exclaim_runs(text)
-    absolutes = len(_ABSOLUTES_LOW.findall(low))
-    profanity = len(_PROFANITY_LOW.findall(low))
     found = ([(term, alt) for pattern, term, alt in _NONINCLUSIVE if pattern.search(text)]
              if _ANY_NONINCLUSIVE_LOW.search(low) else [])
-    signals = sum((shouting >= 2, exclaim >= 1, absolutes >= 1))
     return {
-        "shouting": shouting,
-        "exclaim_runs": exclaim,
-        "absolutes": absolutes,
-        "profanity": profanity,
-        "harsh": profanity > 0 or signals >= 2,
+        "shouting": _shouting(text),
+        "exclaim_runs": _exclaim_runs(text),
+        "absolutes": len(_ABSOLUTES_LOW.findall(low)),
+        "profanity": len(_PROFANITY_LOW.findall(low)),
+        "harsh": bool(harsh_sentences(text)),
         "noninclusive": len(found),
         "noninclusive_terms": ",".join(f"{t}→{a}" for t, a in found),
     }

@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-GRATITUDE = "gratitude.v1"
-HARSH = "harsh.v1"
+COMMITMENTS = "commitments.v1"
+GRATITUDE = "gratitude.v2"
+HARSH = "harsh.v2"
 KINDS = "kinds.v1"
-POLITENESS = "politeness.v2"
-REQUESTS = "requests.v1"
+POLITENESS = "politeness.v3"
+REQUESTS = "requests.v2"
 TONE = "tone.v1"
 
 #: Every built-in analyzer name above.
-BUILTIN = (GRATITUDE, HARSH, KINDS, POLITENESS, REQUESTS, TONE)
+BUILTIN = (COMMITMENTS, GRATITUDE, HARSH, KINDS, POLITENESS, REQUESTS, TONE)
 
 
 def feature(features: Mapping[str, Mapping[str, Any]], analyzer: str, name: str) -> Any:

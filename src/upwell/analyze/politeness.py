@@ -1,4 +1,4 @@
-"""politeness.v2: the politeness strategies of Danescu-Niculescu-Mizil et al. (2013) and an
+"""politeness.v3: the politeness strategies of Danescu-Niculescu-Mizil et al. (2013) and an
 overall politeness score learned from human ratings.
 
 Reads: ``body``. Writes one count per strategy in "A computational approach to politeness with
@@ -7,8 +7,13 @@ application to social factors" (ACL 2013), Table 3, detected with lexical and po
 tens of thousands of messages a second), and ``score`` (-1 impolite .. 1 polite): a logistic
 regression over the strategies, words and word pairs (see :func:`model_features`), trained by
 ``upwell train politeness`` on the Stanford Politeness Corpus and shipped as
-``analyze/models/politeness.json`` (v1 had no score). Model card, with its accuracy in and across
-domains: docs/analyzers/politeness.md.
+``analyze/models/politeness.json`` (v1 had no score), and ``softened`` (v3): whether the message
+softens what it asks. The paper counts a sentence-initial "Please" as a direct strategy
+(``please_start``) apart from ``please``; in workplace mail "Please send the confirms. Thanks,"
+is the formal register, so for ``softened`` any "please" counts, as do "could/would you",
+thanks, hedges, apologies and "if possible" / "when you get a chance" (the strategies and the
+score are unchanged, so the shipped model still reproduces). Model card, with its accuracy in
+and across domains: docs/analyzers/politeness.md.
 
 Strategies: ``gratitude``, ``deference``, ``greeting``, ``positive_lexicon``,
 ``negative_lexicon``, ``apologizing``, ``please``, ``please_start``, ``indirect_btw``,
@@ -171,7 +176,22 @@ def _score(counts: dict[str, int], text: str) -> float:
     return round(2 / (1 + math.exp(-max(-700.0, z))) - 1, 4)
 
 
-@analyzer(POLITENESS, reads=("body",), writes=(*STRATEGIES, "score"))
+_SOFTENER_STRATEGIES = ("please", "please_start", "counterfactual_modal", "indicative_modal",
+                        "gratitude", "hedges", "apologizing")
+_SOFT_PHRASE = re.compile(
+    r"\b(?:if\s+possible|when\s+you\s+(?:get|have)\s+a\s+(?:chance|minute|moment)"
+    r"|at\s+your\s+(?:earliest\s+)?convenience|kindly|i\s+would\s+appreciate)\b", re.IGNORECASE)
+
+
+def softened(text: str, counts: dict[str, int] | None = None) -> bool:
+    """Whether ``text`` softens its asks: a "please" anywhere (sentence-initial too), "could" or
+    "would you", thanks, a hedge, an apology, or "if possible" and the like."""
+    counts = counts if counts is not None else strategies(text)
+    return any(counts.get(k, 0) for k in _SOFTENER_STRATEGIES) or bool(_SOFT_PHRASE.search(text))
+
+
+@analyzer(POLITENESS, reads=("body",), writes=(*STRATEGIES, "score", "softened"))
 def politeness(message: Message) -> Features:
     counts = strategies(message.body)
-    return {**counts, "score": _score(counts, message.body) if message.body.strip() else 0.0}
+    return {**counts, "score": _score(counts, message.body) if message.body.strip() else 0.0,
+            "softened": softened(message.body, counts)}

@@ -1,4 +1,4 @@
-"""requests.v1: asks, questions, FYIs and commitments in the author's own words.
+"""requests.v2: asks, questions, FYIs and commitments in the author's own words.
 
 Reads: ``body``. Writes: ``questions`` (sentences that ask), ``requests`` (sentences that ask
 someone to do something: "can you send", "please review", "let me know", "I need you to"),
@@ -16,6 +16,15 @@ one whose only cue is a pledge of the author ("I'll send it Friday") never is (P
 some; an ask of the reader is what the coach tracks). An offer or proposal ("I can send it", "I'd
 be happy to review") is left to the model: it invites the reader's answer. Model card:
 docs/analyzers/requests.md.
+
+v2 (rules after the model, measured on labelled real mail by ``upwell eval sentences``): a
+sentence is neither a request nor a question when it is a courtesy closing or a conventional
+offer of help ("let me know if you need anything else", "if you have any questions, please call
+me", "keep me posted", "do you want me to ..."), small talk ("how was your weekend?"), a form or
+meeting-notice field ("Where: EB 1336", "Effective date: ?"), a piece of a URL ("asp?"), an
+informational "please note / please see", or a fragment of fewer than three words with nothing
+but a question mark ("OK??"); and an out-of-office reply asks nothing at all. The model and its
+features are unchanged (``upwell train check`` still reproduces the shipped file).
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from bisect import bisect_right
 from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.names import REQUESTS
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import sentences
+from upwell.analyze.text import whole_sentences as sentences
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -87,6 +96,70 @@ _FAST = {name: _lower(p) for name, p in (("request", _REQUEST), ("advance", _IN_
                                           ("imperative", _IMPERATIVE_LINE))}
 
 
+# -- v2: what reads like an ask but is not one -------------------------------------------------
+
+_COURTESY = re.compile(
+    r"\blet\s+(?:me|us)\s+know\s+if\s+(?:you|there)\b[^.?!]{0,40}?\b(?:need|have|want|would\s+like"
+    r"|is|are|require)\b[^.?!]{0,40}?\b(?:anything|questions?|more|further|additional|else|help"
+    r"|assistance|info(?:rmation)?|changed?|me\s+to)\b"
+    r"|\bif\s+(?:you|anyone|there)\s+(?:have|has|need|needs|require|are|is|would\s+like)\s+(?:any\s+)?"
+    r"(?:further\s+|additional\s+|more\s+|other\s+)?(?:questions?|info(?:rmation)?|help|assistance"
+    r"|anything|clarification|comments|concerns|problems|trouble|issues|unable|not\s+able"
+    r"|interested)\b"
+    r"|\bif\s+(?:there\s+is|there's)\s+anything\b|\bif\s+i\s+can\s+(?:do|help|be)\b"
+    r"|\bshould\s+you\s+(?:have|need|require)\b|\b(?:may|can)\s+be\s+of\s+(?:any\s+)?(?:further\s+)?"
+    r"(?:assistance|help|service)\b|\bkeep\s+(?:me|us)\s+(?:posted|informed|in\s+the\s+loop)\b"
+    r"|\bfeel\s+free\s+to\b|\bdon'?t\s+hesitate\s+to\b|\banything\s+else\s+(?:i|we)\s+can\b"
+    r"|^\W*(?:once\s+again,?\s+)?if\s+you\s+(?:would\s+like|wish|want|prefer|observe|see|notice"
+    r"|are\s+unable)\b",
+    _I)
+_OFFER = re.compile(
+    r"^\W*(?:would|do)\s+you\s+(?:like|want)\s+(?:me|us)\s+to\b|^\W*(?:shall|should)\s+(?:i|we)\b"
+    r"|\bdo\s+you\s+want\s+(?:me\s+to|us\s+to|to\s+see)\b|\bwould\s+you\s+be\s+interested\b"
+    r"|^\W*anything\s+else\s+you\b", _I)
+_SOCIAL = re.compile(
+    r"^\W*(?:hi\b.{0,20})?(?:how\s+(?:are|have)\s+you|how\s+(?:was|is|were)\s+(?:your|the)\s+(?:weekend"
+    r"|trip|holidays?|vacation|day|week|flight|party)|how'?s\s+(?:it\s+going|everything|life|the\s+"
+    r"(?:family|weather))|hope\s+(?:you|your|all|everyone)|any\s+luck\b|what'?s\s+up\b|guess\s+what"
+    r"|can\s+you\s+believe|who\s+knows|why\s+not\b|what\s+else\s+is\s+new|sure\b)", _I)
+_FIELD = re.compile(
+    r"^\W*(?:when|where|time|date|location|place|room|cost|subject|to|from|cc|bcc|sent|re|phone"
+    r"|fax|importance|attendees|dial[- ]?in|passcode)\s*:|^[^\n:]{1,40}:\t", _I)
+_URL_PIECE = re.compile(
+    r"(?:https?://|www\.)\S*\?+\W*$|\.(?:asp|aspx|html?|cgi|php|jsp|pdf|bat|dll|nhtml|exe)\?+\W*$"
+    r"|^\W*(?:asp|aspx|html?|cgi|php|jsp|pdf|bat|dll|nhtml|exe|com\S*)\?+\W*$", _I)
+_INFORMATIONAL = re.compile(
+    r"^\W*(?:please\s+(?:note|be\s+advised|be\s+aware|find|refer)\b|please\s+see\s+(?:below|above|"
+    r"attached|the\s+attached|enclosed|example|my|our)\b|attached\s+please\s+find\b)", _I)
+_OUT_OF_OFFICE = re.compile(
+    r"^\W*(?:i\s+am|i'm|i\s+will\s+be)\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office"
+    r"|away\s+from\s+(?:the|my)\s+(?:office|desk)|on\s+(?:vacation|holiday|leave))\b"
+    r"|^\W*out\s+of\s+office\b", _I)
+_WORD3 = re.compile(r"\S+\s+\S+\s+\S")
+
+
+_DIRECT = re.compile(r"\b(?:can|could|would|will)\s+you\b", _I)
+
+
+def not_an_ask(sentence: str) -> bool:
+    """Whether ``sentence`` only looks like an ask: a courtesy closing or conventional offer
+    (unless it names a time or a direct ask comes first: "can you review it and let me know if
+    there are any problems", "let me know by tomorrow if you have comments"), small talk, a
+    form or notice field, a URL piece or an informational "please note"."""
+    courtesy = _COURTESY.search(sentence)
+    if courtesy is not None:
+        direct = _DIRECT.search(sentence)
+        if _DUE.search(sentence) is None and (direct is None or direct.start() > courtesy.start()):
+            return True
+    return bool(_OFFER.search(sentence) or _SOCIAL.search(sentence) or _FIELD.search(sentence)
+                or _URL_PIECE.search(sentence) or _INFORMATIONAL.search(sentence))
+
+
+def out_of_office(text: str) -> bool:
+    """Whether ``text`` is an out-of-office reply (it opens by saying the author is away)."""
+    return _OUT_OF_OFFICE.search(text) is not None
+
+
 #: Sentences of a message the request model reads (long mails are mostly pasted material).
 MAX_SENTENCES = 30
 _RULES = (("r:ask", _FAST["request"]), ("r:advance", _FAST["advance"]), ("r:fyi", _FAST["fyi"]),
@@ -140,11 +213,37 @@ def is_request(sentence: str) -> bool:
     return _is_request(sentence_features(sentence))
 
 
-def _count_requests(parts: list[str], hits: list[set[str]]) -> int:
-    # A sentence of one or two words ("Thanks,", a name) asks nothing unless a rule says so.
-    return sum(_is_request(_features(p, rules))
-               for p, rules in zip(parts[:MAX_SENTENCES], hits, strict=False)
-               if rules or p.count(" ") >= 2)
+def _ask_sentences(parts: list[str], hits: list[set[str]]) -> list[str]:
+    # A sentence of one or two words ("Thanks,", a name, "OK??") asks nothing unless it opens
+    # with an imperative or carries an ask phrase ("Call me.", "Please advise.").
+    return [p for p, rules in zip(parts[:MAX_SENTENCES], hits, strict=False)
+            if (_WORD3.search(p) or rules & {"r:imperative", "r:ask"})
+            and _is_request(_features(p, rules)) and not not_an_ask(p)]
+
+
+def _questions(parts: list[str], hits: list[set[str]]) -> list[str]:
+    # A question is a sentence the question rule matches that is not a look-alike (above) and
+    # has at least three words ("OK??", "html?" are not questions).
+    return [p for p, rules in zip(parts, hits, strict=True)
+            if "r:question" in rules and _WORD3.search(p) and not not_an_ask(p)]
+
+
+def ask_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that ask the reader something: requests and questions, in
+    order (none in an out-of-office reply)."""
+    parts = sentences(text)
+    if not parts or out_of_office(text):
+        return []
+    hits = _rule_hits(parts)
+    chosen = set(_ask_sentences(parts, hits)) | set(_questions(parts, hits))
+    return [p for p in parts if p in chosen]
+
+
+def commitment_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that :func:`requests` counts as commitments, in order."""
+    parts = sentences(text)
+    return [p for p, rules in zip(parts, _rule_hits(parts), strict=True)
+            if "r:commit" in rules or "r:offer" in rules]
 
 
 @analyzer(REQUESTS, reads=("body",),
@@ -155,11 +254,12 @@ def requests(message: Message) -> Features:
     # sentences, and the request model reads the first MAX_SENTENCES with their rule hits.
     parts = sentences(message.body)
     hits = _rule_hits(parts)
+    away = bool(parts) and out_of_office(message.body)
     commits = [p for p, rules in zip(parts, hits, strict=True)
                if "r:commit" in rules or "r:offer" in rules]
     return {
-        "questions": sum("r:question" in rules for rules in hits),
-        "requests": _count_requests(parts, hits),
+        "questions": 0 if away else len(_questions(parts, hits)),
+        "requests": 0 if away else len(_ask_sentences(parts, hits)),
         "thanks_in_advance": any("r:advance" in rules for rules in hits),
         "fyi": any("r:fyi" in rules for rules in hits),
         "commitments": len(commits),

@@ -122,6 +122,19 @@ def eval_analyzers(data: Path, checkset: Path, as_json: bool) -> None:
     click.echo(json.dumps(result, indent=1) if as_json else render(result))
 
 
+@eval_group.command("sentences")
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data"), show_default=True,
+              help="The folder holding enron-edrm-10-mailboxes.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_sentences(data: Path, as_json: bool) -> None:
+    """Analyzers against human labels on real workplace sentences (dev and test halves)."""
+    from upwell.lab.evaluate.sentences import evaluate, render
+
+    result = evaluate(data)
+    click.echo(json.dumps(result, indent=1) if as_json else render(result))
+
+
 # -- eval minilm (the optional MiniLM tier next to the default tier) -------------------------
 
 

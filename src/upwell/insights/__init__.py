@@ -8,7 +8,7 @@ Importing this package registers the built-in insight types, the positive ones a
 
 from __future__ import annotations
 
-from upwell.insights import builtins, positive  # noqa: F401
+from upwell.insights import builtins, commitments, positive  # noqa: F401
 from upwell.insights.catalog import Card, Evidence, InsightDef, InsightInput, Week, catalog
 from upwell.insights.weekly import coached_week, weekly_cards
 

@@ -364,9 +364,8 @@ def noninclusive(ctx: InsightInput) -> Card | None:
 
 
 def _softened(m: MessageView) -> bool:
-    p = m.features.get(POLITENESS, {})
-    return any(p.get(k, 0) for k in ("please", "counterfactual_modal", "indicative_modal",
-                                     "gratitude", "hedges", "apologizing"))
+    # politeness.v3 reads softeners (a sentence-initial "Please" counts) in one feature.
+    return bool(m.features.get(POLITENESS, {}).get("softened"))
 
 
 @insight("blunt_requests", title="Requests with no softening words",

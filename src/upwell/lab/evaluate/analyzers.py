@@ -9,10 +9,10 @@ workplace gratitude check set (``tests/fixtures/workplace_gratitude.tsv``); writ
   its Stack Overflow rows alone. Accuracy at the model's own threshold, and domain-relative (the
   upper half of the target domain's scores called polite: the labels are per-domain ranks, and
   the coach reads scores against a member's own baseline). Needs the ``train`` extra.
-- GoEmotions test split: precision, recall, F1 of ``gratitude.v1``'s ``gratitude`` and of
+- GoEmotions test split: precision, recall, F1 of ``gratitude``'s ``gratitude`` and of
   ``tone.v1``'s emotion flags; macro-F1 of the sentiment groups.
-- Parakweet email intent test split: a sentence is an ask when ``requests.v1`` counts a request.
-- The workplace check set: ``gratitude.v1`` tells sign-off thanks, thanks in advance and specific
+- Parakweet email intent test split: a sentence is an ask when ``requests`` counts a request.
+- The workplace check set: ``gratitude`` tells sign-off thanks, thanks in advance and specific
   recognition apart.
 
 Details and model cards: docs/evaluation-analyzers.md.
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from upwell.analyze import analyzers, run
+from upwell.analyze.names import GRATITUDE, REQUESTS
 from upwell.analyze.politeness import model_features
 from upwell.analyze.registry import Features
 from upwell.analyze.tone import emotions
@@ -34,7 +35,7 @@ from upwell.lab.train.common import f1, matrix
 from upwell.lab.train.emotions import load_split as load_emotions
 from upwell.lab.train.politeness import DOMAINS, Row, fit_rows, load_domain
 from upwell.lab.train.requests import load_split as load_requests
-from upwell.model import Address, Message
+from upwell.model import Address, Channel, Message
 
 #: Published (or measured) reference numbers, as fractions, with where they come from.
 BASELINES: dict[str, dict[str, tuple[float, str]]] = {
@@ -63,15 +64,15 @@ FOLDS = 10
 SEED = 13
 
 
-def _message(body: str) -> Message:
-    return Message(source="eval", source_item_id="eval", channel="email",
+def _message(body: str, channel: Channel = "email") -> Message:
+    return Message(source="eval", source_item_id="eval", channel=channel,
                    sent_at=datetime(2024, 1, 1, tzinfo=UTC), utc_offset_minutes=0,
                    sender=Address("eval@example.org"), body=body)
 
 
-def _analyze(name: str) -> Callable[[str], Features]:
+def _analyze(name: str, channel: Channel = "email") -> Callable[[str], Features]:
     spec = analyzers()[name]
-    return lambda text: run(spec, _message(text))
+    return lambda text: run(spec, _message(text, channel))
 
 
 def _prf(predicted: Sequence[bool], gold: Sequence[bool]) -> dict[str, float]:
@@ -153,7 +154,8 @@ def politeness(corpus: Path, folds: int = FOLDS, *, recipe: Recipe | None = None
 def goemotions(corpus: Path) -> dict[str, Any]:
     """Per-label P/R/F1 on ``test.tsv`` and the sentiment groups' macro-F1."""
     rows = load_emotions(corpus, "test")
-    gratitude = _analyze("gratitude.v1")
+    # Reddit comments are conversation, not letters: read as chat (a closing "thanks!" thanks).
+    gratitude = _analyze(GRATITUDE, "chat")
     predicted: dict[str, list[bool]] = {k: [] for k in (*GOEMOTIONS_LABELS, *GROUPS)}
     keyword = re.compile(r"thank|grateful|appreciat", re.IGNORECASE)
     keyword_hits = []
@@ -180,7 +182,7 @@ def goemotions(corpus: Path) -> dict[str, Any]:
 def parakweet(corpus: Path) -> dict[str, float]:
     """Sentence-level ask detection on ``test.tsv``."""
     rows = load_requests(corpus, "test")
-    requests = _analyze("requests.v1")
+    requests = _analyze(REQUESTS)
     predicted = [int(requests(s)["requests"]) > 0 for s, _y in rows]
     gold = [y for _s, y in rows]
     majority = max(sum(gold), len(gold) - sum(gold)) / len(gold)
@@ -194,10 +196,10 @@ KINDS = ("signoff", "in_advance", "recognition", "bare")
 
 
 def gratitude_kind(text: str) -> str:
-    """The check set's classes as ``gratitude.v1`` reads a message: ``recognition`` (specific
+    """The check set's classes as ``gratitude`` reads a message: ``recognition`` (specific
     thanks or praise naming what was done), ``signoff``, ``in_advance``, ``bare`` (other thanks or
     praise) or ``none``."""
-    out = _analyze("gratitude.v1")(text)
+    out = _analyze(GRATITUDE)(text)
     kind = str(out["thanks_kind"])
     if kind == "specific" or out["recognition_specific"]:
         return "recognition"

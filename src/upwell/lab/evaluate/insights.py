@@ -105,8 +105,10 @@ def evaluate(sim: Path, home: Path, *, limit: int | None = None,
     for b in truth["behaviours"]:
         expected.setdefault(b["person"], set()).update(b["insights"])
     participants = [p for p in truth["people"] if p["participant"]][:limit]
-    # positive types (what went well) are not planted: unit tests and real mail judge them
-    types = [t for t, spec in catalog().items() if not spec.positive]
+    # positive types (what went well) are scored where the simulator plants them (kept
+    # promises); the others are judged by unit tests and on real mail
+    planted = {i for b in truth["behaviours"] for i in b["insights"]}
+    types = [t for t, spec in catalog().items() if not spec.positive or t in planted]
     scores = {t: TypeScore(t) for t in types}
     raised: dict[str, list[str]] = {}
     settings = Settings(home=home)

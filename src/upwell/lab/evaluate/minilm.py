@@ -33,6 +33,7 @@ from typing import Any
 from upwell.analyze import analyzers, readable_part, run
 from upwell.analyze.minilm import Tier
 from upwell.analyze.models import sigmoid
+from upwell.analyze.names import GRATITUDE, POLITENESS, REQUESTS, TONE
 from upwell.analyze.politeness import model_features
 from upwell.lab.evaluate import analyzers as default
 from upwell.lab.evaluate.analyzers import FOLDS, SEED, _accuracy, _prf, _scored
@@ -44,7 +45,7 @@ from upwell.lab.train.requests import load_split as load_requests
 from upwell.normalize.text import split_body
 
 #: The default tier's analyzers that give the same outputs as the tier's heads.
-DEFAULT_ANALYZERS = ("politeness.v2", "requests.v1", "gratitude.v1", "tone.v1")
+DEFAULT_ANALYZERS = (POLITENESS, REQUESTS, GRATITUDE, TONE)
 CROSS = (("wikipedia", "stackoverflow"), ("stackexchange", "wikipedia"),
          ("stackoverflow", "wikipedia"), ("wikipedia", "stackexchange"))
 ENRON = "enron-edrm-10-mailboxes"

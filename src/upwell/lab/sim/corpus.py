@@ -27,6 +27,7 @@ from pathlib import Path
 
 from upwell import __version__
 from upwell.analyze import analyzers
+from upwell.analyze.names import COMMITMENTS, GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE
 from upwell.analyze.registry import run
 from upwell.analyze.text import sentences
 from upwell.errors import ConfigError
@@ -34,7 +35,8 @@ from upwell.model import Address, Message
 
 #: Pool names and the reading each must have.
 POOLS = ("filler", "ask_polite", "ask_blunt", "question", "thanks_specific", "thanks_bare",
-         "thanks_in_advance", "negative", "aimed_negative", "harsh", "noninclusive", "subject")
+         "thanks_in_advance", "negative", "aimed_negative", "harsh", "noninclusive", "commitment",
+         "delivery", "subject")
 
 _WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _BAD = re.compile(r"@|https?:|www\.|\$LINK|\[\d+\]|[<>{}|\\=_*#~^]|\.com|\bcc\b|\bre:|\bfw:|"
@@ -203,14 +205,16 @@ class _Reader:
 
 
 def _flags(f: dict[str, dict[str, object]]) -> dict[str, object]:
-    req = f.get("requests.v1", {})
-    grat = f.get("gratitude.v1", {})
-    tone = f.get("tone.v1", {})
-    harsh = f.get("harsh.v1", {})
-    pol = f.get("politeness.v2", {})
-    soft = any(pol.get(k, 0) for k in ("please", "counterfactual_modal", "indicative_modal",
-                                       "gratitude", "hedges", "apologizing"))
+    req = f.get(REQUESTS, {})
+    grat = f.get(GRATITUDE, {})
+    tone = f.get(TONE, {})
+    harsh = f.get(HARSH, {})
+    soft = bool(f.get(POLITENESS, {}).get("softened"))
+    commit = f.get(COMMITMENTS, {})
     return {
+        "commit": bool(commit.get("commitments", 0)),
+        "due": bool(commit.get("due", False)),
+        "delivers": bool(commit.get("delivers", False)),
         "request": bool(req.get("requests", 0)),
         "question": bool(req.get("questions", 0)),
         "tia": bool(req.get("thanks_in_advance", False)),
@@ -232,8 +236,10 @@ FILLER_PROBE = "The numbers for the second quarter are in the shared folder."
 
 
 def _accept(pool: str, f: dict[str, object]) -> bool:
-    calm = (not f["harsh"] and not f["edgy"] and not f["noninclusive"] and not f["sarcasm"]
-            and not f["tia"])
+    plain = (not f["harsh"] and not f["edgy"] and not f["noninclusive"] and not f["sarcasm"]
+             and not f["tia"])
+    # Promises and deliveries come only from their own pools (the keeps_promises behaviour).
+    calm = plain and not f["commit"] and not f["delivers"]
     grateful = f["thanks"] in ("specific", "bare") or f["recognition"]
     v = float(f["valence"])  # type: ignore[arg-type]
     aimed = float(f["aimed"])  # type: ignore[arg-type]
@@ -266,6 +272,13 @@ def _accept(pool: str, f: dict[str, object]) -> bool:
                 and not f["question"] and not grateful and v <= -0.3 and aimed >= 0.5)
     if pool == "harsh":
         return bool(f["harsh"]) and not f["noninclusive"] and not f["request"] and not grateful
+    if pool == "commitment":
+        return (plain and bool(f["commit"]) and bool(f["due"]) and not f["delivers"]
+                and not f["request"] and not f["question"] and not grateful and v >= 0.0
+                and aimed == 0)
+    if pool == "delivery":
+        return (plain and bool(f["delivers"]) and not f["commit"] and not f["request"]
+                and not f["question"] and not grateful and 0.0 <= v <= 0.6 and aimed == 0)
     if pool == "noninclusive":
         return (bool(f["noninclusive"]) and not f["harsh"] and not f["request"]
                 and not f["question"] and not grateful and 0.0 <= v <= 0.45 and aimed == 0)
@@ -279,7 +292,7 @@ _IN_CONTEXT = frozenset({"ask_polite", "ask_blunt", "question", "thanks_in_advan
 def _probe(pool: str, sentence: str) -> str:
     """The candidate as the simulator places it: after a neutral sentence, or alone."""
     if pool in ("thanks_bare", "thanks_specific", "filler", "negative", "aimed_negative",
-                "harsh", "noninclusive"):
+                "harsh", "noninclusive", "commitment", "delivery"):
         return f"Hi Dana,\n\n{sentence}\n"
     return f"Hi Dana,\n\n{FILLER_PROBE} {sentence}\n"
 
@@ -315,6 +328,11 @@ def _candidates(data: Path, enron: list[str]) -> Iterator[tuple[str, str]]:
     for s in emo.get("neutral", []) + emo.get("approval", []):
         if re.search(r"\bguys\b", s, re.IGNORECASE):
             yield "noninclusive", s
+    for s in enron:
+        if re.search(r"\b(?:i|we)(?:'ll|\s+will)\b", s, re.IGNORECASE):
+            yield "commitment", s
+        if re.search(r"\b(?:attached|here\s+is|here\s+are|enclosed)\b", s, re.IGNORECASE):
+            yield "delivery", s
 
 
 #: The most sentences kept per pool (enough variety for a 10,000-person organization).

@@ -747,6 +747,21 @@ class Generator:
                     if m is not None:
                         self._answer(out, rng, p, c, m, w,
                                      sentences=self._say(rng, "thanks_bare"))
+        elif behaviour == "keeps_promises":
+            # Early in the week a promise to a colleague ("I'll send the figures tomorrow"),
+            # then, a working day later, a message to them that delivers ("Attached is ...").
+            for _ in range(2 if clear else 1):
+                c = self.people[rng.choice(self.contacts[p.idx])]
+                joint = _clip(self.cal.joint(p, [c], w), lo, lo + 2 * DAY)
+                t = pick_time(rng, joint)
+                if t is None:
+                    continue
+                promise = self._mail(out, rng, p.idx, [c.idx], t, self._say(rng, "commitment"))
+                later = _clip(self.cal.joint(p, [c], w), t + 0.8 * DAY, t + 1.8 * DAY)
+                t2 = first_after(later, t + 0.8 * DAY)
+                if promise is not None and t2 is not None:
+                    self._mail(out, rng, p.idx, [c.idx], t2, self._say(rng, "delivery"),
+                               parent=promise)
         elif behaviour in ("harsh_in_channel", "noninclusive_terms"):
             lead = self.channel_of(p)
             members = (lead, *self.people[lead].reports)

@@ -303,6 +303,7 @@ BEHAVIOURS: dict[str, tuple[str, ...]] = {
     "one_on_one_lapse": ("one_on_one_lapse",),
     "favours_some_reports": ("attention_spread",),
     "dominates_threads": ("conversation_balance",),
+    "keeps_promises": ("commitments_kept",),
 }
 
 
