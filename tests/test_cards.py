@@ -6,6 +6,7 @@ real-shaped sentences."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -155,6 +156,9 @@ def test_fading_tie_counts_weeks_with_contact_not_a_burst() -> None:
     # everyone went quiet (holidays, leave): not about one person
     away = [x for x in routine(9) + regular if x.sent_at < at(6, 0, 0)]
     assert "fading_tie" not in cards_of(view(away), 8, cool_down=0)
+    # still on the same mail in Cc (the desk-mate on the team's daily notes): not gone quiet
+    cc = [replace(m(at(w, 2, 9), "Today's schedule.", to=(DANA,)), cc=(RAVI,)) for w in (6, 7, 8)]
+    assert "fading_tie" not in cards_of(view(routine(9) + regular + cc), 8, cool_down=0)
 
 
 def test_cool_down_holds_a_repeat_back_and_new_evidence_brings_it_back() -> None:

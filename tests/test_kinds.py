@@ -321,12 +321,17 @@ def test_reply_linked_to_the_other_duplicate_copy_counts_and_one_copy_is_listed(
 
 
 def test_an_ask_to_several_that_another_answered_is_handled() -> None:
-    ask = mail(at(0, 10), "Can you tell me which entity this is?", sender=SARA,
+    # named, the ask is Susan's to answer even with Pam beside her in To
+    ask = mail(at(0, 10), "Susan, can you tell me which entity this is?", sender=SARA,
                to=f"{SUSAN}, Pam Butler <pam.butler@example.com>", subject="AIG")
     pam = mail(at(0, 12), "It is AIG Financial Products.",
                sender="Pam Butler <pam.butler@example.com>", to=SARA, subject="RE: AIG")
     assert unanswered([ask]) == [ask]
     assert unanswered([ask, pam]) == []
+    # unnamed, an ask to two people in To is anyone's to answer: not listed as Susan's
+    anyone = mail(at(0, 10), "Can you tell me which entity this is?", sender=SARA,
+                  to=f"{SUSAN}, Pam Butler <pam.butler@example.com>", subject="AIG")
+    assert unanswered([anyone]) == []
 
 
 def test_automated_and_broadcast_mail_is_not_coached_but_still_received() -> None:

@@ -299,6 +299,16 @@ def asked_of_member(view: MemberView, m: MessageView) -> bool:
     return not _answers_another(view, m)
 
 
+def asked_of_member_alone(view: MemberView, m: MessageView) -> bool:
+    """An ask only the member is expected to answer: it names the member, or the member is
+    the one person in To (others may be on Cc). An unnamed ask to several people in To is
+    anyone's to answer: calling it the member's would be a guess (on real mail most such
+    "unanswered" asks had been answered by another recipient, or needed no answer)."""
+    if not asked_of_member(view, m):
+        return False
+    return addressee(view, m) == "member" or not set(m.to) - view.me
+
+
 def _answers_another(view: MemberView, m: MessageView) -> bool:
     parent = view.by_id.get(m.parent_id) if m.parent_id else None
     return (parent is not None and parent.sender not in view.me and parent.sender != m.sender
@@ -409,7 +419,7 @@ def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end
     listed: set[str] = set()
     for m in in_window(view.messages, start, end):
         if mine(view, m) or m.sender not in known or m.id in listed \
-                or not asked_of_member(view, m) or not is_ask(m):
+                or not asked_of_member_alone(view, m) or not is_ask(m):
             continue
         due = profile.add_working_days(m.sent_at, grace_days)
         if due > last:

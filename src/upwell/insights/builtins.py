@@ -17,6 +17,7 @@ from upwell.analyze.stream import (
     after_hours,
     attended,
     attention,
+    everything,
     exchanges,
     gini,
     harsh,
@@ -130,8 +131,9 @@ def after_hours_landing(ctx: InsightInput) -> Card | None:
 @insight("unanswered_asks", title="Asks left unanswered",
          caveat="If you answered by phone, in person or in a chat Upwell does not see, or someone "
                 "else answered for you, ignore this.",
-         definition="Requests and questions in conversational work mail addressed to you (you "
-                    "in To, not opening with someone else's name) that got no response from you "
+         definition="Requests and questions in conversational work mail asked of you alone (you "
+                    "the one person in To, or named at the start of a line) that got no "
+                    "response from you "
                     "within two working days: no reply to it or its other copies, and no "
                     "message from you to the asker or to anyone on the ask, on its subject or "
                     "in its thread.",
@@ -263,9 +265,9 @@ QUIET_SHARE = 0.5
          definition="A colleague you exchanged messages with in most of your baseline weeks, "
                     "with no exchange in the last three weeks (a busy week or two of one project "
                     "does not make a regular contact).",
-         threshold="contact in more than half of the weeks before the last three (and at least "
-                   "3 of them), none in the last three weeks, while your other exchanges went "
-                   "on (at least half your usual)",
+         threshold="contact in two thirds or more of the weeks before the last three (and at "
+                   "least 4 of them), none in the last three weeks (not even on the same mail "
+                   "in Cc), while your other exchanges went on (at least half your usual)",
          action="Check in with them: a short note or a coffee.",
          basis="Weak and dormant ties carry new information and support (Granovetter 1973; "
                "Levin, Walter & Murnighan 2011 on reconnecting dormant ties).", impact=0.7)
@@ -281,11 +283,15 @@ def fading_tie(ctx: InsightInput) -> Card | None:
         seen.update(set(exchanges(ctx.view, first + timedelta(weeks=i),
                                   first + timedelta(weeks=i + 1))))
     recent = exchanges(ctx.view, recent_start, w.end)
+    # still on the same mail (in To or Cc with the member, or writing to them in any way):
+    # not gone quiet, only no longer in one-to-one exchange
+    around = {p for m in in_window(everything(ctx.view), recent_start, w.end)
+              for p in (m.sender, *m.to, *m.cc)}
     usual = sum(exchanges(ctx.view, first, recent_start).values()) / weeks
     if sum(recent.values()) / 3 < QUIET_SHARE * usual:
         return None  # everything went quiet (leave, holidays): not about one person
     faded = sorted(((p, k) for p, k in seen.items()
-                    if k * 2 > weeks and k >= 3 and recent[p] == 0
+                    if k * 3 >= weeks * 2 and k >= 4 and recent[p] == 0 and p not in around
                     and not personal_account(ctx.view, p)), key=lambda pk: (-pk[1], pk[0]))
     if not faded:
         return None
