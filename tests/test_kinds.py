@@ -460,3 +460,17 @@ def test_a_person_only_seen_on_a_consumer_account_is_not_a_colleague() -> None:
     assert not personal_account(view, "dana")
     assert not personal_account(view, "mixed")  # once at an organization: a colleague too
     assert not personal_account(view, "nobody")  # nothing seen: no claim
+
+
+def test_an_ask_is_not_judged_where_the_members_own_mail_is_missing_or_it_is_social() -> None:
+    """Real archives lose stretches of the member's sent mail (one kept none for months): an
+    ask there cannot be called unanswered. A social note ("lunch today?") is settled in person."""
+    long_ago = [mail(at(-30, 10), "Thanks, noted.", sender=SUSAN, to=SARA)]
+    ask = mail(at(0, 10), ASK, sender=SARA, to=SUSAN)
+    later = mail(at(9, 10), "Thanks, noted.", sender=SUSAN, to="Pam Butler <pam.butler@example.com>")
+    v = classify(view([*long_ago, ask, later]))
+    assert unanswered_asks(v, PROFILE, MON, MON + timedelta(weeks=1)) == []
+    assert unanswered([ask]) == [ask]  # with the member's mail of the week before: judged
+    lunch = mail(at(0, 11), "Do you have lunch plans today? We could try the new place and "
+                            "catch up on the weekend.", sender=SARA, to=SUSAN, subject="lunch")
+    assert unanswered([lunch]) == []

@@ -20,7 +20,7 @@ from typing import TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from upwell.analyze.kinds import addressee
-from upwell.analyze.names import GRATITUDE, HARSH, REQUESTS, TONE, feature
+from upwell.analyze.names import GRATITUDE, HARSH, KINDS, REQUESTS, TONE, feature
 from upwell.analyze.zones import ZoneGuess, infer_hours, infer_zone, offsets_credible
 from upwell.normalize.threads import normalize_subject
 from upwell.store.member_view import EventView, MemberView, MessageView
@@ -408,6 +408,11 @@ def answered_at(view: MemberView, ask: MessageView, due: datetime) -> MessageVie
     return min([*linked, *same], key=lambda r: r.sent_at, default=None)
 
 
+#: An ask is judged only when the archive holds mail the member sent within this long before it
+#: (or by its due time): else the member was away, or their sent mail was not kept.
+SEEN_BEFORE = timedelta(days=14)
+
+
 def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
                     *, grace_days: int = 2) -> list[MessageView]:
     """Asks to the member (:func:`asked_of_member`) by someone they correspond with, in the
@@ -421,9 +426,14 @@ def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end
         if mine(view, m) or m.sender not in known or m.id in listed \
                 or not asked_of_member_alone(view, m) or not is_ask(m):
             continue
+        if feature(m.features, KINDS, "social"):
+            continue  # a social note (lunch, a visit, a favour): settled in person or by phone
         due = profile.add_working_days(m.sent_at, grace_days)
         if due > last:
             continue  # too recent to judge
+        stamps, _sent = _member_sent(view)
+        if bisect_right(stamps, due) == bisect_left(stamps, m.sent_at - SEEN_BEFORE):
+            continue  # nothing of the member's in the archive then (away, or not kept): unseen
         if not handled(view, m, due):
             out.append(m)
             listed.update(o.id for o in _copies(view, m))

@@ -136,7 +136,8 @@ def after_hours_landing(ctx: InsightInput) -> Card | None:
                     "response from you "
                     "within two working days: no reply to it or its other copies, and no "
                     "message from you to the asker or to anyone on the ask, on its subject or "
-                    "in its thread.",
+                    "in its thread. Social notes are left out, and so is any ask from a time "
+                    "when the archive holds none of your own mail (away, or not kept).",
          threshold="1 or more this week",
          action="Reply, even briefly ('on it, by Thursday'), or hand the ask to someone else.",
          basis="Responsiveness is the strongest driver of trust in distributed teams "
