@@ -467,7 +467,8 @@ def test_an_ask_is_not_judged_where_the_members_own_mail_is_missing_or_it_is_soc
     ask there cannot be called unanswered. A social note ("lunch today?") is settled in person."""
     long_ago = [mail(at(-30, 10), "Thanks, noted.", sender=SUSAN, to=SARA)]
     ask = mail(at(0, 10), ASK, sender=SARA, to=SUSAN)
-    later = mail(at(9, 10), "Thanks, noted.", sender=SUSAN, to="Pam Butler <pam.butler@example.com>")
+    later = mail(at(9, 10), "Thanks, noted.", sender=SUSAN,
+                 to="Pam Butler <pam.butler@example.com>")
     v = classify(view([*long_ago, ask, later]))
     assert unanswered_asks(v, PROFILE, MON, MON + timedelta(weeks=1)) == []
     assert unanswered([ask]) == [ask]  # with the member's mail of the week before: judged
