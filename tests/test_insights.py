@@ -132,8 +132,9 @@ def test_slow_replies_against_own_usual() -> None:
 
 
 def test_recognition_drop_and_generic_thanks() -> None:
-    base = routine(8)
-    bare = [m(at(8, d, 11), "Thanks!") for d in range(4)]
+    base = routine(8)  # specific thanks every week: naming what people did is this member's way
+    bare = [m(at(8, d % 5, 11), "Thanks!", to=(who,))
+            for d, who in enumerate((DANA, RAVI, "lea", DANA, RAVI))]
     got = ids(view(base + bare))
     assert "recognition_drop" in got
     assert "generic_thanks" in got
@@ -177,14 +178,21 @@ def test_harsh_noninclusive_blunt_and_thanks_in_advance() -> None:
         m(at(8, 1, 10), "Hi guys, add the host to the whitelist."),
         m(at(8, 2, 10), "Could you send the file? Thanks in advance."),
         m(at(8, 2, 11), "Could you check the report? Thanks in advance."),
-        m(at(8, 3, 10), "Update the slides."),
-        m(at(8, 3, 11), "Send me the numbers now."),
-        m(at(8, 3, 12), "Fix the broken report."),
-    ]
-    cards = {c.insight: c for c in weekly_cards(view(routine(8) + week), PROFILE, cap=20)}
+        *(m(at(8, 3 + i // 4, 10 + i % 4), text) for i, text in enumerate((
+            "Update the slides.", "Send me the numbers now.", "Fix the broken report.",
+            "Book the room for Friday.", "Call the vendor about the invoice.",
+            "Send me the draft today.", "Check the totals before noon.",
+            "Send the contract to legal.")))]
+    # requests usually softened: eight blunt ones this week are news
+    asked = [m(at(w, 2, 14), "Could you please send the weekly numbers?") for w in range(8)]
+    cards = {c.insight: c for c in weekly_cards(view(routine(8) + asked + week), PROFILE,
+                                                cap=20)}
     assert cards["harsh_language"].evidence_count == 1
     assert "whitelist→allowlist" in cards["noninclusive_terms"].summary
-    assert cards["blunt_requests"].evidence_count == 3
+    assert cards["blunt_requests"].evidence_count == 8
+    # the same week from a member who always asks this way: nothing new to say
+    plain = [m(at(w, 2, 14), "Send the weekly numbers.") for w in range(8)]
+    assert "blunt_requests" not in ids(view(routine(8) + plain + week))
     assert cards["thanks_in_advance"].evidence_count == 2
 
 
