@@ -147,12 +147,15 @@ def test_fading_tie_counts_weeks_with_contact_not_a_burst() -> None:
     burst = [m(at(3, d % 5, 9 + d // 5), "Here is the next part of the load study.", to=(RAVI,))
              for d in range(17)]
     assert "fading_tie" not in cards_of(view(routine(9) + burst), 8, cool_down=0)
-    # a few messages in most weeks, then silence: regular
-    regular = [m(at(w, 1, 14), "Here is the weekly load forecast.", to=(RAVI,)) for w in range(5)]
+    # a month of weekly contact is a project, not yet a regular tie
+    month = [m(at(w, 1, 14), "Here is the weekly load forecast.", to=(RAVI,)) for w in range(2, 6)]
+    assert "fading_tie" not in cards_of(view(routine(9) + month), 8, cool_down=0)
+    # a few messages every week for six weeks, then silence: regular
+    regular = [m(at(w, 1, 14), "Here is the weekly load forecast.", to=(RAVI,)) for w in range(6)]
     card = cards_of(view(routine(9) + regular), 8, cool_down=0)["fading_tie"]
     assert "Ravi Rao" in card.summary
-    assert "5 of 6 weeks" in card.summary
-    assert card.metrics["weeks_with_contact"] == 5
+    assert "6 of 6 weeks" in card.summary
+    assert card.metrics["weeks_with_contact"] == 6
     # everyone went quiet (holidays, leave): not about one person
     away = [x for x in routine(9) + regular if x.sent_at < at(6, 0, 0)]
     assert "fading_tie" not in cards_of(view(away), 8, cool_down=0)
@@ -162,15 +165,15 @@ def test_fading_tie_counts_weeks_with_contact_not_a_burst() -> None:
 
 
 def test_cool_down_holds_a_repeat_back_and_new_evidence_brings_it_back() -> None:
-    regular = [m(at(w, 1, 14), "Here is the weekly load forecast.", to=(RAVI,)) for w in range(5)]
+    regular = [m(at(w, 1, 14), "Here is the weekly load forecast.", to=(RAVI,)) for w in range(6)]
     v = view(routine(13) + regular)
-    shown = [w for w in range(7, 13) if "fading_tie" in cards_of(v, w)]
-    raw = [w for w in range(7, 13) if "fading_tie" in cards_of(v, w, cool_down=0)]
-    assert raw[:2] == [7, 8]  # the silence persists: every week would say it again
-    assert shown[0] == 7
-    assert 8 not in shown
+    shown = [w for w in range(8, 13) if "fading_tie" in cards_of(v, w)]
+    raw = [w for w in range(8, 13) if "fading_tie" in cards_of(v, w, cool_down=0)]
+    assert raw[:2] == [8, 9]  # the silence persists: every week would say it again
+    assert shown[0] == 8
     assert 9 not in shown
     assert 10 not in shown
+    assert 11 not in shown
     # a card resting on new messages each week is not held back
     late = [m(at(w, d, 22), "Quick note on the plan.") for w in range(9, 12) for d in range(4)]
     v2 = view(routine(12) + late)

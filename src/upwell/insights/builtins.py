@@ -266,6 +266,11 @@ def tone_toward(ctx: InsightInput) -> Card | None:
 QUIET_SHARE = 0.5
 
 
+#: Weeks with contact before a tie counts as regular: a month-long project's burst of mail
+#: ended with the project (on real mail, most "faded" ties were such bursts).
+REGULAR_WEEKS = 5
+
+
 @insight("fading_tie", title="A regular contact gone quiet",
          caveat="If you now talk by phone, in person or in a chat Upwell does not see, or the "
                 "work you shared has ended, ignore this.",
@@ -273,8 +278,9 @@ QUIET_SHARE = 0.5
                     "with no exchange in the last three weeks (a busy week or two of one project "
                     "does not make a regular contact).",
          threshold="contact in two thirds or more of the weeks before the last three (and at "
-                   "least 4 of them), none in the last three weeks (not even on the same mail "
-                   "in Cc), while your other exchanges went on (at least half your usual)",
+                   "least 5 of them: a month-long project is not a regular tie), none in the "
+                   "last three weeks (not even on the same mail in Cc), while your other "
+                   "exchanges went on (at least half your usual)",
          action="Check in with them: a short note or a coffee.",
          basis="Weak and dormant ties carry new information and support (Granovetter 1973; "
                "Levin, Walter & Murnighan 2011 on reconnecting dormant ties).", impact=0.7)
@@ -298,7 +304,8 @@ def fading_tie(ctx: InsightInput) -> Card | None:
     if sum(recent.values()) / 3 < QUIET_SHARE * usual:
         return None  # everything went quiet (leave, holidays): not about one person
     faded = sorted(((p, k) for p, k in seen.items()
-                    if k * 3 >= weeks * 2 and k >= 4 and recent[p] == 0 and p not in around
+                    if k * 3 >= weeks * 2 and k >= REGULAR_WEEKS and recent[p] == 0
+                    and p not in around
                     and not personal_account(ctx.view, p)), key=lambda pk: (-pk[1], pk[0]))
     if not faded:
         return None
