@@ -132,9 +132,8 @@ def test_slow_replies_against_own_usual() -> None:
 
 
 def test_recognition_drop_and_generic_thanks() -> None:
-    base = routine(8)  # specific thanks every week: naming what people did is this member's way
-    bare = [m(at(8, d % 5, 11), "Thanks!", to=(who,))
-            for d, who in enumerate((DANA, RAVI, "lea", DANA, RAVI))]
+    base = routine(8)
+    bare = [m(at(8, d, 11), "Thanks!", to=(who,)) for d, who in enumerate((DANA, RAVI, DANA))]
     got = ids(view(base + bare))
     assert "recognition_drop" in got
     assert "generic_thanks" in got
