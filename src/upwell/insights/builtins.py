@@ -347,14 +347,16 @@ def harsh_language(ctx: InsightInput) -> Card | None:
 #: Terms the analyzer finds that a careful reader of real mail seldom faults: "chairman" as a
 #: person's title, "crazy" as an idiom. On real mailboxes no card they raised was useful.
 AMBIGUOUS_TERMS = frozenset({"chairman", "crazy/insane/lame"})
-#: "guys" is raised only for a message to this many people or more: greeting a group, where it
-#: can leave someone out, not two colleagues (every such card on real mail was wrong).
+#: "guys" is raised only for a message to this many people or more, or a chat channel post:
+#: greeting a group, where it can leave someone out, not two colleagues (every such card on
+#: real mail was wrong).
 GUYS_GROUP = 3
 
 
 def _clear_terms(m: MessageView) -> list[str]:
     """The message's non-inclusive terms ("term→alternative") a reader would agree with."""
-    group = len(set(m.to) | set(m.cc)) >= GUYS_GROUP
+    # a post in a chat channel goes to the channel: a group, whoever the export lists
+    group = m.channel == "chat" or len(set(m.to) | set(m.cc)) >= GUYS_GROUP
     return [t for t in str(_feature(m, HARSH, "noninclusive_terms") or "").split(",")
             if t and (term := t.split("→", 1)[0]) not in AMBIGUOUS_TERMS
             and (term != "guys" or group)]
@@ -363,7 +365,8 @@ def _clear_terms(m: MessageView) -> list[str]:
 @insight("noninclusive_terms", title="Non-inclusive terms",
          caveat="If the term is a product or technical name you cannot change, or a quotation, "
                 "ignore this.",
-         definition="Terms such as 'guys' for a group of three or more or 'whitelist', with an "
+         definition="Terms such as 'guys' for a group (three or more, or a channel) or "
+                    "'whitelist', with an "
                     "alternative ('guys' to one or two people, 'chairman' and 'crazy' are left "
                     "out: in real mail they are mostly a greeting, a title or an idiom).",
          threshold="1 or more this week",
