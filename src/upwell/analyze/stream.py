@@ -5,6 +5,10 @@ their :class:`WorkProfile`. Writes nothing: each function returns measures for a
 so the insights can compare a week with the member's own past weeks (never with other people).
 Times are judged in the member's local time, and each recipient's in theirs (estimated from the
 UTC offsets of the messages that recipient sent).
+
+Why one module of over 500 lines: the measures share the per-view caches (:func:`derived`), the
+member's sent-mail index and the copy and response helpers that asks, replies and relationships
+all need; splitting it into asks/responses, meetings and relationships is open work.
 """
 
 from __future__ import annotations

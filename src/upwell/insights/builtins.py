@@ -2,6 +2,11 @@
 
 Thresholds are deliberately plain so a member can see why a card appeared; the quality issue
 measures them against planted behaviours of the synthetic organization.
+
+Why one module of over 500 lines: it is the catalog's built-in types, each a declaration
+(definition, trigger, action, basis, what would make it wrong) and a short function, read as one
+list by ``upwell insights --markdown``; the positive types live in ``positive.py`` and
+``commitments.py``. Splitting the rest by theme (rhythm, language, meetings) is open work.
 """
 
 from __future__ import annotations

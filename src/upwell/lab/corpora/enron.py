@@ -1,5 +1,9 @@
 """Turn the Enron EDRM 10-mailbox JSON Lines corpus into maildir trees (test data, not product).
 
+Why one module of over 500 lines: it is one converter for one corpus format (parties, dates,
+bodies, folders, files and the cache), lab code outside the product path, kept together so the
+rules below and the code that applies them read side by side.
+
 ``tools/enron_to_maildir.py`` (``make corpora``) and ``upwell eval real`` both run it.
 
 Input: ``<src>/<mailbox>.partNN.jsonl`` as described in the corpus README (one item a line:
