@@ -307,11 +307,21 @@ def personal_account(view: MemberView, person: str) -> bool:
     """Whether ``person`` is only ever seen on a consumer mail account: every message from them
     comes from one, and every message the member sent to them alone went to one (a friend, a
     family member, a club: not a colleague to coach a relationship or recognition with)."""
-    flags = [feature(m.features, KINDS, "consumer") for m in view.messages
-             if m.sender == person and KINDS in m.features]
-    flags += [feature(m.features, KINDS, "consumer_to") for m in view.messages
-              if m.sender in view.me and KINDS in m.features and set(m.to) | set(m.cc) == {person}]
-    return bool(flags) and all(bool(f) for f in flags)
+    if "personal_accounts" not in view.derived:  # once per view: cards ask per person
+        view.derived["personal_accounts"] = _personal_accounts(view)
+    return person in view.derived["personal_accounts"]
+
+
+def _personal_accounts(view: MemberView) -> set[str]:
+    flags: dict[str, list[bool]] = defaultdict(list)
+    for m in view.messages:
+        if KINDS not in m.features:
+            continue
+        if m.sender not in view.me:
+            flags[m.sender].append(bool(feature(m.features, KINDS, "consumer")))
+        elif len(only := set(m.to) | set(m.cc)) == 1:
+            flags[next(iter(only))].append(bool(feature(m.features, KINDS, "consumer_to")))
+    return {p for p, seen in flags.items() if seen and all(seen)}
 
 
 def classify(view: MemberView, marked_personal: Collection[str] = ()) -> MemberView:

@@ -295,7 +295,10 @@ def asked_of_member(view: MemberView, m: MessageView) -> bool:
     (:func:`addressed_to_member`) that names nobody else or a group ("Pam, would you...", "Hi
     all,") and is not a reply-all answering someone else's message (its questions are for
     that person)."""
-    named = addressee(view, m)
+    return _asked(view, m, addressee(view, m))
+
+
+def _asked(view: MemberView, m: MessageView, named: str) -> bool:
     if named == "member":
         return bool((set(m.to) | set(m.cc)) & view.me)
     if named or not addressed_to_member(view, m):
@@ -308,9 +311,8 @@ def asked_of_member_alone(view: MemberView, m: MessageView) -> bool:
     the one person in To (others may be on Cc). An unnamed ask to several people in To is
     anyone's to answer: calling it the member's would be a guess (on real mail most such
     "unanswered" asks had been answered by another recipient, or needed no answer)."""
-    if not asked_of_member(view, m):
-        return False
-    return addressee(view, m) == "member" or not set(m.to) - view.me
+    named = addressee(view, m)
+    return _asked(view, m, named) and (named == "member" or not set(m.to) - view.me)
 
 
 def _answers_another(view: MemberView, m: MessageView) -> bool:

@@ -259,6 +259,16 @@ def _share(num: int, den: int) -> float | None:
     return round(num / den, 3) if den else None
 
 
+class _Share:
+    """A share of two of a :class:`Row`'s counts, ``None`` when the second is zero."""
+
+    def __init__(self, num: str, den: str, doc: str) -> None:
+        self.num, self.den, self.__doc__ = num, den, doc
+
+    def __get__(self, row: object, owner: type | None = None) -> float | None:
+        return _share(getattr(row, self.num), getattr(row, self.den))
+
+
 @dataclass(slots=True)
 class Row:
     """The counts of one insight type (or all of them) and the shares made from them."""
@@ -271,25 +281,12 @@ class Row:
     points: int = 0  # in-scope points
     found: int = 0  # of them, matched by a card not judged wrong
 
-    @property
-    def precision(self) -> float | None:
-        """Correct share of the judged cards."""
-        return _share(self.correct, self.judged)
-
-    @property
-    def strict_precision(self) -> float | None:
-        """Correct share of all cards, an unjudged card counted wrong."""
-        return _share(self.correct, self.cards)
-
-    @property
-    def useful_share(self) -> float | None:
-        """Useful share of the judged cards."""
-        return _share(self.useful, self.judged)
-
-    @property
-    def recall(self) -> float | None:
-        """Share of the in-scope points some card (not judged wrong) matches."""
-        return _share(self.found, self.points)
+    precision = _Share("correct", "judged", "Correct share of the judged cards.")
+    strict_precision = _Share("correct", "cards",
+                              "Correct share of all cards, an unjudged card counted wrong.")
+    useful_share = _Share("useful", "judged", "Useful share of the judged cards.")
+    recall = _Share("found", "points",
+                    "Share of the in-scope points some card (not judged wrong) matches.")
 
     def as_dict(self) -> dict[str, Any]:
         return {"cards": self.cards, "judged": self.judged, "correct": self.correct,
