@@ -13,28 +13,14 @@ from upwell.config import Settings
 from upwell.store.db import Store
 from upwell.store.member_rules import exclude_person
 from upwell.store.member_view import load_member
-from upwell.testing import make_email, write_maildir
+from upwell.testing import weekly_asks
 
 T0 = datetime(2024, 1, 1, 15, tzinfo=UTC)  # Monday 10:00 in New York
 
 
 def _archive(tmp_path: Path) -> Path:
-    inbox, sent = [], []
-    for week in range(9):
-        for day in range(5):
-            t = T0 + timedelta(weeks=week, days=day)
-            mid = f"<a{week}-{day}@example.org>"
-            inbox.append(make_email(sender="Dana Lee <dana@example.org>",
-                                    to="Ann Example <ann@example.org>", subject=f"Budget {week}",
-                                    body="Could you please review the <budget> draft?\n",
-                                    date=t, message_id=mid))
-            if week < 8:
-                sent.append(make_email(sender="Ann Example <ann@example.org>",
-                                       to="Dana Lee <dana@example.org>",
-                                       subject=f"Re: Budget {week}",
-                                       body="Sure, I'll review it today.\n",
-                                       date=t + timedelta(hours=1), in_reply_to=mid))
-    return write_maildir(tmp_path / "md", {"": inbox, "Sent Items": sent})
+    return weekly_asks(tmp_path / "md", ask="Could you please review the <budget> draft",
+                       reply="Sure, I'll review it today.")
 
 
 def test_coach_json_terminal_and_html(tmp_path: Path) -> None:

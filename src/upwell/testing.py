@@ -9,7 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -56,6 +56,30 @@ def write_maildir(root: Path, folders: dict[str, list[bytes]]) -> Path:
         for i, data in enumerate(items):
             (base / "cur" / f"{i:06d}.test:2,S").write_bytes(data)
     return root
+
+
+def weekly_asks(root: Path, *, ask: str, reply: str, last_week_tag: str = "",
+                weeks: int = 9) -> Path:
+    """Ann's mailbox as a maildir: Dana asks her something every weekday for ``weeks`` weeks
+    from Monday 2024-01-01 10:00 New York time, and Ann answers within the hour in every week but
+    the last. The last week's subjects and asks end with ``last_week_tag``."""
+    start = datetime(2024, 1, 1, 15, tzinfo=UTC)
+    inbox, sent = [], []
+    for week in range(weeks):
+        tag = last_week_tag if week == weeks - 1 else ""
+        for day in range(5):
+            t = start + timedelta(weeks=week, days=day)
+            mid = f"<a{week}-{day}@example.org>"
+            inbox.append(make_email(sender="Dana Lee <dana@example.org>",
+                                    to="Ann Example <ann@example.org>",
+                                    subject=f"Budget {week}{tag}", body=f"{ask}{tag}?\n",
+                                    date=t, message_id=mid))
+            if week < weeks - 1:
+                sent.append(make_email(sender="Ann Example <ann@example.org>",
+                                       to="Dana Lee <dana@example.org>",
+                                       subject=f"Re: Budget {week}", body=f"{reply}\n",
+                                       date=t + timedelta(hours=1), in_reply_to=mid))
+    return write_maildir(root, {"": inbox, "Sent Items": sent})
 
 
 def write_mbox(path: Path, items: list[bytes]) -> Path:

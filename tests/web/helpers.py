@@ -11,7 +11,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from upwell.store.accounts import create_account, create_org, org_id
 from upwell.store.db import Store
-from upwell.testing import make_email, write_maildir
+from upwell.testing import weekly_asks
 
 CANARY = "CANARY-7f3a9c"
 PASSWORD = "correct horse battery"
@@ -32,24 +32,9 @@ T0 = datetime(2024, 1, 1, 15, tzinfo=UTC)
 def archive(tmp: Path) -> Path:
     """A zipped maildir: nine weeks of asks from Dana (answered for eight), the last week's
     asks carrying the canary in subject and body."""
-    inbox, sent = [], []
-    for week in range(9):
-        for day in range(5):
-            t = T0 + timedelta(weeks=week, days=day)
-            mid = f"<a{week}-{day}@example.org>"
-            tag = f" {CANARY}" if week == 8 else ""
-            inbox.append(make_email(sender="Dana Lee <dana@example.org>",
-                                    to="Ann Example <ann@example.org>",
-                                    subject=f"Budget {week}{tag}",
-                                    body=f"Could you please review the draft{tag}?\n",
-                                    date=t, message_id=mid))
-            if week < 8:
-                sent.append(make_email(sender="Ann Example <ann@example.org>",
-                                       to="Dana Lee <dana@example.org>",
-                                       subject=f"Re: Budget {week}",
-                                       body="Sure, thanks a lot for the clear summary.\n",
-                                       date=t + timedelta(hours=1), in_reply_to=mid))
-    root = write_maildir(tmp / "md", {"": inbox, "Sent Items": sent})
+    root = weekly_asks(tmp / "md", ask="Could you please review the draft",
+                       reply="Sure, thanks a lot for the clear summary.",
+                       last_week_tag=f" {CANARY}")
     out = tmp / "mail.zip"
     with zipfile.ZipFile(out, "w") as zf:
         for f in sorted(root.rglob("*")):

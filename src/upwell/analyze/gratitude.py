@@ -32,31 +32,24 @@ from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import lowered, sentences, sentences_matching, words
 from upwell.model import Message
 
+_I = re.IGNORECASE
+_THANK = r"(?:thanks|thank\s+you)"
 _THANKS = re.compile(
     r"\b(thank(?:s|\s+you|\s+u|ful|fully|\s+youu+)?|thx|thnx|tnx|ty|tysm|many\s+thanks"
-    r"|(?:much\s+)?appreciated?|appreciates|grateful|gratitude)\b",
-    re.IGNORECASE,
-)
+    r"|(?:much\s+)?appreciated?|appreciates|grateful|gratitude)\b", _I)
 #: Thanks that decline ("no thanks", "thanks but no thanks") are not gratitude.
-_DECLINE = re.compile(r"\bno,?\s+thanks?\b|\bthanks?,?\s+but\s+no\b|\bgiving\s+thanks\b",
-                      re.IGNORECASE)
-_IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\bTIA\b",
-                         re.IGNORECASE)
-_SIGNOFF_LINE = re.compile(
-    r"^(?:(?:many|much|big)\s+)?(?:thanks|thank\s+you|thx|cheers|ty)(?:\s+(?:again|all|everyone))?"
-    r"[\s!,.:-]*$",
-    re.IGNORECASE,
-)
+_DECLINE = re.compile(r"\bno,?\s+thanks?\b|\bthanks?,?\s+but\s+no\b|\bgiving\s+thanks\b", _I)
+_IN_ADVANCE = re.compile(rf"\b{_THANK}(?:\s+so\s+much)?\s+in\s+advance\b|\bTIA\b", _I)
+_SIGNOFF_LINE = re.compile(rf"^(?:(?:many|much|big)\s+)?(?:{_THANK}|thx|cheers|ty)"
+                           r"(?:\s+(?:again|all|everyone))?[\s!,.:-]*$", _I)
 # What was done follows "for"/"on", or "you" and a gerund ("I appreciate you covering the visit").
 _FOR = re.compile(r"\b(?:(?:for|on)\s+|(?:you|your)\s+(?=[a-z]+ing\b))(?P<object>.+)$",
-                  re.IGNORECASE)
+                  _I)
 _PRAISE = re.compile(
     r"\b(great|good|nice|excellent|amazing|awesome|fantastic|outstanding|terrific|superb|stellar)"
     r"\s+(?:job|work|catch|call|effort|stuff|presentation|writeup|write-up|analysis)\b"
     r"|\bwell\s+done\b|\bkudos\b|\bnailed\s+it\b|\bshout[\s-]?out\b|\bprops\s+to\b"
-    r"|\bimpressive\b|\bcouldn'?t\s+have\s+done\s+(?:it|this)\s+without\b",
-    re.IGNORECASE,
-)
+    r"|\bimpressive\b|\bcouldn'?t\s+have\s+done\s+(?:it|this)\s+without\b", _I)
 _GENERIC = {
     "it", "this", "that", "everything", "all", "help", "your", "the", "a", "an", "info",
     "information", "update", "time", "note", "email", "message", "reply", "response", "quick",

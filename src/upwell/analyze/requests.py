@@ -125,9 +125,10 @@ _SOCIAL = re.compile(
 _FIELD = re.compile(
     r"^\W*(?:when|where|time|date|location|place|room|cost|subject|to|from|cc|bcc|sent|re|phone"
     r"|fax|importance|attendees|dial[- ]?in|passcode)\s*:|^[^\n:]{1,40}:\t", _I)
-_URL_PIECE = re.compile(
-    r"(?:https?://|www\.)\S*\?+\W*$|\.(?:asp|aspx|html?|cgi|php|jsp|pdf|bat|dll|nhtml|exe)\?+\W*$"
-    r"|^\W*(?:asp|aspx|html?|cgi|php|jsp|pdf|bat|dll|nhtml|exe|com\S*)\?+\W*$", _I)
+# A question mark that ends a link or a file name split off by the sentence splitter.
+_FILE_KINDS = "asp|aspx|html?|cgi|php|jsp|pdf|bat|dll|nhtml|exe"
+_URL_PIECE = re.compile(rf"(?:(?:https?://|www\.)\S*|\.(?:{_FILE_KINDS})|^\W*(?:{_FILE_KINDS}|com\S*))"
+                        r"\?+\W*$", _I)
 _INFORMATIONAL = re.compile(
     r"^\W*(?:please\s+(?:note|be\s+advised|be\s+aware|find|refer)\b|please\s+see\s+(?:below|above|"
     r"attached|the\s+attached|enclosed|example|my|our)\b|attached\s+please\s+find\b)", _I)

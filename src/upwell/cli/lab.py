@@ -230,16 +230,9 @@ def eval_real(data: Path, labels_dir: Path | None, split: str, cache: Path,  # n
     """Card precision, useful share, recall and coverage on the Enron mailboxes, judged by the
     human labels (docs/evaluation-real-mail.md)."""
     from upwell.lab.corpora.enron import mailboxes as corpus_mailboxes
-    from upwell.lab.evaluate.real import (
-        CORPUS,
-        LABELS,
-        LabelError,
-        evaluate,
-        load_labels,
-        render,
-        unjudged_template,
-    )
+    from upwell.lab.evaluate.real import CORPUS, evaluate, render, unjudged_template
     from upwell.lab.evaluate.real_cards import code_commit, stderr_progress
+    from upwell.lab.evaluate.real_score import LABELS, LabelError, load_labels
 
     if not (data / CORPUS).is_dir():
         err.print(f"eval real: skipped: {data / CORPUS} is not there (the Enron EDRM corpus; "

@@ -25,6 +25,7 @@ from upwell.analyze.stream import WorkProfile
 from upwell.config import Settings
 from upwell.errors import ConfigError
 from upwell.insights import catalog, weekly_cards
+from upwell.lab.evaluate.shares import Share
 from upwell.normalize.address import make_address
 from upwell.pipeline.analyzers import resolve_analyzers
 from upwell.pipeline.imports import import_archive
@@ -42,13 +43,8 @@ class TypeScore:
     missed: list[str] = field(default_factory=list)
     false_alarms: list[str] = field(default_factory=list)
 
-    @property
-    def precision(self) -> float | None:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+    precision = Share("tp", "tp", "fp", doc="Planted and raised, of all raised.", digits=None)
+    recall = Share("tp", "tp", "fn", doc="Planted and raised, of all planted.", digits=None)
 
 
 @dataclass(slots=True)

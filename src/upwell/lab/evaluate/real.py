@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from upwell.insights.weekly import week_start
+from upwell.lab.evaluate import real_score as score
 from upwell.lab.evaluate.real_cards import (
     Mailbox,
     card_record,
@@ -37,23 +38,9 @@ from upwell.lab.evaluate.real_cards import (
     profile,
     write_cards,
 )
-from upwell.lab.evaluate.real_score import (
-    LABELS,
-    Judge,
-    Judged,
-    LabelError,
-    Labels,
-    Produced,
-    Row,
-    Table,
-    Verdict,
-    load_labels,
-    table,
-    verdict_table,
-)
 
-__all__ = ["CORPUS", "LABELS", "SPLITS", "LabelError", "RealEval", "evaluate", "load_labels",
-           "produced", "render", "render_table", "unjudged_template"]
+__all__ = ["CORPUS", "SPLITS", "RealEval", "evaluate", "produced", "render", "render_table",
+           "unjudged_template"]
 
 #: The corpus folder inside ``--data``.
 CORPUS = "enron-edrm-10-mailboxes"
@@ -70,10 +57,10 @@ class RealEval:
 
     split: str
     code: str
-    labelled: Table
-    active: Table
-    before: dict[str, Table]  # code commit -> the verdicts of that code's cards
-    judged: list[Judged]
+    labelled: score.Table
+    active: score.Table
+    before: dict[str, score.Table]  # code commit -> the verdicts of that code's cards
+    judged: list[score.Judged]
     skipped_weeks: int  # active weeks left out: the other split's labelled weeks
 
     def as_dict(self) -> dict[str, Any]:
@@ -89,7 +76,7 @@ def _monday(week: str) -> datetime:
 
 
 def produced(mailbox: Mailbox, weeks: Iterable[str], *, code: str = "",
-             on_card: Callable[[dict[str, Any]], None] | None = None) -> list[Produced]:
+             on_card: Callable[[dict[str, Any]], None] | None = None) -> list[score.Produced]:
     """Coach ``mailbox`` on each week (Monday dates) and return its cards, each tied to its
     source files; ``on_card`` is given each card's full record (``real_cards.card_record``)."""
     out = []
@@ -101,12 +88,12 @@ def produced(mailbox: Mailbox, weeks: Iterable[str], *, code: str = "",
             sources = tuple(dict.fromkeys(s for e in record["evidence"]
                                           for s in e["source_files"]))
             items = tuple(frozenset(e["source_files"]) for e in record["evidence"])
-            out.append(Produced(mailbox.name, record["week"], c.insight, record["person"],
+            out.append(score.Produced(mailbox.name, record["week"], c.insight, record["person"],
                                 sources, items))
     return out
 
 
-def evaluate(data: Path, labels: Labels, cache: Path, *, split: str = "dev",
+def evaluate(data: Path, labels: score.Labels, cache: Path, *, split: str = "dev",
              mailboxes: Iterable[str] | None = None, code: str = "",
              write_to: Path | None = None,
              progress: Callable[[str], None] | None = None) -> RealEval:
@@ -117,8 +104,8 @@ def evaluate(data: Path, labels: Labels, cache: Path, *, split: str = "dev",
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}")
     held_out = labels.held_out(split)
-    judge = Judge(labels)
-    judged: list[Judged] = []
+    judge = score.Judge(labels)
+    judged: list[score.Judged] = []
     active: set[tuple[str, str]] = set()
     records: list[dict[str, Any]] = []
     names: list[str] = []
@@ -137,15 +124,15 @@ def evaluate(data: Path, labels: Labels, cache: Path, *, split: str = "dev",
     if write_to is not None:
         write_cards(records, write_to, names)
     chosen = labels.chosen(split) & {k for k in labels.weeks if k[0] in names}
-    verdicts: dict[str, list[Verdict]] = {}
+    verdicts: dict[str, list[score.Verdict]] = {}
     for v in labels.verdicts:
         if (v.mailbox, v.week) not in held_out:
             verdicts.setdefault(v.code or "unknown", []).append(v)
     return RealEval(
         split, code,
-        table(f"labelled {split} weeks", judged, chosen, labels.points),
-        table("all active weeks", judged, active),
-        {c: verdict_table(f"verdicts on the cards of {c}", vs) for c, vs in verdicts.items()},
+        score.table(f"labelled {split} weeks", judged, chosen, labels.points),
+        score.table("all active weeks", judged, active),
+        {c: score.verdict_table(f"verdicts on the cards of {c}", vs) for c, vs in verdicts.items()},
         judged, skipped)
 
 
@@ -156,13 +143,13 @@ def _pct(x: float | None) -> str:
     return "    -" if x is None else f"{x:5.2f}"
 
 
-def render_table(t: Table, *, recall: bool = True) -> str:
-    """A plain-text table of one :class:`Table`."""
+def render_table(t: score.Table, *, recall: bool = True) -> str:
+    """A plain-text table of one :class:`~upwell.lab.evaluate.real_score.Table`."""
     head = (f"{'insight':24} {'cards':>5} {'judged':>6} {'prec':>5} {'strict':>6} "
             f"{'useful':>6}" + (f" {'points':>6} {'found':>5} {'recall':>6}" if recall else ""))
     lines = [t.name, head]
 
-    def line(name: str, r: Row) -> str:
+    def line(name: str, r: score.Row) -> str:
         out = (f"{name:24} {r.cards:5} {r.judged:6} {_pct(r.precision)} "
                f"{_pct(r.strict_precision):>6} {_pct(r.useful_share):>6}")
         if recall:

@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from upwell.lab.evaluate.shares import Share
+
 #: The labels shipped with the package.
 LABELS = Path(__file__).parent / "real_labels"
 VERDICTS = ("useful", "trivial", "wrong")
@@ -255,20 +257,6 @@ class Judge:
 # -- the numbers -------------------------------------------------------------------------------
 
 
-def _share(num: int, den: int) -> float | None:
-    return round(num / den, 3) if den else None
-
-
-class _Share:
-    """A share of two of a :class:`Row`'s counts, ``None`` when the second is zero."""
-
-    def __init__(self, num: str, den: str, doc: str) -> None:
-        self.num, self.den, self.__doc__ = num, den, doc
-
-    def __get__(self, row: object, owner: type | None = None) -> float | None:
-        return _share(getattr(row, self.num), getattr(row, self.den))
-
-
 @dataclass(slots=True)
 class Row:
     """The counts of one insight type (or all of them) and the shares made from them."""
@@ -281,12 +269,12 @@ class Row:
     points: int = 0  # in-scope points
     found: int = 0  # of them, matched by a card not judged wrong
 
-    precision = _Share("correct", "judged", "Correct share of the judged cards.")
-    strict_precision = _Share("correct", "cards",
-                              "Correct share of all cards, an unjudged card counted wrong.")
-    useful_share = _Share("useful", "judged", "Useful share of the judged cards.")
-    recall = _Share("found", "points",
-                    "Share of the in-scope points some card (not judged wrong) matches.")
+    precision = Share("correct", "judged", doc="Correct share of the judged cards.")
+    strict_precision = Share("correct", "cards",
+                             doc="Correct share of all cards, an unjudged card counted wrong.")
+    useful_share = Share("useful", "judged", doc="Useful share of the judged cards.")
+    recall = Share("found", "points",
+                   doc="Share of the in-scope points some card (not judged wrong) matches.")
 
     def as_dict(self) -> dict[str, Any]:
         return {"cards": self.cards, "judged": self.judged, "correct": self.correct,
@@ -307,10 +295,7 @@ class Table:
     overall: Row
     unjudged: list[Judged] = field(default_factory=list)
 
-    @property
-    def coverage(self) -> float | None:
-        """Share of the weeks with at least one card."""
-        return _share(self.weeks_with_card, self.weeks)
+    coverage = Share("weeks_with_card", "weeks", doc="Share of the weeks with at least one card.")
 
     @property
     def top_type(self) -> tuple[str, float] | None:
