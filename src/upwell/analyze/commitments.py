@@ -23,7 +23,7 @@ import re
 
 from upwell.analyze.names import COMMITMENTS
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import whole_sentences
+from upwell.analyze.text import Words, whole_sentences
 from upwell.model import Message
 
 _I = re.IGNORECASE
@@ -39,10 +39,10 @@ ACTIONS = (
     "process", "submit", "order", "reserve", "notify", "inform", "work", "try", "be sure",
 )
 _VERB = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in ACTIONS)
-_PLEDGE = re.compile(
+_PLEDGE = Words(
     r"\b(?P<subject>i|we)(?:'ll|\s+will|\s+shall|\s+am\s+going\s+to|'m\s+going\s+to|\s+are\s+going\s+to"
     r"|'re\s+going\s+to)\s+(?:(?:also|then|now|just|gladly|certainly|definitely|personally|try\s+to"
-    r"|probably|l)\s+)*(?P<verb>" + _VERB + r")\b", _I)
+    r"|probably|l)\s+)*(?P<verb>" + _VERB + r")\b")
 #: "let" pledges only as "let you know"; "go", "come", "run" only with "to"/"by"/"over".
 _WEAK = {"let": re.compile(r"\blet\s+(?:you|him|her|them|everyone|all)\s+know\b", _I),
          "go": re.compile(r"\bgo\s+(?:to|by|over|ahead)\b", _I),
@@ -58,16 +58,17 @@ _WEAK = {"let": re.compile(r"\blet\s+(?:you|him|her|them|everyone|all)\s+know\b"
          "set": re.compile(r"\bset\s+(?:up|it|the|a)\b", _I),
          "look": re.compile(r"\blook\s+(?:into|at|for|over)\b", _I),
          "follow": re.compile(r"\bfollow\s+up\b", _I)}
-_DUE = re.compile(
+_DUE = Words(
     r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"eod|cob|end\s+of\s+(?:the\s+)?(?:day|week|month)|next\s+week|this\s+week|this\s+afternoon|"
     r"this\s+morning|shortly|asap|as\s+soon\s+as|right\s+away|in\s+the\s+next\s+(?:day|hour|week)"
-    r"|by\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?|in\s+\d+\s+(?:minutes|hours|days)|\d{1,2}/\d{1,2})\b",
-    _I)
-_DELIVERS = re.compile(
+    r"|by\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?|in\s+\d+\s+(?:minutes|hours|days)|\d{1,2}/\d{1,2})\b")
+_DELIVERS = Words(
     r"\battached\b|\battachment\b|\benclosed\b|\bhere\s+(?:is|are)\b|\bhere's\b|\bplease\s+find\b"
     r"|\bi(?:'ve|\s+have)\s+(?:just\s+)?(?:sent|forwarded|faxed|attached|mailed|e-?mailed|included)\b"
-    r"|\bas\s+(?:promised|requested|discussed)\b|<<\s*File:", _I)
+    r"|\bas\s+(?:promised|requested|discussed)\b")
+#: A Lotus Notes attachment line.
+_FILE_NOTE = re.compile(r"<<\s*File:", _I)
 
 
 def _pledge(sentence: str) -> str | None:
@@ -89,7 +90,7 @@ def commitment_sentences(text: str) -> list[str]:
 
 def delivers(text: str) -> bool:
     """Whether ``text`` hands something over ("attached is", "here is", "I've sent")."""
-    return _DELIVERS.search(text) is not None
+    return _DELIVERS.search(text) is not None or _FILE_NOTE.search(text) is not None
 
 
 @analyzer(COMMITMENTS, reads=("body",), writes=("commitments", "due", "delivers", "action"))

@@ -10,7 +10,6 @@ The store seals them with the member's key and deletes them after the retention 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,12 +18,12 @@ from upwell.analyze.gratitude import recognition_sentences
 from upwell.analyze.harsh import harsh_sentences
 from upwell.analyze.names import COMMITMENTS, GRATITUDE, HARSH, REQUESTS, TONE
 from upwell.analyze.requests import ask_sentences
-from upwell.analyze.text import sentences
+from upwell.analyze.text import Words, sentences
 from upwell.model import Message
 
 MAX_CHARS = 160
 
-_YOU = re.compile(r"\b(you|your)\b", re.IGNORECASE)
+_YOU = Words(r"\b(you|your)\b")
 
 
 def _aimed(text: str) -> list[str]:

@@ -29,27 +29,26 @@ import re
 
 from upwell.analyze.names import GRATITUDE
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import lowered, sentences, sentences_matching, words
+from upwell.analyze.text import Words, sentences, sentences_matching, words
 from upwell.model import Message
 
 _I = re.IGNORECASE
 _THANK = r"(?:thanks|thank\s+you)"
-_THANKS = re.compile(
+_THANKS = Words(
     r"\b(thank(?:s|\s+you|\s+u|ful|fully|\s+youu+)?|thx|thnx|tnx|ty|tysm|many\s+thanks"
-    r"|(?:much\s+)?appreciated?|appreciates|grateful|gratitude)\b", _I)
+    r"|(?:much\s+)?appreciated?|appreciates|grateful|gratitude)\b")
 #: Thanks that decline ("no thanks", "thanks but no thanks") are not gratitude.
-_DECLINE = re.compile(r"\bno,?\s+thanks?\b|\bthanks?,?\s+but\s+no\b|\bgiving\s+thanks\b", _I)
-_IN_ADVANCE = re.compile(rf"\b{_THANK}(?:\s+so\s+much)?\s+in\s+advance\b|\bTIA\b", _I)
+_DECLINE = Words(r"\bno,?\s+thanks?\b|\bthanks?,?\s+but\s+no\b|\bgiving\s+thanks\b")
+_IN_ADVANCE = Words(rf"\b{_THANK}(?:\s+so\s+much)?\s+in\s+advance\b|\btia\b")
 _SIGNOFF_LINE = re.compile(rf"^(?:(?:many|much|big)\s+)?(?:{_THANK}|thx|cheers|ty)"
                            r"(?:\s+(?:again|all|everyone))?[\s!,.:-]*$", _I)
 # What was done follows "for"/"on", or "you" and a gerund ("I appreciate you covering the visit").
-_FOR = re.compile(r"\b(?:(?:for|on)\s+|(?:you|your)\s+(?=[a-z]+ing\b))(?P<object>.+)$",
-                  _I)
-_PRAISE = re.compile(
+_FOR = Words(r"\b(?:(?:for|on)\s+|(?:you|your)\s+(?=[a-z]+ing\b))(?P<object>.+)$")
+_PRAISE = Words(
     r"\b(great|good|nice|excellent|amazing|awesome|fantastic|outstanding|terrific|superb|stellar)"
     r"\s+(?:job|work|catch|call|effort|stuff|presentation|writeup|write-up|analysis)\b"
     r"|\bwell\s+done\b|\bkudos\b|\bnailed\s+it\b|\bshout[\s-]?out\b|\bprops\s+to\b"
-    r"|\bimpressive\b|\bcouldn'?t\s+have\s+done\s+(?:it|this)\s+without\b", _I)
+    r"|\bimpressive\b|\bcouldn'?t\s+have\s+done\s+(?:it|this)\s+without\b")
 _GENERIC = {
     "it", "this", "that", "everything", "all", "help", "your", "the", "a", "an", "info",
     "information", "update", "time", "note", "email", "message", "reply", "response", "quick",
@@ -68,11 +67,8 @@ _STOP_AFTER = re.compile(r"[,;:()\n]|\s-\s|\s(?:and|but|so)\s+(?:we|i|you|they|h
                          re.IGNORECASE)
 
 
-#: What finds the sentences worth a closer look; the case-sensitive twins scan a lower-cased
-#: copy of the text (about twice as fast as IGNORECASE).
+#: What finds the sentences worth a closer look.
 _SCAN = (_THANKS, _PRAISE, _IN_ADVANCE)
-_SCAN_LOW = tuple(re.compile(p.pattern.replace("TIA", "tia"), p.flags & ~re.IGNORECASE)
-                  for p in _SCAN)
 
 
 def _names_object(rest: str) -> bool:
@@ -112,9 +108,7 @@ def _read(text: str, letter: bool = True) -> tuple[list[tuple[str, str]], bool, 
     recognition = recognition_specific = False
     tail, n_lines = _closing_lines(text)
     # Only sentences with thanks, praise or a closing line need a closer look.
-    low = lowered(text)
-    candidates = (sentences_matching(text, *_SCAN) if low is None
-                  else sentences_matching(text, *_SCAN_LOW, haystack=low))
+    candidates = sentences_matching(text, *_SCAN)
     candidates += [ln for ln in tail if _SIGNOFF_LINE.match(ln) and ln not in candidates]
     parts: list[str] | None = None
     for s in candidates:
@@ -157,9 +151,7 @@ def _closes(sentence: str, parts: list[str]) -> bool:
 def recognition_sentences(text: str) -> list[str]:
     """The sentences of ``text`` that thank or praise someone naming what they did."""
     found = [s for s, kind in _read(text)[0] if kind == "specific"]
-    low = lowered(text)
-    praised = (sentences_matching(text, _PRAISE) if low is None
-               else sentences_matching(text, _SCAN_LOW[1], haystack=low))
+    praised = sentences_matching(text, _PRAISE)
     found += [s for s in praised if s not in found and (m := _PRAISE.search(s)) is not None
               and _names_object(s[m.end():])]
     return found

@@ -34,17 +34,17 @@ import re
 
 from upwell.analyze.names import HARSH
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import whole_sentences
+from upwell.analyze.text import Words, whole_sentences
 from upwell.model import Message
 
 _I = re.IGNORECASE
-_ABSOLUTES = re.compile(
+_ABSOLUTES = Words(
     r"\b(always|never|nobody|no\s+one|everyone\s+knows|constantly|every\s+single\s+time|"
-    r"completely\s+useless|totally\s+unacceptable)\b", _I)
+    r"completely\s+useless|totally\s+unacceptable)\b")
 _EXCLAIM = re.compile(r"[!?]*![!?]*!+[!?]*|\?\?+")
-_PROFANITY = re.compile(
+_PROFANITY = Words(
     r"\b(damn(?:it)?|hell|crap|shit\w*|bullshit|fuck\w*|wtf|bastard\w*|asshole\w*|idiot\w*|"
-    r"stupid|moron\w*|dumbass|piss(?:ed)?)\b", _I)
+    r"stupid|moron\w*|dumbass|piss(?:ed)?)\b")
 _NONINCLUSIVE: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(p, _I), term, alt)
     for p, term, alt in (
@@ -64,19 +64,18 @@ _NONINCLUSIVE: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 )
 
 
-_ANY_NONINCLUSIVE = re.compile(
-    "|".join(f"(?:{p.pattern})" for p, _t, _a in _NONINCLUSIVE), _I)
+_ANY_NONINCLUSIVE = Words("|".join(p.pattern for p, _t, _a in _NONINCLUSIVE))
 
 
 # -- hostile sentences ---------------------------------------------------------------------------
 
-_INSULT = re.compile(
+_INSULT = Words(
     r"\b(?:idiot\w*|stupid|moron\w*|dumbass|asshole\w*|bastard\w*|jerks?|incompeten\w+|clueless"
-    r"|pathetic|worthless|useless|lazy|liars?|lying)\b", _I)
-_AIMED = re.compile(r"\b(?:you|your|you're|they|they're|them|he|he's|she|she's|this|that|these|"
-                    r"those|people|guys)\b", _I)
-_SELF = re.compile(r"\b(?:i\s+am|i'm|i\s+feel|i\s+was)\s+(?:such\s+an?\s+|so\s+|an?\s+)?", _I)
-_CONTEMPT = re.compile(
+    r"|pathetic|worthless|useless|lazy|liars?|lying)\b")
+_AIMED = Words(r"\b(?:you|your|you're|they|they're|them|he|he's|she|she's|this|that|these|"
+                    r"those|people|guys)\b")
+_SELF = Words(r"\b(?:i\s+am|i'm|i\s+feel|i\s+was)\s+(?:such\s+an?\s+|so\s+|an?\s+)?")
+_CONTEMPT = Words(
     r"\b(?:i\s+am|i'm|we\s+are|we're)\s+(?:so\s+|very\s+|really\s+|absolutely\s+|completely\s+|"
     r"just\s+)?(?:disgusted|appalled|furious|livid|outraged|fed\s+up|sick\s+and\s+tired|pissed)\b"
     r"|\b(?:this|that|it|which)\s+(?:is|was|'s)\s+(?:completely\s+|totally\s+|absolutely\s+|simply\s+|"
@@ -84,20 +83,19 @@ _CONTEMPT = re.compile(
     r"pathetic|bullshit|crap|insane)\b"
     r"|\btotally\s+unacceptable\b|\bcompletely\s+useless\b|\bhow\s+many\s+times\b"
     r"|\bwhat\s+the\s+(?:hell|fuck|heck)\b|\bare\s+you\s+(?:kidding|serious|blind|deaf)\b"
-    r"|\bshut\s+up\b|\bgo\s+to\s+hell\b", _I)
-_SWEAR = re.compile(r"\b(?:fuck\w*|shit\w*|bullshit|goddamn\w*|damn\s+it|dammit|wtf|piss\s+off)\b",
-                    _I)
-_ACCUSE = re.compile(r"\byou(?:'re|\s+are)?\s+(?:always|never|constantly)\b", _I)
+    r"|\bshut\s+up\b|\bgo\s+to\s+hell\b")
+_SWEAR = Words(r"\b(?:fuck\w*|shit\w*|bullshit|goddamn\w*|damn\s+it|dammit|wtf|piss\s+off)\b")
+_ACCUSE = Words(r"\byou(?:'re|\s+are)?\s+(?:always|never|constantly)\b")
 _CAPS_RUN = re.compile(r"\b[A-Z][A-Z'’]+(?:[^A-Za-z\n]+[A-Z][A-Z'’]+){2,}\b")
 _ESCALATION = re.compile(
     r"\b(?:NO\s+(?:RESPONSE|REPLY|ANSWER|ONE|WORD)|NOBODY|ANYONE|STILL|AGAIN|NEVER|WHY|"
     r"UNACCEPTABLE|IMMEDIATELY|STOP|HOW\s+MANY|NOT\s+ACCEPTABLE|WHAT\s+IS\s+GOING\s+ON|"
     r"HAS\s+NOT|HAVE\s+NOT|HASN'T|HAVEN'T)\b")
-_FESTIVE = re.compile(
+_FESTIVE = Words(
     r"\b(?:merry|christmas|x-?mas|happy|holidays?|new\s+year|birthday|congrat\w*|thanks?|thank\s+you"
     r"|welcome|good\s+(?:morning|luck|job|night|news)|morning|morgen|tag|great|awesome|wonderful|"
     r"yay|yea+h?|hooray|woo\w*|fun|love|cool|nice|wow|enjoy|hello|hi|hey|cheers|howdy|bravo|"
-    r"excellent|amazing|fantastic|beautiful|lucky|best|glad|hope|miss\s+you|see\s+you)\b", _I)
+    r"excellent|amazing|fantastic|beautiful|lucky|best|glad|hope|miss\s+you|see\s+you)\b")
 
 
 _UPPER = re.compile(r"[A-Z]")
@@ -138,16 +136,15 @@ def _hostile(sentence: str, caps_message: bool) -> bool:
             and _ESCALATION.search(sentence) is not None)
 
 
-#: Case-sensitive twins of the word patterns for a first look over the lower-cased text.
-_FIRST_LOOK = re.compile("|".join(f"(?:{p.pattern})" for p in (_CONTEMPT, _INSULT, _SWEAR)))
+#: The word patterns at once, for a first look over the whole text.
+_FIRST_LOOK = Words("|".join(p.pattern for p in (_CONTEMPT, _INSULT, _SWEAR)))
 
 
 def harsh_sentences(text: str) -> list[str]:
     """The hostile sentences of ``text``, in order (what the evidence quotes)."""
     # A first look over the whole text: most messages have no hostile word and no run of
     # capitals, and need no sentence read; then only sentences that could be hostile are read.
-    low = text.lower()
-    words = _FIRST_LOOK.search(low) is not None
+    words = _FIRST_LOOK.search(text) is not None
     caps = _CAPS_RUN.search(text) is not None
     accuse = "!" in text and _ACCUSE.search(text) is not None
     if not (words or caps or accuse):
@@ -156,7 +153,7 @@ def harsh_sentences(text: str) -> list[str]:
     out = []
     for s in whole_sentences(text):
         shout = caps and _CAPS_RUN.search(s) is not None
-        if not ((words and _FIRST_LOOK.search(s.lower())) or shout
+        if not ((words and _FIRST_LOOK.search(s)) or shout
                 or (accuse and _ACCUSE.search(s))):
             continue
         if in_caps is None:
@@ -165,12 +162,6 @@ def harsh_sentences(text: str) -> list[str]:
             out.append(s)
     return out
 
-
-_SHOUT = re.compile(r"\b[A-Z][A-Z'’-]{4,}\b")
-# Case-sensitive twins of the word patterns, for lower-cased text (about twice as fast).
-_ABSOLUTES_LOW = re.compile(_ABSOLUTES.pattern)
-_PROFANITY_LOW = re.compile(_PROFANITY.pattern)
-_ANY_NONINCLUSIVE_LOW = re.compile(_ANY_NONINCLUSIVE.pattern)
 
 # Cheap first looks (a scan for a literal or a character class skips ahead at C speed; a
 # pattern that opens with \b tries every position): most messages have neither.
@@ -197,14 +188,13 @@ def _exclaim_runs(text: str) -> int:
                   "noninclusive", "noninclusive_terms"))
 def harsh(message: Message) -> Features:
     text = message.body
-    low = text.lower()
     found = ([(term, alt) for pattern, term, alt in _NONINCLUSIVE if pattern.search(text)]
-             if _ANY_NONINCLUSIVE_LOW.search(low) else [])
+             if _ANY_NONINCLUSIVE.search(text) else [])
     return {
         "shouting": _shouting(text),
         "exclaim_runs": _exclaim_runs(text),
-        "absolutes": len(_ABSOLUTES_LOW.findall(low)),
-        "profanity": len(_PROFANITY_LOW.findall(low)),
+        "absolutes": _ABSOLUTES.count(text),
+        "profanity": _PROFANITY.count(text),
         "harsh": bool(harsh_sentences(text)),
         "noninclusive": len(found),
         "noninclusive_terms": ",".join(f"{t}→{a}" for t, a in found),

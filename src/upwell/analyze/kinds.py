@@ -37,6 +37,7 @@ from functools import lru_cache
 
 from upwell.analyze.names import KINDS, feature
 from upwell.analyze.registry import Features, analyzer
+from upwell.analyze.text import Words
 from upwell.model import Address, Message
 from upwell.store.member_view import MemberView, MessageView
 
@@ -66,22 +67,22 @@ _NOREPLY_LOCAL = re.compile(
 _BULK_HOST = re.compile(
     r"^(?:lists?|listserv|mailer|mailers|bounces?|e?mail[-_]?list|news|newsletters?|messaging|"
     r"alerts?|notify|notifications?|mailblaster|em|email|campaigns?|marketing)\.")
-_ANNOUNCER = re.compile(
+_ANNOUNCER = Words(
     r"\b(?:announcements?|newsletter|notifications?|do not reply|no-?reply|mailer[- ]daemon|"
-    r"postmaster|mail delivery (?:system|subsystem)|list ?serv|office of the chairman)\b", re.I)
+    r"postmaster|mail delivery (?:system|subsystem)|list ?serv|office of the chairman)\b")
 _AUTO_SUBJECT = re.compile(
     r"^\s*(?:out of (?:the )?office|automatic reply|auto(?:matic)?[- ]?(?:reply|response)|"
     r"autoreply|abwesenheitsnotiz|abwesend|r[ée]ponse automatique|absence|away from (?:my|the) "
     r"(?:office|desk)|vacation (?:reply|message)|delivery status notification|undeliver(?:able|ed)"
     r"|returned mail|delivery (?:failure|has failed)|mail delivery failed|read:|gelesen:)", re.I)
-_AUTO_BODY = re.compile(
+_AUTO_BODY = Words(
     r"\b(?:this (?:is an )?(?:automated|automatic(?:ally generated)?|auto-generated) "
     r"(?:message|e-?mail|notification|reply)|do not reply to this (?:message|e-?mail)|"
-    r"this (?:e-?mail|message) was (?:sent|generated) automatically)\b", re.I)
-_UNSUBSCRIBE = re.compile(
+    r"this (?:e-?mail|message) was (?:sent|generated) automatically)\b")
+_UNSUBSCRIBE = Words(
     r"\bunsubscribe\b|\bto be removed from (?:this|our|the) (?:mailing |e-?mail )?list|"
     r"\bmanage your (?:e-?mail )?(?:subscriptions?|preferences)\b|\bopt[- ]out\b|"
-    r"\byou (?:are )?receiv(?:e|ed|ing) this (?:e-?mail|message|newsletter) because\b", re.I)
+    r"\byou (?:are )?receiv(?:e|ed|ing) this (?:e-?mail|message|newsletter) because\b")
 _LIST_NAME = re.compile(
     r"^(?:all|everyone|everybody)\b|\b(?:all[- ](?:employees|staff|users|personnel)|"
     r"distribution|mailing list|dl|list|group|staff|employees|everyone|team|department|dept|"

@@ -34,7 +34,7 @@ from pathlib import Path
 from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.names import POLITENESS
 from upwell.analyze.registry import Features, analyzer
-from upwell.analyze.text import sentence_lines, sentences
+from upwell.analyze.text import Words, sentence_lines, sentences
 from upwell.model import Message
 
 _TOKEN = re.compile(r"[a-z]+")
@@ -178,9 +178,9 @@ def _score(counts: dict[str, int], text: str) -> float:
 
 _SOFTENER_STRATEGIES = ("please", "please_start", "counterfactual_modal", "indicative_modal",
                         "gratitude", "hedges", "apologizing")
-_SOFT_PHRASE = re.compile(
+_SOFT_PHRASE = Words(
     r"\b(?:if\s+possible|when\s+you\s+(?:get|have)\s+a\s+(?:chance|minute|moment)"
-    r"|at\s+your\s+(?:earliest\s+)?convenience|kindly|i\s+would\s+appreciate)\b", re.IGNORECASE)
+    r"|at\s+your\s+(?:earliest\s+)?convenience|kindly|i\s+would\s+appreciate)\b")
 
 
 def softened(text: str, counts: dict[str, int] | None = None) -> bool:

@@ -35,45 +35,40 @@ from bisect import bisect_right
 from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.names import REQUESTS
 from upwell.analyze.registry import Features, analyzer
+from upwell.analyze.text import Words
 from upwell.analyze.text import whole_sentences as sentences
 from upwell.model import Message
 
 _I = re.IGNORECASE
-_REQUEST = re.compile(
+_REQUEST = Words(
     r"\b(?:can|could|would|will)\s+(?:you|u|someone|somebody|anyone|we)\b"
     r"|\bwould\s+you\s+mind\b|\bplease\b|\bpls\b|\bplz\b"
     r"|\blet\s+me\s+know\b|\bi\s+(?:need|want|would\s+like)\s+(?:you|u)\s+to\b"
     r"|\b(?:need|want)\s+(?:your|ur)\s+(?:input|help|feedback|review|approval|sign[- ]off)\b"
     r"|\bkindly\b|\basap\b|\bby\s+(?:eod|cob|tomorrow|today|monday|tuesday|wednesday|thursday"
-    r"|friday)\b(?=.*\b(?:send|get|review|finish|reply|confirm)\b)",
-    _I,
-)
+    r"|friday)\b(?=.*\b(?:send|get|review|finish|reply|confirm)\b)")
 _IMPERATIVE = re.compile(
     r"^(?:please\s+)?(send|review|check|call|forward|confirm|update|approve|sign|fill|submit|"
     r"schedule|book|add|remove|fix|look|read|reply|respond|share|make|get|give|prepare|draft|"
     r"finish|complete)\b", _I)
-_IN_ADVANCE = re.compile(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\btia\b", _I)
-_FYI = re.compile(
+_IN_ADVANCE = Words(r"\b(?:thanks|thank\s+you)(?:\s+so\s+much)?\s+in\s+advance\b|\btia\b")
+_FYI = Words(
     r"\bfyi\b|\bfor\s+your\s+(?:information|reference|records)\b|\bno\s+action\s+(?:needed|"
-    r"required)\b|\bjust\s+(?:a\s+)?heads[- ]up\b", _I)
+    r"required)\b|\bjust\s+(?:a\s+)?heads[- ]up\b")
 # A commitment is a pledge ("I'll send", "we will follow up") or an offer or proposal ("I can
 # send", "we can meet", "I'd be happy to review"); the named group says which.
-_COMMIT = re.compile(
+_COMMIT = Words(
     r"\b(?:i|we)(?:(?P<commit>'ll|\s+will|\s+shall|\s+am\s+going\s+to|'m\s+going\s+to|"
     r"\s+are\s+going\s+to|'re\s+going\s+to)|(?P<offer>\s+can|'d\s+be\s+happy\s+to))"
     r"\s+(?!not\b|never\b|be\s+out\b)"
     r"(?:send|get|have|do|follow|call|take|look|review|check|finish|make|prepare|share|update|"
     r"circle|reach|set|schedule|write|draft|fix|handle|cover|confirm|forward|put|give|bring|"
-    r"loop|ping|email|reply|respond|deliver)\b",
-    _I,
-)
-_DUE = re.compile(
+    r"loop|ping|email|reply|respond|deliver)\b")
+_DUE = Words(
     r"\b(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"eod|cob|end\s+of\s+(?:the\s+)?(?:day|week|month)|next\s+week|this\s+week|this\s+afternoon|"
     r"this\s+morning|by\s+\d{1,2}(?::\d{2})?\s*(?:am|pm)?|in\s+\d+\s+(?:minutes|hours|days)|"
-    r"\d{1,2}/\d{1,2})\b",
-    _I,
-)
+    r"\d{1,2}/\d{1,2})\b")
 
 
 # The same rules over one sentence per line, so one scan of the text counts them all.
@@ -90,15 +85,9 @@ def _lower(p: re.Pattern[str]) -> re.Pattern[str]:
     return re.compile(p.pattern, p.flags & ~re.IGNORECASE)
 
 
-_FAST = {name: _lower(p) for name, p in (("request", _REQUEST), ("advance", _IN_ADVANCE),
-                                          ("fyi", _FYI), ("commit", _COMMIT),
-                                          ("question", _QUESTION_LINE),
-                                          ("imperative", _IMPERATIVE_LINE))}
-
-
 # -- v2: what reads like an ask but is not one -------------------------------------------------
 
-_COURTESY = re.compile(
+_COURTESY = Words(
     r"\blet\s+(?:me|us)\s+know\s+if\s+(?:you|there)\b[^.?!]{0,40}?\b(?:need|have|want|would\s+like"
     r"|is|are|require)\b[^.?!]{0,40}?\b(?:anything|questions?|more|further|additional|else|help"
     r"|assistance|info(?:rmation)?|changed?|me\s+to)\b"
@@ -109,10 +98,10 @@ _COURTESY = re.compile(
     r"|\bif\s+(?:there\s+is|there's)\s+anything\b|\bif\s+i\s+can\s+(?:do|help|be)\b"
     r"|\bshould\s+you\s+(?:have|need|require)\b|\b(?:may|can)\s+be\s+of\s+(?:any\s+)?(?:further\s+)?"
     r"(?:assistance|help|service)\b|\bkeep\s+(?:me|us)\s+(?:posted|informed|in\s+the\s+loop)\b"
-    r"|\bfeel\s+free\s+to\b|\bdon'?t\s+hesitate\s+to\b|\banything\s+else\s+(?:i|we)\s+can\b"
-    r"|^\W*(?:once\s+again,?\s+)?if\s+you\s+(?:would\s+like|wish|want|prefer|observe|see|notice"
-    r"|are\s+unable)\b",
-    _I)
+    r"|\bfeel\s+free\s+to\b|\bdon'?t\s+hesitate\s+to\b|\banything\s+else\s+(?:i|we)\s+can\b")
+_COURTESY_OPENING = re.compile(
+    r"^\W*(?:once\s+again,?\s+)?if\s+you\s+(?:would\s+like|wish|want|prefer|observe|see|notice"
+    r"|are\s+unable)\b", _I)
 _OFFER = re.compile(
     r"^\W*(?:would|do)\s+you\s+(?:like|want)\s+(?:me|us)\s+to\b|^\W*(?:shall|should)\s+(?:i|we)\b"
     r"|\bdo\s+you\s+want\s+(?:me\s+to|us\s+to|to\s+see)\b|\bwould\s+you\s+be\s+interested\b"
@@ -139,7 +128,7 @@ _OUT_OF_OFFICE = re.compile(
 _WORD3 = re.compile(r"\S+\s+\S+\s+\S")
 
 
-_DIRECT = re.compile(r"\b(?:can|could|would|will)\s+you\b", _I)
+_DIRECT = Words(r"\b(?:can|could|would|will)\s+you\b")
 
 
 def not_an_ask(sentence: str) -> bool:
@@ -147,7 +136,7 @@ def not_an_ask(sentence: str) -> bool:
     (unless it names a time or a direct ask comes first: "can you review it and let me know if
     there are any problems", "let me know by tomorrow if you have comments"), small talk, a
     form or notice field, a URL piece or an informational "please note"."""
-    courtesy = _COURTESY.search(sentence)
+    courtesy = _COURTESY_OPENING.search(sentence) or _COURTESY.search(sentence)
     if courtesy is not None:
         direct = _DIRECT.search(sentence)
         if _DUE.search(sentence) is None and (direct is None or direct.start() > courtesy.start()):
@@ -163,9 +152,9 @@ def out_of_office(text: str) -> bool:
 
 #: Sentences of a message the request model reads (long mails are mostly pasted material).
 MAX_SENTENCES = 30
-_RULES = (("r:ask", _FAST["request"]), ("r:advance", _FAST["advance"]), ("r:fyi", _FAST["fyi"]),
-          ("r:commit", _FAST["commit"]), ("r:question", _FAST["question"]),
-          ("r:imperative", _FAST["imperative"]), ("r:due", _lower(_DUE)))
+_RULES = (("r:ask", _REQUEST), ("r:advance", _IN_ADVANCE), ("r:fyi", _FYI),
+          ("r:commit", _COMMIT), ("r:question", _lower(_QUESTION_LINE)),
+          ("r:imperative", _lower(_IMPERATIVE_LINE)), ("r:due", _DUE))
 
 
 def _rule_hits(parts: list[str]) -> list[set[str]]:
