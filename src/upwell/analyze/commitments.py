@@ -83,9 +83,18 @@ def _pledge(sentence: str) -> str | None:
     return None
 
 
+def _pledges(text: str) -> list[tuple[str, str]]:
+    """Each sentence of ``text`` with a pledge, and the pledge's verb, in order. A first look
+    over the whole text: a pledge in a sentence is a match in the text (a sentence ends at
+    punctuation or a line end, so the word boundaries hold there too), and most mail has none."""
+    if _PLEDGE.search(text) is None:
+        return []
+    return [(s, verb) for s in whole_sentences(text) if (verb := _pledge(s)) is not None]
+
+
 def commitment_sentences(text: str) -> list[str]:
     """The sentences of ``text`` in which the author commits to an action, in order."""
-    return [s for s in whole_sentences(text) if _pledge(s) is not None]
+    return [s for s, _verb in _pledges(text)]
 
 
 def delivers(text: str) -> bool:
@@ -95,8 +104,7 @@ def delivers(text: str) -> bool:
 
 @analyzer(COMMITMENTS, reads=("body",), writes=("commitments", "due", "delivers", "action"))
 def commitments(message: Message) -> Features:
-    found = [(s, verb) for s in whole_sentences(message.body)
-             if (verb := _pledge(s)) is not None]
+    found = _pledges(message.body)
     return {
         "commitments": len(found),
         "due": any(_DUE.search(s) for s, _v in found),

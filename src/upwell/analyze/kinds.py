@@ -190,7 +190,7 @@ def is_list_address(a: Address) -> bool:
 def _word_counts(text: str) -> tuple[int, int]:
     # social_text and work_text read the same text in turn: count once
     words = _WORD.findall(text[:3000].lower())
-    return sum(w in _SOCIAL for w in words), sum(w in _WORK for w in words)
+    return sum(map(_SOCIAL.__contains__, words)), sum(map(_WORK.__contains__, words))
 
 
 def social_text(text: str) -> bool:
