@@ -133,10 +133,19 @@ def test_slow_replies_against_own_usual() -> None:
 
 def test_recognition_drop_and_generic_thanks() -> None:
     base = routine(8)
-    bare = [m(at(8, d, 11), "Thanks!", to=(who,)) for d, who in enumerate((DANA, RAVI, DANA))]
-    got = ids(view(base + bare))
+    sent = [m(at(8, d, 9), "Here is the draft.", sender=who, to=(ME,))
+            for d, who in enumerate((DANA, RAVI, DANA))]
+    bare = [m(at(8, d, 11), "Thanks!", to=(s.sender,), parent=s) for d, s in enumerate(sent)]
+    got = ids(view(base + sent + bare))
     assert "recognition_drop" in got
     assert "generic_thanks" in got
+    # The same words opening a new note, or closing the member's own ask, thank nobody for
+    # anything they did: no card.
+    notes = [m(at(8, d, 11), "Thanks!", to=(who,)) for d, who in enumerate((DANA, RAVI, DANA))]
+    assert "generic_thanks" not in ids(view(base + sent + notes))
+    asks = [m(at(8, d, 11), "Thanks! Could you send the contract?", to=(s.sender,), parent=s)
+            for d, s in enumerate(sent)]
+    assert "generic_thanks" not in ids(view(base + sent + asks))
 
 
 def test_tone_toward_one_colleague_turns_negative() -> None:

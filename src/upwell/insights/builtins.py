@@ -213,19 +213,30 @@ def recognition_drop(ctx: InsightInput) -> Card | None:
          caveat="A short 'thanks' closing a routine exchange is fine; if these were such closings, "
                 "ignore this.",
          definition="Your thanks this week that named nothing in particular ('thanks!', not a "
-                    "sign-off closing a message), in a week with no specific thanks.",
+                    "sign-off closing a message), sent as the answer to something the person "
+                    "sent you and asking nothing back, in a week with no specific thanks.",
          threshold="3 or more bare thanks to 2 or more people and none specific this week",
          action="Say what the thanks is for: 'thanks for catching the pricing error'.",
          basis="Specific praise is perceived as more sincere and more useful "
                "(Kluger & DeNisi 1996 on feedback specificity).", impact=0.5)
 def generic_thanks(ctx: InsightInput) -> Card | None:
     sent = _sent(ctx)
-    bare = [m for m in sent if _feature(m, GRATITUDE, "thanks_kind") == "bare"]
+    bare = [m for m in sent if _feature(m, GRATITUDE, "thanks_kind") == "bare"
+            and _thanks_back(ctx, m)]
     people = {p for m in bare for p in m.to}
     if len(bare) < 3 or len(people) < 2 or any(recognizes(m) for m in sent):
         return None
     return card("generic_thanks", f"{len(bare)} of your thanks this week named nothing specific.",
                 severity=len(bare) / 3, n=len(bare), msgs=bare)
+
+
+def _thanks_back(ctx: InsightInput, m: MessageView) -> bool:
+    """``m`` answers something a recipient sent (it replies to their message) and asks nothing:
+    thanks for what they did. A "Thanks." closing the member's own request, or opening a new
+    note, thanks nobody for anything (on real mail these were most "generic" thanks)."""
+    parent = ctx.view.by_id.get(m.parent_id) if m.parent_id else None
+    return (parent is not None and parent.sender in m.to
+            and not _number(m, REQUESTS, "requests") and not _number(m, REQUESTS, "questions"))
 
 
 @insight("tone_toward_colleague", title="Tone toward a colleague turned negative",
