@@ -62,18 +62,18 @@ def test_coach_shows_the_profile_it_used_inferred_or_given(tmp_path: Path) -> No
     inferred = runner.invoke(cli, ["--home", str(tmp_path / "h1"), "coach", str(archive)])
     assert inferred.exit_code == 0, inferred.output
     text = " ".join(inferred.stdout.split())
-    assert "inferred from 40 of your sent messages" in text
+    assert "inferred from 45 of your sent messages" in text
     assert "change it with --tz ZONE --hours START-END" in text
     data = json.loads(runner.invoke(cli, ["--home", str(tmp_path / "h1"), "coach", str(archive),
                                           "--json"]).stdout)
     assert data["profile"]["source"] in {"high", "medium", "low"}
-    assert data["profile"]["sent"] == 40
+    assert data["profile"]["sent"] == 45
     given = runner.invoke(cli, ["--home", str(tmp_path / "h1"), "coach", str(archive),
                                 "--tz", "Europe/Paris", "--hours", "8-18", "--json"])
     profile = json.loads(given.stdout)["profile"]
     # the member's own mail is stamped +00:00, not Paris time: the stamps are not theirs
     assert "stamped +00:00" in profile.pop("offsets_reason")
-    assert profile == {"tz": "Europe/Paris", "hours": "8-18", "source": "declared", "sent": 40,
+    assert profile == {"tz": "Europe/Paris", "hours": "8-18", "source": "declared", "sent": 45,
                        "basis": None, "offsets_credible": False}
     assert "Others' local time is unknown" in " ".join(runner.invoke(
         cli, ["--home", str(tmp_path / "h1"), "coach", str(archive)]).stdout.split())

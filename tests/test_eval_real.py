@@ -212,6 +212,7 @@ SOURCE_TZ = timezone(timedelta(hours=-3))  # the corpus's date_local (see its RE
 T0 = datetime(2024, 1, 1, 15, tzinfo=UTC)  # Monday 09:00 in Chicago
 ME = {"name": "Doe, Jane", "addr": "/O=ENRON/OU=NA/CN=RECIPIENTS/CN=JDOE"}
 DANA = {"name": "Lee, Dana", "addr": "dana.lee@enron.com"}
+SAM = {"name": "Park, Sam", "addr": "sam.park@enron.com"}
 MONDAYS = [(T0 + timedelta(weeks=n)).date().isoformat() for n in range(9)]
 
 
@@ -225,7 +226,8 @@ def _item(source: str, folder: str, sender: dict[str, str], to: dict[str, str],
 
 def _corpus(root: Path) -> Path:
     """Nine weeks: Dana asks every working day; Jane answers within the hour for eight weeks
-    and not in the ninth. Each of the ninth week's asks is also copied in 'All documents'."""
+    and not in the ninth, when she is at her mail (a note to Sam each morning) but does not
+    answer. Each of the ninth week's asks is also copied in 'All documents'."""
     items = []
     for week in range(9):
         for day in range(5):
@@ -237,6 +239,9 @@ def _corpus(root: Path) -> Path:
                 items.append(_item(f"mail/doe-j/All documents/budget-{week}-{day}.html",
                                    "All documents", DANA, ME, f"Budget {week}",
                                    "Could you please review the budget draft?\n", t))
+                items.append(_item(f"mail/doe-j/Sent Items/numbers-{day}.html", "Sent Items",
+                                   ME, SAM, f"Numbers {day}", "Here are the numbers.\n",
+                                   t - timedelta(hours=1)))
             else:
                 items.append(_item(f"mail/doe-j/Sent Items/re-budget-{week}-{day}.html",
                                    "Sent Items", ME, DANA, f"RE: Budget {week}",

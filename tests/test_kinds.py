@@ -96,8 +96,16 @@ def history() -> list[MessageView]:
                                         ("armin-s@t-online.de", "Armin Scharnberger")))]
 
 
+def at_work() -> list[MessageView]:
+    """Susan at her mail every working day of the week and the next (writing to someone on no
+    ask, about something else): a day she sent nothing is no day to answer in."""
+    return [mail(at(d, 8), "Here are the numbers.", sender=SUSAN,
+                 to="Dee Ortiz <dee.ortiz@example.org>", subject="numbers")
+            for d in (*range(5), *range(7, 12))]
+
+
 def unanswered(msgs: list[MessageView]) -> list[MessageView]:
-    v = view(history() + msgs)
+    v = view(history() + at_work() + msgs)
     later = mail(at(9, 10), "Thanks, noted.", sender=SUSAN,
                  to="Pam Butler <pam.butler@example.com>")
     v = classify(view([*v.messages, later]))  # the archive runs past the grace period
@@ -359,6 +367,9 @@ def test_mark_a_person_personal_from_the_cli(tmp_path: Path) -> None:
                                     subject=f"Budget {week} {day}",
                                     body="Could you please review the budget draft?\n",
                                     date=t))
+            sent.append(make_email(sender="Ann Example <ann@example.org>",  # at her mail
+                                   to="Sam Park <sam@example.org>", subject=f"Numbers {day}",
+                                   body="Here are the numbers.\n", date=t - timedelta(hours=1)))
         sent.append(make_email(sender="Ann Example <ann@example.org>",
                                to="Dana Lee <dana@example.org>", subject=f"Notes {week}",
                                body="Thanks, noted.\n", date=t0 + timedelta(weeks=week,

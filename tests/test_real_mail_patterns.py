@@ -110,6 +110,9 @@ def test_signature_block_and_footers_are_not_the_authors_words() -> None:
     "How was your weekend?",
     "Please note that we have already run several hundred test cases.",
     '"OK??',
+    'Dana: Please note both "paid in full" and "expired" on the tracking log.',
+    "PLEASE IGNORE PREVIOUS EMAIL - ALL OK",
+    "Please disregard my earlier note, the deal is fine.",
 ])
 def test_look_alikes_are_not_asks(body: str) -> None:
     out = feat(REQUESTS, body)
@@ -125,6 +128,7 @@ def test_out_of_office_reply_asks_nothing() -> None:
 
 @pytest.mark.parametrize("body", [
     "Maria: Please reclassify this CP as expired on our list.",
+    "Dana: please update the tracking log with this information.",
     "Michelle, can you please convert these to a % of capacity?",
     "Is the contract price in error or has the contract changed?",
     "Please let me know by tomorrow morning if you have any comments.",

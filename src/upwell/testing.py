@@ -62,7 +62,8 @@ def weekly_asks(root: Path, *, ask: str, reply: str, last_week_tag: str = "",
                 weeks: int = 9) -> Path:
     """Ann's mailbox as a maildir: Dana asks her something every weekday for ``weeks`` weeks
     from Monday 2024-01-01 10:00 New York time, and Ann answers within the hour in every week but
-    the last. The last week's subjects and asks end with ``last_week_tag``."""
+    the last, when she is at her mail (a note to Sam each morning) but does not answer. The last
+    week's subjects and asks end with ``last_week_tag``."""
     start = datetime(2024, 1, 1, 15, tzinfo=UTC)
     inbox, sent = [], []
     for week in range(weeks):
@@ -79,6 +80,10 @@ def weekly_asks(root: Path, *, ask: str, reply: str, last_week_tag: str = "",
                                        to="Dana Lee <dana@example.org>",
                                        subject=f"Re: Budget {week}", body=f"{reply}\n",
                                        date=t + timedelta(hours=1), in_reply_to=mid))
+            else:
+                sent.append(make_email(sender="Ann Example <ann@example.org>",
+                                       to="Sam Park <sam@example.org>", subject=f"Numbers {day}",
+                                       body="Here are the numbers.\n", date=t - timedelta(hours=1)))
     return write_maildir(root, {"": inbox, "Sent Items": sent})
 
 

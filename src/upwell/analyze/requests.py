@@ -22,8 +22,9 @@ sentence is neither a request nor a question when it is a courtesy closing or a 
 offer of help ("let me know if you need anything else", "if you have any questions, please call
 me", "keep me posted", "do you want me to ..."), small talk ("how was your weekend?"), a form or
 meeting-notice field ("Where: EB 1336", "Effective date: ?"), a piece of a URL ("asp?"), an
-informational "please note / please see", or a fragment of fewer than three words with nothing
-but a question mark ("OK??"); and an out-of-office reply asks nothing at all. The model and its
+informational "please note / please see" (also after a name: "Susan: please note"), a retraction
+("please ignore my previous email"), or a fragment of fewer than three words with nothing but a
+question mark ("OK??"); and an out-of-office reply asks nothing at all. The model and its
 features are unchanged (``upwell train check`` still reproduces the shipped file).
 """
 
@@ -119,7 +120,7 @@ _FILE_KINDS = "asp|aspx|html?|cgi|php|jsp|pdf|bat|dll|nhtml|exe"
 _URL_PIECE = re.compile(rf"(?:(?:https?://|www\.)\S*|\.(?:{_FILE_KINDS})|^\W*(?:{_FILE_KINDS}|com\S*))"
                         r"\?+\W*$", _I)
 _INFORMATIONAL = re.compile(
-    r"^\W*(?:please\s+(?:note|be\s+advised|be\s+aware|find|refer)\b|please\s+see\s+(?:below|above|"
+    r"^\W*(?:please\s+(?:note|be\s+advised|be\s+aware|find|refer|ignore|disregard)\b|please\s+see\s+(?:below|above|"
     r"attached|the\s+attached|enclosed|example|my|our)\b|attached\s+please\s+find\b)", _I)
 _OUT_OF_OFFICE = re.compile(
     r"^\W*(?:i\s+am|i'm|i\s+will\s+be)\s+(?:currently\s+)?(?:out\s+of\s+(?:the\s+)?office"
@@ -129,20 +130,25 @@ _WORD3 = re.compile(r"\S+\s+\S+\s+\S")
 
 
 _DIRECT = Words(r"\b(?:can|could|would|will)\s+you\b")
+# A name (one or two capitalised words) that opens a sentence, addressing one reader of several:
+# "Susan: please note ..." is as informational as "Please note ...".
+_VOCATIVE = re.compile(r"^\W*[A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)?\s*[:,]\s*")
 
 
 def not_an_ask(sentence: str) -> bool:
     """Whether ``sentence`` only looks like an ask: a courtesy closing or conventional offer
     (unless it names a time or a direct ask comes first: "can you review it and let me know if
     there are any problems", "let me know by tomorrow if you have comments"), small talk, a
-    form or notice field, a URL piece or an informational "please note"."""
+    form or notice field, a URL piece or an informational "please note" (also after the name
+    of the one it is for: "Susan: please note ...")."""
     courtesy = _COURTESY_OPENING.search(sentence) or _COURTESY.search(sentence)
     if courtesy is not None:
         direct = _DIRECT.search(sentence)
         if _DUE.search(sentence) is None and (direct is None or direct.start() > courtesy.start()):
             return True
     return bool(_OFFER.search(sentence) or _SOCIAL.search(sentence) or _FIELD.search(sentence)
-                or _URL_PIECE.search(sentence) or _INFORMATIONAL.search(sentence))
+                or _URL_PIECE.search(sentence) or _INFORMATIONAL.search(sentence)
+                or _INFORMATIONAL.search(_VOCATIVE.sub("", sentence, count=1)))
 
 
 def out_of_office(text: str) -> bool:

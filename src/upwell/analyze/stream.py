@@ -414,16 +414,61 @@ def answered_at(view: MemberView, ask: MessageView, due: datetime) -> MessageVie
     return min([*linked, *same], key=lambda r: r.sent_at, default=None)
 
 
-#: An ask is judged only when the archive holds mail the member sent within this long before it
-#: (or by its due time): else the member was away, or their sent mail was not kept.
-SEEN_BEFORE = timedelta(days=14)
+#: An ask is judged only when the archive holds the member's mail of enough working days within
+#: this long after it (:func:`ask_due`): else the member was away, or their sent mail was not kept.
+SEEN_WITHIN = timedelta(days=14)
+
+
+def _active_days(view: MemberView, profile: WorkProfile) -> list[datetime]:
+    """The starts (in the member's zone) of the working days on which the member sent mail,
+    oldest first: the days they were at their mail."""
+    def build() -> list[datetime]:
+        days = set()
+        for when in _member_sent(view)[0]:
+            local = when.astimezone(profile.tz)
+            if local.weekday() in profile.workdays:
+                days.add(local.replace(hour=0, minute=0, second=0, microsecond=0))
+        return sorted(days)
+    return derived(view, f"active_days|{profile.tz}|{sorted(profile.workdays)}", build)
+
+
+def ask_due(view: MemberView, profile: WorkProfile, ask: MessageView, grace_days: int
+            ) -> datetime | None:
+    """When an answer to ``ask`` was due: ``grace_days`` working days after it, counting only
+    the working days on which the member sent mail (a holiday, leave or a day the archive
+    holds no mail of theirs is no day to answer in), at the ask's time of day; ``None`` when
+    the archive holds no such days within :data:`SEEN_WITHIN` of the ask (the member was
+    away, or the archive ends first)."""
+    days = _active_days(view, profile)
+    local = ask.sent_at.astimezone(profile.tz)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    after = bisect_right(days, midnight)
+    if after + grace_days > len(days):
+        return None
+    day = days[after + grace_days - 1]
+    due = max(profile.add_working_days(ask.sent_at, grace_days),
+              day.replace(hour=local.hour, minute=local.minute, second=local.second
+                          ).astimezone(UTC))
+    return due if due - ask.sent_at <= SEEN_WITHIN else None
+
+
+def _withdrawn(view: MemberView, ask: MessageView, due: datetime) -> bool:
+    """The asker wrote to the member alone again before ``due`` without asking anything
+    ("please ignore my last email - all OK", "thanks, sorted"): the ask was settled or dropped
+    some other way. A later message that asks again (a reminder, a new ask) leaves the first
+    one waiting, and a note to several people is no word on this ask."""
+    same = {o.id for o in copies(view, ask)}
+    return any(r.id not in same and ask.sent_at < r.sent_at <= due and not is_ask(r)
+               and set(r.to) & view.me and not set(r.to) - view.me
+               for r in _by_sender(view).get(ask.sender, ()))
 
 
 def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
                     *, grace_days: int = 2) -> list[MessageView]:
     """Asks to the member (:func:`asked_of_member`) by someone they correspond with, in the
-    window, that the member did not respond to within ``grace_days`` working days
-    (:func:`handled`); one copy of each."""
+    window, that the member did not respond to (:func:`handled`) by the time it was due
+    (:func:`ask_due`: ``grace_days`` working days on which they sent mail) and that the asker
+    did not withdraw (:func:`_withdrawn`); one copy of each."""
     known = correspondents(view)
     last = max((m.sent_at for m in everything(view)), default=end)
     out: list[MessageView] = []
@@ -434,13 +479,10 @@ def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end
             continue
         if feature(m.features, KINDS, "social"):
             continue  # a social note (lunch, a visit, a favour): settled in person or by phone
-        due = profile.add_working_days(m.sent_at, grace_days)
-        if due > last:
-            continue  # too recent to judge
-        stamps, _sent = _member_sent(view)
-        if bisect_right(stamps, due) == bisect_left(stamps, m.sent_at - SEEN_BEFORE):
-            continue  # nothing of the member's in the archive then (away, or not kept): unseen
-        if not handled(view, m, due):
+        due = ask_due(view, profile, m, grace_days)
+        if due is None or due > last:
+            continue  # too recent to judge, or no mail of the member's since (away, or not kept)
+        if not handled(view, m, due) and not _withdrawn(view, m, due):
             out.append(m)
             listed.update(o.id for o in _copies(view, m))
     return out

@@ -141,8 +141,11 @@ def after_hours_landing(ctx: InsightInput) -> Card | None:
                     "response from you "
                     "within two working days: no reply to it or its other copies, and no "
                     "message from you to the asker or to anyone on the ask, on its subject or "
-                    "in its thread. Social notes are left out, and so is any ask from a time "
-                    "when the archive holds none of your own mail (away, or not kept).",
+                    "in its thread. Only days on which you sent mail count (a holiday or a day "
+                    "off is no day to answer in). Social notes are left out, and so is an ask "
+                    "the asker took back (a later note to you alone that asks nothing: 'please "
+                    "ignore my last email'), and any ask from a time when the archive holds "
+                    "none of your own mail (away, or not kept).",
          threshold="1 or more this week",
          action="Reply, even briefly ('on it, by Thursday'), or hand the ask to someone else.",
          basis="Responsiveness is the strongest driver of trust in distributed teams "
