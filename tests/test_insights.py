@@ -243,6 +243,12 @@ def test_harsh_noninclusive_blunt_and_thanks_in_advance() -> None:
     # the same week from a member who always asks this way: nothing new to say
     plain = [m(at(w, 2, 14), "Send the weekly numbers.") for w in range(8)]
     assert "blunt_requests" not in ids(view(routine(8) + plain + week))
+    # the same short asks as social chat (family, lunch, the weekend) are no work requests
+    chat = [m(at(8, 3 + i // 4, 10 + i % 4), text) for i, text in enumerate((
+        "Call me about the weekend trip.", "Bring the kids to dinner.",
+        "Pick up wine for the party.", "Send me the wedding photos.",
+        "Book the golf for Saturday.", "Get beer for the game."))]
+    assert "blunt_requests" not in ids(view(routine(8) + asked + chat))
     assert cards["thanks_in_advance"].evidence_count == 2
 
 

@@ -113,6 +113,8 @@ def test_signature_block_and_footers_are_not_the_authors_words() -> None:
     'Dana: Please note both "paid in full" and "expired" on the tracking log.',
     "PLEASE IGNORE PREVIOUS EMAIL - ALL OK",
     "Please disregard my earlier note, the deal is fine.",
+    "check this out............",
+    "check this one out...............www.example.org/",
 ])
 def test_look_alikes_are_not_asks(body: str) -> None:
     out = feat(REQUESTS, body)
@@ -133,6 +135,8 @@ def test_out_of_office_reply_asks_nothing() -> None:
     "Is the contract price in error or has the contract changed?",
     "Please let me know by tomorrow morning if you have any comments.",
     'Is "US Brick Co." the actual name of this counterparty ?',
+    "Check this out and tell me what you think.",
+    "Please check this out by Friday.",
 ])
 def test_real_asks_still_count(body: str) -> None:
     assert ask_sentences(body), body

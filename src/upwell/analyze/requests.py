@@ -20,7 +20,8 @@ docs/analyzers/requests.md.
 v2 (rules after the model, measured on labelled real mail by ``upwell eval sentences``): a
 sentence is neither a request nor a question when it is a courtesy closing or a conventional
 offer of help ("let me know if you need anything else", "if you have any questions, please call
-me", "keep me posted", "do you want me to ..."), small talk ("how was your weekend?"), a form or
+me", "keep me posted", "do you want me to ..."), small talk ("how was your weekend?") or a shared
+link ("check this out...", "look at this: www..."), a form or
 meeting-notice field ("Where: EB 1336", "Effective date: ?"), a piece of a URL ("asp?"), an
 informational "please note / please see" (also after a name: "Susan: please note"), a retraction
 ("please ignore my previous email"), or a fragment of fewer than three words with nothing but a
@@ -111,7 +112,11 @@ _SOCIAL = re.compile(
     r"^\W*(?:hi\b.{0,20})?(?:how\s+(?:are|have)\s+you|how\s+(?:was|is|were)\s+(?:your|the)\s+(?:weekend"
     r"|trip|holidays?|vacation|day|week|flight|party)|how'?s\s+(?:it\s+going|everything|life|the\s+"
     r"(?:family|weather))|hope\s+(?:you|your|all|everyone)|any\s+luck\b|what'?s\s+up\b|guess\s+what"
-    r"|can\s+you\s+believe|who\s+knows|why\s+not\b|what\s+else\s+is\s+new|sure\b)", _I)
+    r"|can\s+you\s+believe|who\s+knows|why\s+not\b|what\s+else\s+is\s+new|sure\b"
+    # a share, not an ask: "check this out...", "look at this one"
+    r"|check\s+(?:this|these|that)(?:\s+(?:one|ones|site|link))?\s+out\W*(?:$|https?://|www\.)"
+    r"|(?:check|look\s+at)\s+(?:this|these|that)(?:\s+(?:one|ones|site|link))?\W*(?:https?://|www\.))",
+    _I)
 _FIELD = re.compile(
     r"^\W*(?:when|where|time|date|location|place|room|cost|subject|to|from|cc|bcc|sent|re|phone"
     r"|fax|importance|attendees|dial[- ]?in|passcode)\s*:|^[^\n:]{1,40}:\t", _I)

@@ -17,7 +17,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 from upwell.analyze.kinds import personal_account
-from upwell.analyze.names import GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE
+from upwell.analyze.names import GRATITUDE, HARSH, KINDS, POLITENESS, REQUESTS, TONE
 from upwell.analyze.stream import (
     after_hours,
     attended,
@@ -406,22 +406,31 @@ def _softened(m: MessageView) -> bool:
     return bool(m.features.get(POLITENESS, {}).get("softened"))
 
 
+def _work_ask(ctx: InsightInput, m: MessageView) -> bool:
+    """``m`` asks something of a colleague about work: it has a request, it is not social chat
+    (lunch, a joke, family), and someone it goes to is not only ever on a personal account. On
+    real mail most "blunt requests" were banter and notes to family and friends."""
+    return (bool(_feature(m, REQUESTS, "requests")) and not _feature(m, KINDS, "social")
+            and any(not personal_account(ctx.view, p) for p in m.to))
+
+
 @insight("blunt_requests", title="Requests with no softening words",
          caveat="Short requests are normal between people who work closely and expect them; if "
                 "that is the case here, ignore this.",
-         definition="Your requests with no please, thanks, 'could you' or hedge, more of them "
-                    "than usual for you.",
+         definition="Your requests to colleagues about work (not social notes, not mail only to "
+                    "personal accounts) with no please, thanks, 'could you' or hedge, more of "
+                    "them than usual for you.",
          threshold="4+ requests this week, 75% or more of them blunt, and 20 points above your "
                    "own usual share when you made 5+ requests before",
          action="Open with 'could you' and say why it matters.",
          basis="Politeness strategies predict how requests are received (Danescu-Niculescu-"
                "Mizil et al. 2013).", impact=0.6)
 def blunt_requests(ctx: InsightInput) -> Card | None:
-    reqs = [m for m in _sent(ctx) if _feature(m, REQUESTS, "requests")]
+    reqs = [m for m in _sent(ctx) if _work_ask(ctx, m)]
     blunt = [m for m in reqs if not _softened(m)]
     if len(reqs) < 4 or len(blunt) / len(reqs) < 0.75:
         return None
-    before = [m for m in _sent(ctx, baseline=True) if _feature(m, REQUESTS, "requests")]
+    before = [m for m in _sent(ctx, baseline=True) if _work_ask(ctx, m)]
     if len(before) >= 5 and len(blunt) / len(reqs) < sum(
             not _softened(m) for m in before) / len(before) + 0.2:
         return None  # the member's usual way of asking: not news this week
