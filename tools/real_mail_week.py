@@ -1,13 +1,15 @@
 """Print one week of one Enron EDRM mailbox for a human labeller (the labeller's own eyes only).
 
 Usage: python tools/real_mail_week.py MAILBOX YYYY-MM-DD [--data ../shared/data] [--body N]
+[--held-out]
 
 The week is Monday 00:00 to the next Monday in America/Chicago (the profile the real-mail
 evaluation coaches with); ``date_local`` is read as UTC-03:00, as the corpus README says. Every
 message of the week is printed in time order with its folder, parties, local time, subject, its
 ``source_file`` (the reference the labels use) and the first N characters of its body; calendar
 entries with a real date (not the export's placeholder) are listed too, marked CALENDAR. Prints to
-the terminal only: nothing is written.
+the terminal only: nothing is written. A labelled week of the frozen test split is refused unless
+``--held-out`` says the reader is labelling it, not tuning (docs/evaluation-real-mail.md).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from upwell.lab.evaluate.real_score import LABELS, load_labels
 
 CHICAGO = ZoneInfo("America/Chicago")
 EXPORT = timezone(timedelta(hours=-3))
@@ -32,7 +36,12 @@ def main() -> None:
     ap.add_argument("week", help="the Monday, YYYY-MM-DD (America/Chicago)")
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--body", type=int, default=1200, help="characters of body to show")
+    ap.add_argument("--held-out", action="store_true",
+                    help="show a week of the test split (to label it; never while tuning)")
     a = ap.parse_args()
+    if not a.held_out and (a.mailbox, a.week) in load_labels(LABELS).held_out("dev"):
+        raise SystemExit(f"{a.mailbox} {a.week} is a held-out test week: not shown while tuning "
+                         "(pass --held-out to label it)")
     start = datetime.fromisoformat(a.week).replace(tzinfo=CHICAGO)
     end = start + timedelta(weeks=1)
     rows = []
