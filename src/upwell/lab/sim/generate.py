@@ -773,7 +773,7 @@ class Generator:
                     out.chats.append(Chat(f"C{lead:06d}", t, p.idx, self._say(rng, pool)[0],
                                           members))
         elif behaviour == "blunt_requests":
-            for _ in range(5 if clear else 3):
+            for _ in range(6 if clear else 4):  # the card needs 4 requests in a week
                 self._ask(out, rng, p, w, lo, hi, self._say(rng, "ask_blunt"))
         elif behaviour == "thanks_in_advance":
             for _ in range(4 if clear else 2):
