@@ -242,6 +242,10 @@ class Generator:
         self.fade_week = max(1, org.weeks - 3)
         self.favourites: dict[int, set[int]] = {}
         self.lapsed: dict[int, tuple[int, int]] = {}  # manager -> (report, last week)
+        # Asks planted to be left unanswered: member -> [(asker, time)], and the spans in which
+        # the two exchange nothing else (so the ask is neither answered nor taken back).
+        self._asks: dict[int, list[tuple[int, float]]] = {}
+        self._waiting: list[tuple[int, int, float, float]] = []
         self.souring: dict[int, tuple[int, str]] = {}  # person -> (colleague, strength)
         self._conv: dict[tuple[int, Pattern, Pattern], list[Interval]] = {}
         self._fading: set[tuple[int, int]] = {
@@ -299,6 +303,9 @@ class Generator:
         week = int((t - self.t0) // WEEK)
         if any(self._faded(sender, r, week) for r in to):
             return None  # a faded tie: not even a late answer to an older thread
+        if any(a < t < b and ((sender == m and r in to) or (sender == r and m in to))
+               for m, r, a, b in self._waiting):
+            return None  # an ask left waiting: neither answered nor taken back
         sour = self.souring.get(sender)
         if sour is not None and week == self.final and to[0] == sour[0] \
                 and rng.random() < (1.0 if sour[1] == "clear" else 0.6):
@@ -393,6 +400,8 @@ class Generator:
         out = WeekOutput()
         lo, hi = self.t0 + w * WEEK, self.t0 + (w + 1) * WEEK
         final = w == self.final
+        if final:
+            self._plan_asks(rng, w, lo)
         for p in self.people:
             plants = self.plants.get(p.idx, [])
             behaviours = frozenset(pl.behaviour for pl in plants) if final else frozenset()
@@ -661,6 +670,22 @@ class Generator:
 
     # -- planted behaviours -----------------------------------------------------------------
 
+    def _plan_asks(self, rng: random.Random, w: int, lo: float) -> None:
+        """Before the final week is written: when each ask left unanswered comes, and the four
+        days after it in which the member and the asker write each other nothing else (the
+        card allows two working days for any message to the asker, or a note from them)."""
+        self._asks, self._waiting = {}, []
+        for p in self.people:
+            for plant in self.plants.get(p.idx, []):
+                if plant.behaviour != "leaves_asks_unanswered":
+                    continue
+                for i in range(3 if plant.strength == "clear" else 1):
+                    asker = self.people[plant.others[i % len(plant.others)]]
+                    t = pick_time(rng, _clip(self.cal.joint(asker, [p], w), lo, lo + 2 * DAY))
+                    if t is not None:
+                        self._asks.setdefault(p.idx, []).append((asker.idx, t))
+                        self._waiting.append((p.idx, asker.idx, t, t + 4 * DAY))
+
     def _planted(self, out: WeekOutput, rng: random.Random, p: Person, w: int, lo: float,
                  hi: float, behaviour: str, strength: str, others: tuple[int, ...],
                  final: bool) -> None:
@@ -712,6 +737,11 @@ class Generator:
                            self._fill(rng, rng.randint(1, 2)))
         elif behaviour == "pings_in_their_night":
             x = self.people[others[0]]
+            # x writes to p once in their own day first: a zone is only ever judged from
+            # someone's messages to the member, so a colleague who never wrote is not judged
+            t = pick_time(rng, _clip(self.cal.own(x, w), lo, lo + 2 * DAY))
+            if t is not None:
+                self._mail(out, rng, x.idx, [p.idx], t, self._fill(rng, 1))
             own = _clip(_shrink(self.cal.own(p, w), SENDER_MARGIN), lo, hi)
             judged = self.cal.windows(x.tz, p.start_hour, p.end_hour, p.workdays, w)
             night = _subtract(own, [(a - RECIPIENT_MARGIN, b + RECIPIENT_MARGIN)
@@ -721,13 +751,9 @@ class Generator:
                 if t is not None:
                     self._mail(out, rng, p.idx, [x.idx], t, self._fill(rng, rng.randint(1, 2)))
         elif behaviour == "leaves_asks_unanswered":
-            for i in range(3 if clear else 1):
-                asker = self.people[others[i % len(others)]]
-                joint = _clip(self.cal.joint(asker, [p], w), lo, lo + 2 * DAY)
-                t = pick_time(rng, joint)
-                if t is not None:
-                    self._mail(out, rng, asker.idx, [p.idx], t,
-                               self._fill(rng, 1) + self._say(rng, "ask_polite"))
+            for asker, t in self._asks.get(p.idx, []):
+                self._mail(out, rng, asker, [p.idx], t,
+                           self._fill(rng, 1) + self._say(rng, "ask_polite"))
         elif behaviour == "slow_to_reply":
             for _ in range(6):  # enough replies in the week for a median
                 c = self.people[rng.choice(self.contacts[p.idx])]
