@@ -16,10 +16,9 @@ from upwell.analyze.kinds import personal_account
 from upwell.analyze.stream import (
     MAX_ASK_RECIPIENTS,
     answered_at,
-    asked_of_member,
     copies,
-    correspondents,
     in_window,
+    member_ask,
     mine,
     recognizes,
     working_hours_between,
@@ -35,14 +34,13 @@ GRACE_DAYS = 2
 
 
 def _asks(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView]:
-    """Messages for the member to act on from people they correspond with, in the window:
-    conversational work mail addressed to them (in To, or naming them), whether or not the
-    request analyzer found an ask in it (a draft forwarded for review, a "can we talk" under a
-    forward: real mail asks in many ways, and answering fast is what counts here)."""
-    known = correspondents(ctx.view)
-    return [m for m in in_window(ctx.view.messages, start, end)
-            if not mine(ctx.view, m) and m.sender in known
-            and len(m.to) + len(m.cc) <= MAX_ASK_RECIPIENTS and asked_of_member(ctx.view, m)]
+    """The asks of the member in the window, as :func:`upwell.analyze.stream.unanswered_asks`
+    counts them (:func:`~upwell.analyze.stream.member_ask`): a request or question from someone
+    they correspond with, to them alone, not a social note. On real mail most "asks" counted
+    without the request analyzer's word were forwards for information, answers to the member's
+    own requests or jokes, and a reply to an ask put to several people was often no answer to
+    the member."""
+    return [m for m in in_window(ctx.view.messages, start, end) if member_ask(ctx.view, m)]
 
 
 def _answers(ctx: InsightInput, asks: Iterable[MessageView]
@@ -72,8 +70,8 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
 @insight("helped_fast", title="You answered people's asks quickly",
          caveat="If your replies were quick acknowledgements rather than answers, or the asks "
                 "were trivial, this says less than it seems.",
-         definition="Messages addressed to you by people you work with (you in To or named, "
-                    "conversational work mail to a few people) that you answered within "
+         definition="Requests and questions to you alone (you the one person in To, or named) "
+                    "from people you work with, not social notes, that you answered within "
                     f"{QUICK_HOURS:g} of your working hours this week (a reply, or a message to "
                     "them on the same subject), each named with how fast.",
          threshold=f"{MIN_QUICK}+ asks answered within {QUICK_HOURS:g} working hours, more "
