@@ -237,6 +237,20 @@ def test_helped_fast_counts_only_what_unanswered_asks_counts_as_an_ask() -> None
     assert card["helped_fast"].evidence_count == 2
 
 
+def test_helped_fast_a_bare_thanks_or_a_social_note_is_no_answer() -> None:
+    base = routine(8, reply_after=3.0)
+    asks = [m(at(8, d, 10), "Could you check the pipeline capacity numbers?", sender=LOU,
+              to=(ME,), subject=f"Capacity {d}") for d in range(3)]
+    # "Thanks." closes a note; it answers no question
+    assert "helped_fast" not in cards_of(view([*base, *_quick(asks, "Thanks.", words=1)]), 8)
+    # a friend's ask answered with news of the family is a personal exchange, not work help
+    social = "Hey, great to hear from you! The kids loved the beach trip, family dinner Friday?"
+    assert "helped_fast" not in cards_of(view([*base, *_quick(asks, social)]), 8)
+    # a thanks with an answer in it still answers
+    answer = "Thanks, the capacity numbers match the pipeline report for December."
+    assert "helped_fast" in cards_of(view([*base, *_quick(asks, answer, words=10)]), 8)
+
+
 def test_specific_recognition_for_someone_new_with_the_message() -> None:
     thanks = m(at(8, 2, 11), "Thanks for catching the pricing error in the vendor contract!",
                to=(RAVI,))

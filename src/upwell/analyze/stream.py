@@ -395,21 +395,33 @@ def handled(view: MemberView, ask: MessageView, due: datetime) -> bool:
     return False
 
 
+#: A thanks of at most this many words that asks nothing acknowledges; it answers nothing.
+ACK_WORDS = 5
+
+
+def acknowledgement(m: MessageView) -> bool:
+    """A bare thanks ("Thanks.", "Thank you, Laurie"): short, thanking, asking nothing (a
+    message whose length was not kept, ``words`` 0, is not judged one). On real mail such
+    replies mostly closed an FYI or an answer to the member's own request."""
+    return thanks(m) and not is_ask(m) and 0 < m.words <= ACK_WORDS
+
+
 def answered_at(view: MemberView, ask: MessageView, due: datetime) -> MessageView | None:
     """The member's first answer to ``ask`` by ``due``: a reply to it (or to another copy of
     it), or a message of theirs to the asker on its subject or in its thread (a reply under the
     same subject that the archive did not link). Stricter than :func:`handled`: a message to
-    the asker about something else is no answer."""
+    the asker about something else is no answer, nor is a bare thanks
+    (:func:`acknowledgement`)."""
     copies = _copies(view, ask) or [ask]
     start = min(o.sent_at for o in copies)
     children = replies_to(view)
     linked = [c for o in copies for c in children.get(o.id, ())
-              if mine(view, c) and start <= c.sent_at <= due]
+              if mine(view, c) and start <= c.sent_at <= due and not acknowledgement(c)]
     subject = normalize_subject(ask.subject)
     threads = {o.thread for o in copies if o.thread}
     stamps, sent = _member_sent(view)
     same = [r for r in sent[bisect_left(stamps, start):bisect_right(stamps, due)]
-            if ask.sender in (*r.to, *r.cc)
+            if ask.sender in (*r.to, *r.cc) and not acknowledgement(r)
             and ((subject and normalize_subject(r.subject) == subject) or r.thread in threads)]
     return min([*linked, *same], key=lambda r: r.sent_at, default=None)
 

@@ -13,10 +13,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from upwell.analyze.kinds import personal_account
+from upwell.analyze.names import KINDS, feature
 from upwell.analyze.stream import (
     MAX_ASK_RECIPIENTS,
     answered_at,
+    ask_due,
     copies,
+    everything,
     in_window,
     member_ask,
     mine,
@@ -45,10 +48,13 @@ def _asks(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView
 
 def _answers(ctx: InsightInput, asks: Iterable[MessageView]
              ) -> tuple[list[tuple[MessageView, float]], int]:
-    """Each ask answered by the member within the grace period, with the working hours it
-    took, and how many asks could be judged (an unanswered ask still inside its grace period at
-    the archive's end cannot)."""
-    last = max(m.sent_at for m in ctx.view.messages)
+    """Each ask answered by the member by the time it was due (:func:`ask_due`, as for
+    unanswered asks; two working days where the archive cannot say), with the working hours it
+    took, and how many asks could be judged (an unanswered ask not yet due at the archive's
+    end, or due when the archive holds no mail of the member's, cannot). An ask the member
+    answered with a social note was a personal exchange (a friend asking for an address), not
+    help with work: it is left out."""
+    last = max(m.sent_at for m in everything(ctx.view))
     answered: list[tuple[MessageView, float]] = []
     judged = 0
     seen: set[str] = set()
@@ -56,9 +62,12 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
         if ask.id in seen:
             continue  # another copy of an ask already counted
         seen.update(o.id for o in copies(ctx.view, ask))
-        due = ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS)
-        reply = answered_at(ctx.view, ask, due)
-        if reply is None and due > last:
+        due = ask_due(ctx.view, ctx.profile, ask, GRACE_DAYS)
+        reply = answered_at(ctx.view, ask,
+                            due or ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS))
+        if reply is None and (due is None or due > last):
+            continue
+        if reply is not None and feature(reply.features, KINDS, "social"):
             continue
         judged += 1
         if reply is not None:
@@ -73,7 +82,8 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
          definition="Requests and questions to you alone (you the one person in To, or named) "
                     "from people you work with, not social notes, that you answered within "
                     f"{QUICK_HOURS:g} of your working hours this week (a reply, or a message to "
-                    "them on the same subject), each named with how fast.",
+                    "them on the same subject; a bare thanks or a social note is no answer), "
+                    "each named with how fast.",
          threshold=f"{MIN_QUICK}+ asks answered within {QUICK_HOURS:g} working hours, more "
                    "than in your usual week, with 2+ baseline weeks",
          action="Keep the habit: a short reply early beats a full one late.",
