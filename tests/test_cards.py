@@ -200,6 +200,57 @@ def test_helped_fast_names_each_quick_answer_with_a_floor() -> None:
     assert "helped_fast" not in cards_of(view(routine(9, reply_after=3.0)), 8)
 
 
+KIM, LOU = "kim@example.org", "lou@example.org"
+
+
+def _quick(asks: list[MessageView], answer: str, words: int = 0) -> list[MessageView]:
+    """Each ask in week 8 answered 30 minutes later by the member, to its sender, with
+    ``answer`` (``words`` sets its word count, as the store keeps it)."""
+    out: list[MessageView] = []
+    for ask in asks:
+        reply = m(ask.sent_at + timedelta(minutes=30), answer, to=(ask.sender,), parent=ask,
+                  subject=f"RE: {ask.subject}")
+        out += [ask, replace(reply, words=words) if words else reply]
+    return out
+
+
+def test_helped_fast_counts_only_what_unanswered_asks_counts_as_an_ask() -> None:
+    # real-shaped: a forward "for your info", a reply to the member's own request, and asks
+    # put to two people in To; none is an ask of the member alone, however fast the reply
+    base = routine(8, reply_after=3.0)
+    mine_ask = m(at(8, 0, 9), "Please send me the confirms for the Q3 swap.", to=(KIM,),
+                 subject="Confirms")
+    not_asks = [m(at(8, 0, 10), "FYI - the revised transport schedule is attached.",
+                  sender=KIM, to=(ME,), subject="FW: Transport schedule"),
+                m(at(8, 1, 10), "All changes are acceptable to our legal group.", sender=KIM,
+                  to=(ME,), parent=mine_ask, subject="RE: Confirms"),
+                m(at(8, 2, 10), "Could you check the pipeline capacity numbers?", sender=LOU,
+                  to=(ME, DANA), subject="Capacity"),
+                m(at(8, 3, 10), "Can you confirm the storage rates for December?", sender=LOU,
+                  to=(ME, RAVI), subject="Storage rates")]
+    replies = _quick(not_asks, "Got it, the numbers look right to me.")
+    assert "helped_fast" not in cards_of(view([*base, mine_ask, *replies]), 8)
+    # the same answers to asks of the member alone make the card
+    asks = [m(at(8, d, 10), "Could you check the pipeline capacity numbers?", sender=LOU,
+              to=(ME,), subject=f"Capacity {d}") for d in range(2)]
+    card = cards_of(view([*base, *_quick(asks, "Got it, the numbers look right to me.")]), 8)
+    assert card["helped_fast"].evidence_count == 2
+
+
+def test_helped_fast_a_bare_thanks_or_a_social_note_is_no_answer() -> None:
+    base = routine(8, reply_after=3.0)
+    asks = [m(at(8, d, 10), "Could you check the pipeline capacity numbers?", sender=LOU,
+              to=(ME,), subject=f"Capacity {d}") for d in range(3)]
+    # "Thanks." closes a note; it answers no question
+    assert "helped_fast" not in cards_of(view([*base, *_quick(asks, "Thanks.", words=1)]), 8)
+    # a friend's ask answered with news of the family is a personal exchange, not work help
+    social = "Hey, great to hear from you! The kids loved the beach trip, family dinner Friday?"
+    assert "helped_fast" not in cards_of(view([*base, *_quick(asks, social)]), 8)
+    # a thanks with an answer in it still answers
+    answer = "Thanks, the capacity numbers match the pipeline report for December."
+    assert "helped_fast" in cards_of(view([*base, *_quick(asks, answer, words=10)]), 8)
+
+
 def test_specific_recognition_for_someone_new_with_the_message() -> None:
     thanks = m(at(8, 2, 11), "Thanks for catching the pricing error in the vendor contract!",
                to=(RAVI,))

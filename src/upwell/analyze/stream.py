@@ -395,21 +395,33 @@ def handled(view: MemberView, ask: MessageView, due: datetime) -> bool:
     return False
 
 
+#: A thanks of at most this many words that asks nothing acknowledges; it answers nothing.
+ACK_WORDS = 5
+
+
+def acknowledgement(m: MessageView) -> bool:
+    """A bare thanks ("Thanks.", "Thank you, Laurie"): short, thanking, asking nothing (a
+    message whose length was not kept, ``words`` 0, is not judged one). On real mail such
+    replies mostly closed an FYI or an answer to the member's own request."""
+    return thanks(m) and not is_ask(m) and 0 < m.words <= ACK_WORDS
+
+
 def answered_at(view: MemberView, ask: MessageView, due: datetime) -> MessageView | None:
     """The member's first answer to ``ask`` by ``due``: a reply to it (or to another copy of
     it), or a message of theirs to the asker on its subject or in its thread (a reply under the
     same subject that the archive did not link). Stricter than :func:`handled`: a message to
-    the asker about something else is no answer."""
+    the asker about something else is no answer, nor is a bare thanks
+    (:func:`acknowledgement`)."""
     copies = _copies(view, ask) or [ask]
     start = min(o.sent_at for o in copies)
     children = replies_to(view)
     linked = [c for o in copies for c in children.get(o.id, ())
-              if mine(view, c) and start <= c.sent_at <= due]
+              if mine(view, c) and start <= c.sent_at <= due and not acknowledgement(c)]
     subject = normalize_subject(ask.subject)
     threads = {o.thread for o in copies if o.thread}
     stamps, sent = _member_sent(view)
     same = [r for r in sent[bisect_left(stamps, start):bisect_right(stamps, due)]
-            if ask.sender in (*r.to, *r.cc)
+            if ask.sender in (*r.to, *r.cc) and not acknowledgement(r)
             and ((subject and normalize_subject(r.subject) == subject) or r.thread in threads)]
     return min([*linked, *same], key=lambda r: r.sent_at, default=None)
 
@@ -463,22 +475,28 @@ def _withdrawn(view: MemberView, ask: MessageView, due: datetime) -> bool:
                for r in _by_sender(view).get(ask.sender, ()))
 
 
+def member_ask(view: MemberView, m: MessageView) -> bool:
+    """An ask the member alone is expected to answer, the one definition that
+    :func:`unanswered_asks` and the quick answers of ``helped_fast`` both count: a request or
+    question (:func:`is_ask`) from someone the member corresponds with, asked of the member
+    alone (:func:`asked_of_member_alone`), and not a social note (lunch, a visit, a favour:
+    settled in person or by phone)."""
+    return (not mine(view, m) and m.sender in correspondents(view) and is_ask(m)
+            and asked_of_member_alone(view, m) and not feature(m.features, KINDS, "social"))
+
+
 def unanswered_asks(view: MemberView, profile: WorkProfile, start: datetime, end: datetime,
                     *, grace_days: int = 2) -> list[MessageView]:
-    """Asks to the member (:func:`asked_of_member`) by someone they correspond with, in the
-    window, that the member did not respond to (:func:`handled`) by the time it was due
-    (:func:`ask_due`: ``grace_days`` working days on which they sent mail) and that the asker
-    did not withdraw (:func:`_withdrawn`); one copy of each."""
-    known = correspondents(view)
+    """Asks of the member (:func:`member_ask`) in the window that the member did not respond
+    to (:func:`handled`) by the time it was due (:func:`ask_due`: ``grace_days`` working days
+    on which they sent mail) and that the asker did not withdraw (:func:`_withdrawn`); one copy
+    of each."""
     last = max((m.sent_at for m in everything(view)), default=end)
     out: list[MessageView] = []
     listed: set[str] = set()
     for m in in_window(view.messages, start, end):
-        if mine(view, m) or m.sender not in known or m.id in listed \
-                or not asked_of_member_alone(view, m) or not is_ask(m):
+        if m.id in listed or not member_ask(view, m):
             continue
-        if feature(m.features, KINDS, "social"):
-            continue  # a social note (lunch, a visit, a favour): settled in person or by phone
         due = ask_due(view, profile, m, grace_days)
         if due is None or due > last:
             continue  # too recent to judge, or no mail of the member's since (away, or not kept)

@@ -13,13 +13,15 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from upwell.analyze.kinds import personal_account
+from upwell.analyze.names import KINDS, feature
 from upwell.analyze.stream import (
     MAX_ASK_RECIPIENTS,
     answered_at,
-    asked_of_member,
+    ask_due,
     copies,
-    correspondents,
+    everything,
     in_window,
+    member_ask,
     mine,
     recognizes,
     working_hours_between,
@@ -35,22 +37,24 @@ GRACE_DAYS = 2
 
 
 def _asks(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView]:
-    """Messages for the member to act on from people they correspond with, in the window:
-    conversational work mail addressed to them (in To, or naming them), whether or not the
-    request analyzer found an ask in it (a draft forwarded for review, a "can we talk" under a
-    forward: real mail asks in many ways, and answering fast is what counts here)."""
-    known = correspondents(ctx.view)
-    return [m for m in in_window(ctx.view.messages, start, end)
-            if not mine(ctx.view, m) and m.sender in known
-            and len(m.to) + len(m.cc) <= MAX_ASK_RECIPIENTS and asked_of_member(ctx.view, m)]
+    """The asks of the member in the window, as :func:`upwell.analyze.stream.unanswered_asks`
+    counts them (:func:`~upwell.analyze.stream.member_ask`): a request or question from someone
+    they correspond with, to them alone, not a social note. On real mail most "asks" counted
+    without the request analyzer's word were forwards for information, answers to the member's
+    own requests or jokes, and a reply to an ask put to several people was often no answer to
+    the member."""
+    return [m for m in in_window(ctx.view.messages, start, end) if member_ask(ctx.view, m)]
 
 
 def _answers(ctx: InsightInput, asks: Iterable[MessageView]
              ) -> tuple[list[tuple[MessageView, float]], int]:
-    """Each ask answered by the member within the grace period, with the working hours it
-    took, and how many asks could be judged (an unanswered ask still inside its grace period at
-    the archive's end cannot)."""
-    last = max(m.sent_at for m in ctx.view.messages)
+    """Each ask answered by the member by the time it was due (:func:`ask_due`, as for
+    unanswered asks; two working days where the archive cannot say), with the working hours it
+    took, and how many asks could be judged (an unanswered ask not yet due at the archive's
+    end, or due when the archive holds no mail of the member's, cannot). An ask the member
+    answered with a social note was a personal exchange (a friend asking for an address), not
+    help with work: it is left out."""
+    last = max(m.sent_at for m in everything(ctx.view))
     answered: list[tuple[MessageView, float]] = []
     judged = 0
     seen: set[str] = set()
@@ -58,9 +62,12 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
         if ask.id in seen:
             continue  # another copy of an ask already counted
         seen.update(o.id for o in copies(ctx.view, ask))
-        due = ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS)
-        reply = answered_at(ctx.view, ask, due)
-        if reply is None and due > last:
+        due = ask_due(ctx.view, ctx.profile, ask, GRACE_DAYS)
+        reply = answered_at(ctx.view, ask,
+                            due or ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS))
+        if reply is None and (due is None or due > last):
+            continue
+        if reply is not None and feature(reply.features, KINDS, "social"):
             continue
         judged += 1
         if reply is not None:
@@ -72,10 +79,11 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
 @insight("helped_fast", title="You answered people's asks quickly",
          caveat="If your replies were quick acknowledgements rather than answers, or the asks "
                 "were trivial, this says less than it seems.",
-         definition="Messages addressed to you by people you work with (you in To or named, "
-                    "conversational work mail to a few people) that you answered within "
+         definition="Requests and questions to you alone (you the one person in To, or named) "
+                    "from people you work with, not social notes, that you answered within "
                     f"{QUICK_HOURS:g} of your working hours this week (a reply, or a message to "
-                    "them on the same subject), each named with how fast.",
+                    "them on the same subject; a bare thanks or a social note is no answer), "
+                    "each named with how fast.",
          threshold=f"{MIN_QUICK}+ asks answered within {QUICK_HOURS:g} working hours, more "
                    "than in your usual week, with 2+ baseline weeks",
          action="Keep the habit: a short reply early beats a full one late.",
