@@ -737,9 +737,9 @@ class Generator:
                            self._fill(rng, rng.randint(1, 2)))
         elif behaviour == "pings_in_their_night":
             x = self.people[others[0]]
-            # x writes to p once in their own day first: a zone is only ever judged from
+            # x writes to p once in the hours they share: a zone is only ever judged from
             # someone's messages to the member, so a colleague who never wrote is not judged
-            t = pick_time(rng, _clip(self.cal.own(x, w), lo, lo + 2 * DAY))
+            t = pick_time(rng, _clip(self.cal.joint(x, [p], w), lo, hi))
             if t is not None:
                 self._mail(out, rng, x.idx, [p.idx], t, self._fill(rng, 1))
             own = _clip(_shrink(self.cal.own(p, w), SENDER_MARGIN), lo, hi)
