@@ -400,8 +400,8 @@ class Generator:
         out = WeekOutput()
         lo, hi = self.t0 + w * WEEK, self.t0 + (w + 1) * WEEK
         final = w == self.final
-        if final:
-            self._plan_asks(rng, w, lo)
+        if final:  # with a stream of its own, so the week's other mail stays as it was
+            self._plan_asks(random.Random(self.org.seed * 100_019 + w), w, lo)
         for p in self.people:
             plants = self.plants.get(p.idx, [])
             behaviours = frozenset(pl.behaviour for pl in plants) if final else frozenset()
@@ -739,9 +739,10 @@ class Generator:
             x = self.people[others[0]]
             # x writes to p once in the hours they share: a zone is only ever judged from
             # someone's messages to the member, so a colleague who never wrote is not judged
-            t = pick_time(rng, _clip(self.cal.joint(x, [p], w), lo, hi))
+            own_rng = random.Random(self.org.seed * 100_043 + w * 1_000 + p.idx)
+            t = pick_time(own_rng, _clip(self.cal.joint(x, [p], w), lo, hi))
             if t is not None:
-                self._mail(out, rng, x.idx, [p.idx], t, self._fill(rng, 1))
+                self._mail(out, own_rng, x.idx, [p.idx], t, self._fill(own_rng, 1))
             own = _clip(_shrink(self.cal.own(p, w), SENDER_MARGIN), lo, hi)
             judged = self.cal.windows(x.tz, p.start_hour, p.end_hour, p.workdays, w)
             night = _subtract(own, [(a - RECIPIENT_MARGIN, b + RECIPIENT_MARGIN)
