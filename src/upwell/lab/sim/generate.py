@@ -335,8 +335,9 @@ class Generator:
     def _recipient(self, rng: random.Random, p: Person, week: int) -> int | None:
         weights: list[tuple[int, float]] = []
         fav = self.favourites.get(p.idx)
+        waiting = self._waiting_on(p.idx)
         for c in self.contacts[p.idx]:
-            if self._faded(p.idx, c, week):
+            if self._faded(p.idx, c, week) or c in waiting:
                 continue
             if c == p.manager:
                 w = 3.0
@@ -670,6 +671,11 @@ class Generator:
 
     # -- planted behaviours -----------------------------------------------------------------
 
+    def _waiting_on(self, member: int) -> set[int]:
+        """The askers whose planted asks ``member`` leaves waiting this week: their other
+        planted behaviours write to someone else (a message to the asker would answer it)."""
+        return {asker for m, asker, _a, _b in self._waiting if m == member}
+
     def _plan_asks(self, rng: random.Random, w: int, lo: float) -> None:
         """Before the final week is written: when each ask left unanswered comes, and the four
         days after it in which the member and the asker write each other nothing else (the
@@ -679,8 +685,14 @@ class Generator:
             for plant in self.plants.get(p.idx, []):
                 if plant.behaviour != "leaves_asks_unanswered":
                     continue
+                # one of the people they could ask stays free to talk to (the member's other
+                # behaviours need someone to write to), and nobody asks whose own planted
+                # behaviour writes to the member (their note would answer for the ask)
+                busy = {q.person for q in self.org.plants if p.idx in q.others}
+                free = [o for o in plant.others if o not in busy] or list(plant.others)
+                askers = free[: max(1, len(free) - 1)]
                 for i in range(3 if plant.strength == "clear" else 1):
-                    asker = self.people[plant.others[i % len(plant.others)]]
+                    asker = self.people[askers[i % len(askers)]]
                     t = pick_time(rng, _clip(self.cal.joint(asker, [p], w), lo, lo + 2 * DAY))
                     if t is not None:
                         self._asks.setdefault(p.idx, []).append((asker.idx, t))
@@ -765,8 +777,10 @@ class Generator:
                     if m is not None:
                         self._answer(out, rng, p, c, m, w)
         elif behaviour == "generic_thanks":
+            waiting = self._waiting_on(p.idx)
+            thanked = [c for c in self.contacts[p.idx] if c not in waiting] or self.contacts[p.idx]
             for _ in range(5 if clear else 3):
-                c = self.people[rng.choice(self.contacts[p.idx])]
+                c = self.people[rng.choice(thanked)]
                 joint = _clip(self.cal.joint(c, [p], w), lo, lo + 3.5 * DAY)
                 t = pick_time(rng, joint)
                 if t is not None:
