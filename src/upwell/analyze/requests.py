@@ -1,4 +1,4 @@
-"""requests.v2: asks, questions, FYIs and commitments in the author's own words.
+"""requests.v3: asks, questions, FYIs and commitments in the author's own words.
 
 Reads: ``body``. Writes: ``questions`` (sentences that ask), ``requests`` (sentences that ask
 someone to do something: "can you send", "please review", "let me know", "I need you to"),
@@ -27,6 +27,11 @@ informational "please note / please see" (also after a name: "Susan: please note
 ("please ignore my previous email"), or a fragment of fewer than three words with nothing but a
 question mark ("OK??"); and an out-of-office reply asks nothing at all. The model and its
 features are unchanged (``upwell train check`` still reproduces the shipped file).
+
+v3 (the same model and features; stored v2 features are re-read by ``upwell reanalyze``): a
+retraction ("please ignore/disregard my previous email"), "please note" after the reader's name
+("Susan: please note ...") and a shared link ("check this out...", "look at this: www...") are no
+asks.
 """
 
 from __future__ import annotations
