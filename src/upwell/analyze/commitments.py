@@ -102,7 +102,8 @@ def delivers(text: str) -> bool:
     return _DELIVERS.search(text) is not None or _FILE_NOTE.search(text) is not None
 
 
-@analyzer(COMMITMENTS, reads=("body",), writes=("commitments", "due", "delivers", "action"))
+@analyzer(COMMITMENTS, reads=("body",), coached_only=True,
+          writes=("commitments", "due", "delivers", "action"))
 def commitments(message: Message) -> Features:
     found = _pledges(message.body)
     return {

@@ -199,7 +199,7 @@ def _exclaim_runs(text: str) -> int:
                if not _FESTIVE.search(s))
 
 
-@analyzer(HARSH, reads=("body",),
+@analyzer(HARSH, reads=("body",), coached_only=True,
           writes=("shouting", "exclaim_runs", "absolutes", "profanity", "harsh",
                   "noninclusive", "noninclusive_terms"))
 def harsh(message: Message) -> Features:

@@ -34,12 +34,15 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from upwell.analyze.names import KINDS, feature
 from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import Words
 from upwell.model import Address, Message
-from upwell.store.member_view import MemberView, MessageView
+
+if TYPE_CHECKING:  # the views are only named here: an import worker loads no store code
+    from upwell.store.member_view import MemberView, MessageView
 
 #: A message to this many people or more (To, Cc and Bcc) is a broadcast.
 BROADCAST_RECIPIENTS = 10

@@ -190,7 +190,8 @@ def softened(text: str, counts: dict[str, int] | None = None) -> bool:
     return any(counts.get(k, 0) for k in _SOFTENER_STRATEGIES) or bool(_SOFT_PHRASE.search(text))
 
 
-@analyzer(POLITENESS, reads=("body",), writes=(*STRATEGIES, "score", "softened"))
+@analyzer(POLITENESS, reads=("body",), coached_only=True,
+          writes=(*STRATEGIES, "score", "softened"))
 def politeness(message: Message) -> Features:
     counts = strategies(message.body)
     return {**counts, "score": _score(counts, message.body) if message.body.strip() else 0.0,

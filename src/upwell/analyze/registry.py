@@ -28,19 +28,26 @@ class AnalyzerSpec(Versioned):
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     fn: ItemFn
+    #: Read only on mail that is coached: skipped on a message that ``kinds`` files as not
+    #: work (automated, broadcast or personal), whose features of this analyzer nothing reads.
+    coached_only: bool = False
 
 
 _ANALYZERS: Registry[AnalyzerSpec] = Registry("analyzer")
 
 
-def analyzer(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...]
-             ) -> Callable[[ItemFn], ItemFn]:
-    """Register ``fn`` as the per-item analyzer ``name`` (``base.vN``)."""
+def analyzer(name: str, *, reads: tuple[str, ...], writes: tuple[str, ...],
+             coached_only: bool = False) -> Callable[[ItemFn], ItemFn]:
+    """Register ``fn`` as the per-item analyzer ``name`` (``base.vN``). ``coached_only``: its
+    features are read only on coached mail (the weekly cards and the group measures read the
+    coaching view), so the import skips it on mail the ``kinds`` analyzer files as not work
+    (see :func:`upwell.analyze.analyze_message`). An analyzer whose features responses read
+    (is this an ask, a thanks) runs on every message."""
     versioned(name, "analyzer")
     unknown = set(reads) - set(Message.__dataclass_fields__)
     if unknown:
         raise ValueError(f"analyzer {name!r} reads unknown fields {sorted(unknown)}")
-    return _ANALYZERS.register(name, lambda fn: AnalyzerSpec(name, reads, writes, fn))
+    return _ANALYZERS.register(name, lambda fn: AnalyzerSpec(name, reads, writes, fn, coached_only))
 
 
 def analyzers() -> dict[str, AnalyzerSpec]:

@@ -686,7 +686,9 @@ def relationships(view: MemberView, start: datetime, end: datetime, limit: int =
             received[m.sender] += 1
             if parent is not None and mine(view, parent):
                 their_lat[m.sender].append((m.sent_at - parent.sent_at).total_seconds() / 3600)
-    people = sorted(set(sent) | set(received), key=lambda p: (-(sent[p] + received[p]), p))
+    # ties by name: a person id is a blind index, different in every member's store
+    people = sorted(set(sent) | set(received),
+                    key=lambda p: (-(sent[p] + received[p]), view.name(p), p))
     out = []
     for p in people[:limit]:
         n_sent, n_recv = sent[p], received[p]

@@ -180,7 +180,7 @@ def _emotion_features(text: str) -> dict[str, bool | str]:
     return {**{e: found[e] for e in EMOTIONS}, "sentiment": "+".join(groups) or "neutral"}
 
 
-@analyzer(TONE, reads=("body",),
+@analyzer(TONE, reads=("body",), coached_only=True,
           writes=("valence", "most_negative", "addressee_negativity", "sarcasm_marker",
                   *EMOTIONS, "sentiment"))
 def tone(message: Message) -> Features:

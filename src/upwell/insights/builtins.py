@@ -321,15 +321,17 @@ def fading_tie(ctx: InsightInput) -> Card | None:
     faded = sorted(((p, k) for p, k in seen.items()
                     if k * 3 >= weeks * 2 and k >= REGULAR_WEEKS and recent[p] == 0
                     and p not in around
-                    and not personal_account(ctx.view, p)), key=lambda pk: (-pk[1], pk[0]))
+                    and not personal_account(ctx.view, p)),
+                   key=lambda pk: (-pk[1], person_name(ctx.view, pk[0]), pk[0]))
     if not faded:
         return None
     rows: list[Evidence] = []
     earlier = in_window(ctx.view.messages, first, recent_start)
     for p, _k in faded[:3]:
         last = [m for m in earlier if m.sender == p or (mine(ctx.view, m) and p in m.to)][-3:]
+        # one to one: from them, or to them alone (a person id says nothing of To's order)
         rows += [Evidence(m.id, m.sent_at, m.subject,
-                          "" if p in (m.sender, *m.to[:1]) else
+                          "" if p == m.sender or set(m.to) - ctx.view.me == {p} else
                           f"with {person_name(ctx.view, p)} among others") for m in last]
     if len(faded) == 1:
         p, k = faded[0]

@@ -89,6 +89,9 @@ _FOOTER = re.compile(
     r"communication|transmission)|This (?:e-?mail|message|communication)(?: and any attachments?)?"
     r" (?:is|contains|may contain) (?:confidential|privileged|intended)"
     r"|CONFIDENTIALITY NOTICE|If you are not the intended recipient)", re.IGNORECASE)
+#: :data:`_FOOTER` at the start of any line of a text (``\s`` kept within the line).
+_FOOTER_ANYWHERE = re.compile(r"^[^\S\n]*" + _FOOTER.pattern.removeprefix(r"^\s*"),
+                              re.IGNORECASE | re.MULTILINE)
 _RULE_LINE = re.compile(r"^\s*[_*=~-]{10,}\s*$")
 # Contact lines of a signature block.
 _CONTACT = re.compile(
@@ -264,8 +267,12 @@ def _to_follows(lines: list[str], i: int) -> bool:
 def _tail(lines: list[str], sig: int) -> tuple[str, str, str]:
     """The author's words, signature block and footer of the lines above the quoted part
     (``sig``: the line of a ``-- `` delimiter, or past the end)."""
-    footer_at = next((i for i, ln in enumerate(lines) if i > 0 and _footer_starts(lines, i)),
-                     len(lines))
+    footer_at = len(lines)
+    # Most messages have no footer: one scan of the text rules it out (a footer's rule line
+    # needs a footer phrase on one of the next lines, so that phrase is what is looked for).
+    if _FOOTER_ANYWHERE.search("\n".join(lines[1:])):
+        footer_at = next((i for i, ln in enumerate(lines) if i > 0 and _footer_starts(lines, i)),
+                         footer_at)
     footer = "\n".join(lines[footer_at:]).strip()
     body = lines[: min(footer_at, sig)]
     delimited = "\n".join(lines[sig:footer_at]).strip() if sig < footer_at else ""
