@@ -26,11 +26,12 @@ _ids = itertools.count()
 
 
 def m(when: datetime, body: str = "Noted.", *, sender: str = ME, to: tuple[str, ...] = (DANA,),
-      parent: MessageView | None = None, subject: str = "Budget") -> MessageView:
+      parent: MessageView | None = None, subject: str = "Budget", cc: tuple[str, ...] = ()
+      ) -> MessageView:
     msg = Message(source="t", source_item_id="x", channel="email", sent_at=when.astimezone(UTC),
                   utc_offset_minutes=None, sender=Address(sender), body=body)
     return MessageView(id=f"c{next(_ids)}", sent_at=when.astimezone(UTC), utc_offset=None,
-                       channel="email", sender=sender, to=to, cc=(),
+                       channel="email", sender=sender, to=to, cc=cc,
                        parent_id=parent.id if parent else None, subject=subject,
                        features=dict(analyze_message(msg)))
 
@@ -214,9 +215,9 @@ def _quick(asks: list[MessageView], answer: str, words: int = 0) -> list[Message
     return out
 
 
-def test_helped_fast_counts_only_what_unanswered_asks_counts_as_an_ask() -> None:
-    # real-shaped: a forward "for your info", a reply to the member's own request, and asks
-    # put to two people in To; none is an ask of the member alone, however fast the reply
+def test_helped_fast_counts_asks_and_answered_group_asks_only() -> None:
+    # real-shaped: a forward "for your info" and a reply to the member's own request are no
+    # asks, however fast the reply
     base = routine(8, reply_after=3.0)
     mine_ask = m(at(8, 0, 9), "Please send me the confirms for the Q3 swap.", to=(KIM,),
                  subject="Confirms")
@@ -224,13 +225,32 @@ def test_helped_fast_counts_only_what_unanswered_asks_counts_as_an_ask() -> None
                   sender=KIM, to=(ME,), subject="FW: Transport schedule"),
                 m(at(8, 1, 10), "All changes are acceptable to our legal group.", sender=KIM,
                   to=(ME,), parent=mine_ask, subject="RE: Confirms"),
-                m(at(8, 2, 10), "Could you check the pipeline capacity numbers?", sender=LOU,
-                  to=(ME, DANA), subject="Capacity"),
-                m(at(8, 3, 10), "Can you confirm the storage rates for December?", sender=LOU,
-                  to=(ME, RAVI), subject="Storage rates")]
+                m(at(8, 2, 10), "If 3:00 is not good for you, please let me know.", sender=KIM,
+                  to=(ME, DANA), subject="Call")]
     replies = _quick(not_asks, "Got it, the numbers look right to me.")
     assert "helped_fast" not in cards_of(view([*base, mine_ask, *replies]), 8)
-    # the same answers to asks of the member alone make the card
+    # asks put to the member with others (To or Cc) count when the member answered them: on
+    # real mail a quick answer to a colleague's question to the team was help a reader names
+    group = [m(at(8, 2, 10), "Could you check the pipeline capacity numbers?", sender=LOU,
+               to=(ME, DANA), subject="Capacity"),
+             m(at(8, 3, 10), "Can you confirm the storage rates for December?", sender=LOU,
+               to=(RAVI,), cc=(ME,), subject="Storage rates")]
+    card = cards_of(view([*base, *_quick(group, "Got it, the numbers look right to me.")]), 8)
+    assert card["helped_fast"].evidence_count == 2
+    assert "(2 of 2 answered in all)" in card["helped_fast"].summary
+    # unanswered, they are anyone's to answer: not judged at all
+    unanswered = [m(at(8, 4, 10), "Can you send the Q4 forecast?", sender=LOU, to=(ME, RAVI),
+                    subject="Forecast")]
+    card = cards_of(view([*base, *_quick(group, "Got it, the numbers look right to me."),
+                          *unanswered]), 8)
+    assert "(2 of 2 answered in all)" in card["helped_fast"].summary
+    # one answer to a thread in which two people asked counts once
+    both = [group[0], m(at(8, 2, 11), "And the compression numbers too?", sender=DANA,
+                        to=(ME, LOU), parent=group[0], subject="RE: Capacity")]
+    reply = m(at(8, 2, 11) + timedelta(minutes=20), "Both look right to me.", to=(LOU, DANA),
+              parent=both[1], subject="RE: Capacity")
+    assert "helped_fast" not in cards_of(view([*base, *both, reply]), 8)
+    # asks of the member alone make the card as before
     asks = [m(at(8, d, 10), "Could you check the pipeline capacity numbers?", sender=LOU,
               to=(ME,), subject=f"Capacity {d}") for d in range(2)]
     card = cards_of(view([*base, *_quick(asks, "Got it, the numbers look right to me.")]), 8)

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from upwell.analyze import analyze_message
 from upwell.analyze.kinds import classify, consumer_address, personal_people, vocative
-from upwell.analyze.names import KINDS
+from upwell.analyze.names import KINDS, REQUESTS, feature
 from upwell.analyze.stream import (
     WorkProfile,
     asked_of_member,
@@ -254,6 +254,16 @@ def test_an_ask_naming_the_member_on_a_later_line_is_theirs_even_on_cc() -> None
     assert vocative("Johns Manville wants to settle.\n\nSusan: please update.\n\nPam: "
                     "please file.") == "susan,pam"
     assert unanswered([log, other_only]) == [log]
+
+
+def test_an_ask_on_anothers_lines_is_not_the_members_though_they_are_named() -> None:
+    # real-shaped: "Susan: notes for the DDL" then "Stephanie: please update the log"
+    both = f"{SUSAN}, Pam Butler <pam.butler@example.com>"
+    notes = mail(at(0, 10), "Navajo wants to settle.\n\nSusan: notes for the DDL file.\n\n"
+                 "Pam: please update the demand letter log with the above note.", sender=LOUIS,
+                 to=SARA, cc=both, subject="Navajo")
+    assert feature(notes.features, REQUESTS, "asks_of") == "pam"
+    assert unanswered([notes]) == []
 
 
 def test_single_to_that_is_not_the_member_is_not_to_them() -> None:

@@ -36,7 +36,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from upwell.analyze.names import KINDS, feature
+from upwell.analyze.names import KINDS, REQUESTS, feature
 from upwell.analyze.registry import Features, analyzer
 from upwell.analyze.text import Words
 from upwell.model import Address, Message
@@ -220,21 +220,25 @@ def vocative(text: str) -> str:
     for a group: "Hi all,"), at most :data:`MAX_VOCATIVES`; empty when it addresses nobody."""
     found: list[str] = []
     for line in text.lstrip().splitlines()[:VOCATIVE_LINES]:
-        head = line.strip()[:80]
-        if not head:
-            continue
-        word = ""
-        if _GROUP_OPENING.match(head):
-            word = "*"
-        elif (m := _GREETING.match(head)) is not None:
-            word = m.group("name").lower()
-            word = "*" if word in _GROUP else ("" if word in _NOT_NAMES or len(word) < 2
-                                                else word)
+        word = line_vocative(line)
         if word and word not in found:
             found.append(word)
         if len(found) >= MAX_VOCATIVES:
             break
     return ",".join(found)
+
+
+def line_vocative(line: str) -> str:
+    """The name one line opens by addressing (folded; ``*`` for a group), else empty."""
+    head = line.strip()[:80]
+    if not head:
+        return ""
+    if _GROUP_OPENING.match(head):
+        return "*"
+    if (m := _GREETING.match(head)) is not None:
+        word = m.group("name").lower()
+        return "*" if word in _GROUP else ("" if word in _NOT_NAMES or len(word) < 2 else word)
+    return ""
 
 
 @analyzer(KINDS, reads=("sender", "to", "cc", "bcc", "subject", "body", "headers"),
@@ -355,19 +359,27 @@ def classify(view: MemberView, marked_personal: Collection[str] = ()) -> MemberV
 
 def addressee(view: MemberView, m: MessageView) -> str:
     """Whom the message addresses by name at the start of a line: ``member`` (one of the
-    member's names: "Susan: please update the log"), ``other`` (only others on it, or a group:
-    "Pam, would you...", "Hi all,") or ``""`` (nobody, or names that match no party at all,
-    such as nicknames: they say nothing)."""
+    member's names: "Susan: please update the log", also among others' names when the member's
+    own lines hold an ask), ``several`` (the member and others on it, and no ask on the
+    member's lines: "Susan: notes for the DDL" then "Stephanie: please update the log"),
+    ``other`` (only others on it, or a group: "Pam, would you...", "Hi all,") or ``""``
+    (nobody, or names that match no party at all, such as nicknames: they say nothing)."""
     words = feature(m.features, KINDS, "vocative")
     if not isinstance(words, str) or not words:
         return ""
     named = set(words.split(","))
-    if named & {w for p in view.me for w in _name_words(view.names.get(p, ""))}:
-        return "member"
-    if "*" in named:
-        return "other"
     others = {w for p in (*m.to, *m.cc) if p not in view.me
               for w in _name_words(view.names.get(p, ""))}
+    mine = named & {w for p in view.me for w in _name_words(view.names.get(p, ""))}
+    if mine:
+        if not named & others:
+            return "member"
+        # "Susan: notes for the DDL" then "Stephanie: please update the log": the ask is on
+        # another's lines (requests.v4 ``asks_of``; without it, which ask is whose is unknown)
+        asked = feature(m.features, REQUESTS, "asks_of")
+        return "member" if isinstance(asked, str) and mine & set(asked.split(",")) else "several"
+    if "*" in named:
+        return "other"
     return "other" if named & others else ""
 
 

@@ -16,7 +16,7 @@ GRATITUDE = "gratitude.v2"
 HARSH = "harsh.v2"
 KINDS = "kinds.v1"
 POLITENESS = "politeness.v3"
-REQUESTS = "requests.v3"
+REQUESTS = "requests.v4"
 TONE = "tone.v1"
 
 #: Every built-in analyzer name above.

@@ -1,10 +1,11 @@
-"""requests.v3: asks, questions, FYIs and commitments in the author's own words.
+"""requests.v4: asks, questions, FYIs and commitments in the author's own words.
 
 Reads: ``body``. Writes: ``questions`` (sentences that ask), ``requests`` (sentences that ask
 someone to do something: "can you send", "please review", "let me know", "I need you to"),
 ``thanks_in_advance`` (a request marker), ``fyi`` (informational only), ``commitments``
 (pledges such as "I'll send it Friday", "we will follow up", and offers such as "I can send it"),
-``commitment_due`` (a commitment with a time).
+``commitment_due`` (a commitment with a time), ``asks_of`` (v4: the names addressed at the
+start of a line whose lines hold an ask).
 Research basis: speech-act classification of email (Cohen, Carvalho & Mitchell 2004: request,
 commit, deliver); Parakweet's email intent data is the evaluation anchor.
 
@@ -32,6 +33,12 @@ v3 (the same model and features; stored v2 features are re-read by ``upwell rean
 retraction ("please ignore/disregard my previous email"), "please note" after the reader's name
 ("Susan: please note ...") and a shared link ("check this out...", "look at this: www...") are no
 asks.
+
+v4 (the same model and features): ``asks_of``, the names whose own lines hold an ask ("Susan:
+please update the log" then "Stephanie: notes for the DDL"), and a conditional opt-out, where
+the writer wants a word only if something is wrong ("if 3:00 is not good for you, please let
+me know", "let me know if this doesn't work", "if you cannot attend, let me know"), is no ask,
+unless a direct ask comes first or it names a time.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from upwell.analyze.kinds import MAX_VOCATIVES, VOCATIVE_LINES, line_vocative
 from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.names import REQUESTS
 from upwell.analyze.registry import Features, analyzer
@@ -94,6 +102,9 @@ def _lower(p: re.Pattern[str]) -> re.Pattern[str]:
 
 # -- v2: what reads like an ask but is not one -------------------------------------------------
 
+# "not good", "doesn't work", "cannot attend": what a conditional opt-out says.
+_OPT_OUT = (r"(?:\bnot|n't|\bcannot)\s+(?:\w+\s+)?(?:good|work|works|ok|okay|convenient|suit"
+            r"|suits|acceptable|possible|correct|right|accurate|agree|attend|make\s+it|come)\b")
 _COURTESY = Words(
     r"\blet\s+(?:me|us)\s+know\s+if\s+(?:you|there)\b[^.?!]{0,40}?\b(?:need|have|want|would\s+like"
     r"|is|are|require)\b[^.?!]{0,40}?\b(?:anything|questions?|more|further|additional|else|help"
@@ -105,7 +116,9 @@ _COURTESY = Words(
     r"|\bif\s+(?:there\s+is|there's)\s+anything\b|\bif\s+i\s+can\s+(?:do|help|be)\b"
     r"|\bshould\s+you\s+(?:have|need|require)\b|\b(?:may|can)\s+be\s+of\s+(?:any\s+)?(?:further\s+)?"
     r"(?:assistance|help|service)\b|\bkeep\s+(?:me|us)\s+(?:posted|informed|in\s+the\s+loop)\b"
-    r"|\bfeel\s+free\s+to\b|\bdon'?t\s+hesitate\s+to\b|\banything\s+else\s+(?:i|we)\s+can\b")
+    r"|\bfeel\s+free\s+to\b|\bdon'?t\s+hesitate\s+to\b|\banything\s+else\s+(?:i|we)\s+can\b"
+    # v4: a word wanted only if something is wrong ("if 3:00 is not good for you, let me know")
+    rf"|\bif\s+[^.?!,]{{0,50}}?{_OPT_OUT}|\blet\s+(?:me|us)\s+know\s+if\s+[^.?!]{{0,50}}?{_OPT_OUT}")
 _COURTESY_OPENING = re.compile(
     r"^\W*(?:once\s+again,?\s+)?if\s+you\s+(?:would\s+like|wish|want|prefer|observe|see|notice"
     r"|are\s+unable)\b", _I)
@@ -252,9 +265,28 @@ def commitment_sentences(text: str) -> list[str]:
             if "r:commit" in rules or "r:offer" in rules]
 
 
+def asks_of(text: str) -> str:
+    """The names (as :func:`upwell.analyze.kinds.vocative` folds them) whose own lines hold an
+    ask: "Susan: please update the log" then "Pam: notes for the file" gives ``susan``. A named
+    line and the lines after it up to the next named line are that name's; comma-joined, in
+    order, at most :data:`~upwell.analyze.kinds.MAX_VOCATIVES`."""
+    blocks: list[tuple[str, list[str]]] = []
+    for line in text.lstrip().splitlines()[:VOCATIVE_LINES]:
+        name = line_vocative(line)
+        if name:
+            blocks.append((name, [line]))
+        elif blocks:
+            blocks[-1][1].append(line)
+    found: list[str] = []
+    for name, lines in blocks:
+        if name not in found and ask_sentences("\n".join(lines)):
+            found.append(name)
+    return ",".join(found[:MAX_VOCATIVES])
+
+
 @analyzer(REQUESTS, reads=("body",),
           writes=("questions", "requests", "thanks_in_advance", "fyi", "commitments",
-                  "commitment_due"))
+                  "commitment_due", "asks_of"))
 def requests(message: Message) -> Features:
     # One scan of the sentences per rule gives every count: questions and commitments are
     # sentences, and the request model reads the first MAX_SENTENCES with their rule hits.
@@ -270,4 +302,5 @@ def requests(message: Message) -> Features:
         "fyi": any("r:fyi" in rules for rules in hits),
         "commitments": len(commits),
         "commitment_due": any(_DUE.search(s) for s in commits),
+        "asks_of": "" if away else asks_of(message.body),
     }

@@ -369,7 +369,8 @@ def _member_sent(view: MemberView) -> tuple[list[datetime], list[MessageView]]:
 def handled(view: MemberView, ask: MessageView, due: datetime) -> bool:
     """The member responded to ``ask`` by ``due``: a reply to it (or to another copy of it),
     or any message of theirs after it to the asker or to another person on the ask (the one
-    it named: "send the list to Richard"), on the same subject (a forward), or in its thread.
+    it named: "send the list to Richard") that is not a reply in another conversation, on the
+    same subject (a forward), or in its thread.
     Replies under a new or empty subject, and to the other copy, all count. An ask to several
     people is also handled when another of them answered it (to the asker)."""
     copies = _copies(view, ask) or [ask]
@@ -381,12 +382,15 @@ def handled(view: MemberView, ask: MessageView, due: datetime) -> bool:
     subject = normalize_subject(ask.subject)
     threads = {o.thread for o in copies if o.thread}
     stamps, sent = _member_sent(view)
+    ids = {o.id for o in copies}
     for r in sent[bisect_left(stamps, start):bisect_right(stamps, due)]:
-        if (set(r.to) | set(r.cc)) & people or (subject and normalize_subject(r.subject)
-                                                 == subject) or (r.thread in threads):
+        if (subject and normalize_subject(r.subject) == subject) or (r.thread in threads):
+            return True
+        # a message to one of them counts unless it answers something else: a reply in another
+        # conversation that has the asker on it is no word on this ask
+        if (set(r.to) | set(r.cc)) & people and (r.parent_id is None or r.parent_id in ids):
             return True
     # an ask to several people that another of them answered (to the asker) is handled
-    ids = {o.id for o in copies}
     for p in people - {ask.sender}:
         for r in _by_sender(view).get(p, ()):
             if start < r.sent_at <= due and ask.sender in (*r.to, *r.cc) and (

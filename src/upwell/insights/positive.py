@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from upwell.analyze.kinds import personal_account
-from upwell.analyze.names import KINDS, feature
+from upwell.analyze.kinds import addressee, personal_account
+from upwell.analyze.names import KINDS, REQUESTS, feature
 from upwell.analyze.stream import (
     MAX_ASK_RECIPIENTS,
     answered_at,
     ask_due,
     copies,
+    correspondents,
     everything,
     in_window,
     member_ask,
@@ -46,16 +47,40 @@ def _asks(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView
     return [m for m in in_window(ctx.view.messages, start, end) if member_ask(ctx.view, m)]
 
 
-def _answers(ctx: InsightInput, asks: Iterable[MessageView]
-             ) -> tuple[list[tuple[MessageView, float]], int]:
+def _group_asks(ctx: InsightInput, start: datetime, end: datetime) -> list[MessageView]:
+    """Asks put to the member with others, in To or Cc (a request or question from someone
+    they correspond with, naming nobody else, not a social note): anyone's to answer, so only
+    the ones the member did answer say anything (:func:`_answers` with ``group``). On real mail
+    a quick answer to a colleague's "comments?" to the team, or to a question the member was
+    copied on, was the help a reader would name."""
+    view = ctx.view
+    return [m for m in in_window(view.messages, start, end)
+            if not mine(view, m) and m.sender in correspondents(view)
+            and _asks_something(m) and (set(m.to) | set(m.cc)) & view.me
+            and addressee(view, m) != "other" and not member_ask(view, m)
+            and not feature(m.features, KINDS, "social")]
+
+
+def _asks_something(m: MessageView) -> bool:
+    feats = m.features.get(REQUESTS, {})
+    return bool(feats.get("requests", 0)) or bool(feats.get("questions", 0))
+
+
+#: An ask the member answered: the ask, the working hours it took and the answer.
+Answer = tuple[MessageView, float, MessageView]
+
+
+def _answers(ctx: InsightInput, asks: Iterable[MessageView], *, group: bool = False
+             ) -> tuple[list[Answer], int]:
     """Each ask answered by the member by the time it was due (:func:`ask_due`, as for
     unanswered asks; two working days where the archive cannot say), with the working hours it
     took, and how many asks could be judged (an unanswered ask not yet due at the archive's
     end, or due when the archive holds no mail of the member's, cannot). An ask the member
     answered with a social note was a personal exchange (a friend asking for an address), not
-    help with work: it is left out."""
+    help with work: it is left out. With ``group`` (asks to several people), an ask the member
+    did not answer is not judged: another recipient may have."""
     last = max(m.sent_at for m in everything(ctx.view))
-    answered: list[tuple[MessageView, float]] = []
+    answered: list[Answer] = []
     judged = 0
     seen: set[str] = set()
     for ask in asks:
@@ -65,22 +90,23 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
         due = ask_due(ctx.view, ctx.profile, ask, GRACE_DAYS)
         reply = answered_at(ctx.view, ask,
                             due or ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS))
-        if reply is None and (due is None or due > last):
+        if reply is None and (group or due is None or due > last):
             continue
         if reply is not None and feature(reply.features, KINDS, "social"):
             continue
         judged += 1
         if reply is not None:
             took = working_hours_between(ctx.profile, ask.sent_at, reply.sent_at)
-            answered.append((ask, took))
+            answered.append((ask, took, reply))
     return answered, judged
 
 
 @insight("helped_fast", title="You answered people's asks quickly",
          caveat="If your replies were quick acknowledgements rather than answers, or the asks "
                 "were trivial, this says less than it seems.",
-         definition="Requests and questions to you alone (you the one person in To, or named) "
-                    "from people you work with, not social notes, that you answered within "
+         definition="Requests and questions from people you work with, not social notes, to "
+                    "you alone (you the one person in To, or named) or to you with others (in "
+                    "To or Cc, counted only when you answered them), that you answered within "
                     f"{QUICK_HOURS:g} of your working hours this week (a reply, or a message to "
                     "them on the same subject; a bare thanks or a social note is no answer), "
                     "each named with how fast.",
@@ -91,26 +117,42 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView]
                "(Jarvenpaa & Leidner 1999); reply latency signals how much a relationship "
                "matters (Avrahami & Hudson 2006).", impact=0.6, positive=True)
 def helped_fast(ctx: InsightInput) -> Card | None:
-    answered, judged = _answers(ctx, _asks(ctx, ctx.week.start, ctx.week.end))
-    quick = sorted(((m, h) for m, h in answered if h <= QUICK_HOURS), key=lambda p: p[1])
+    answered, judged = _all_answers(ctx, ctx.week.start, ctx.week.end)
+    quick = sorted(((m, h, r) for m, h, r in answered if h <= QUICK_HOURS), key=lambda p: p[1])
     if len(quick) < MIN_QUICK:
         return None
     w = ctx.week
     if w.baseline_weeks < 2:
         return None  # without a usual, a habit would be news every week
-    before, _n = _answers(ctx, _asks(ctx, w.baseline_start, w.start))
-    usual = sum(1 for _m, h in before if h <= QUICK_HOURS) / w.baseline_weeks
+    before, _n = _all_answers(ctx, w.baseline_start, w.start)
+    usual = sum(1 for _m, h, _r in before if h <= QUICK_HOURS) / w.baseline_weeks
     if len(quick) <= usual:
         return None  # a habit the member always has is not news every week
-    people = list(dict.fromkeys(person_name(ctx.view, m.sender) for m, _h in quick))
+    people = list(dict.fromkeys(person_name(ctx.view, m.sender) for m, _h, _r in quick))
+    rows = [Evidence(m.id, m.sent_at, m.subject, f"you replied {_took(h)} later")
+            for m, h, _r in quick[:10]]
     return card("helped_fast",
                 f"You answered {plural(len(quick), 'ask')} to you within {QUICK_HOURS:g} working "
                 f"hours this week ({len(answered)} of {judged} answered in all), from "
                 f"{_listed(people)}.",
                 severity=min(3.0, len(quick) / MIN_QUICK), n=len(quick),
                 metrics={"quick": len(quick), "answered": len(answered), "asks": judged},
-                rows=tuple(Evidence(m.id, m.sent_at, m.subject, f"you replied {_took(h)} later")
-                           for m, h in quick[:10]))
+                rows=tuple(rows))
+
+
+def _all_answers(ctx: InsightInput, start: datetime, end: datetime
+                 ) -> tuple[list[Answer], int]:
+    """The answers to the member's own asks and to the group asks they answered; one answer
+    counts once (a reply to a thread in which two people asked answers one ask)."""
+    alone, judged = _answers(ctx, _asks(ctx, start, end))
+    group, _n = _answers(ctx, _group_asks(ctx, start, end), group=True)
+    used = {r.id for _m, _h, r in alone}
+    once: list[Answer] = []
+    for a in sorted(group, key=lambda a: a[1]):  # the quickest ask an answer answers
+        if a[2].id not in used:
+            used.add(a[2].id)
+            once.append(a)
+    return alone + once, judged + len(once)
 
 
 def _took(hours: float) -> str:
