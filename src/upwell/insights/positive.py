@@ -77,8 +77,9 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView], *, group: bool = Fa
     took, and how many asks could be judged (an unanswered ask not yet due at the archive's
     end, or due when the archive holds no mail of the member's, cannot). An ask the member
     answered with a social note was a personal exchange (a friend asking for an address), not
-    help with work: it is left out. With ``group`` (asks to several people), an ask the member
-    did not answer is not judged: another recipient may have."""
+    help with work: it is left out. With ``group`` (asks to several people), only a reply to
+    the ask itself answers it (a reply-all to another message of the thread does not), and an
+    ask the member did not answer is not judged: another recipient may have."""
     last = max(m.sent_at for m in everything(ctx.view))
     answered: list[Answer] = []
     judged = 0
@@ -90,6 +91,9 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView], *, group: bool = Fa
         due = ask_due(ctx.view, ctx.profile, ask, GRACE_DAYS)
         reply = answered_at(ctx.view, ask,
                             due or ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS))
+        if group and reply is not None and reply.parent_id not in {o.id for o in copies(
+                ctx.view, ask)}:
+            reply = None  # in a thread of many, only a reply to the ask itself answers it
         if reply is None and (group or due is None or due > last):
             continue
         if reply is not None and feature(reply.features, KINDS, "social"):
