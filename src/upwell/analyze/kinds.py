@@ -196,6 +196,11 @@ def _word_counts(text: str) -> tuple[int, int]:
     return sum(map(_SOCIAL.__contains__, words)), sum(map(_WORK.__contains__, words))
 
 
+def social_words(text: str) -> int:
+    """How many words of life outside work the text has ("weekend", "party", "devotional")."""
+    return _word_counts(text)[0]
+
+
 def social_text(text: str) -> bool:
     """The text reads as social chat: at least two words of life outside work and more of
     them than words of work."""

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from upwell import __version__
 from upwell.analyze import analyzers
+from upwell.analyze.kinds import social_words
 from upwell.analyze.names import COMMITMENTS, GRATITUDE, HARSH, POLITENESS, REQUESTS, TONE
 from upwell.analyze.registry import run
 from upwell.analyze.text import sentences
@@ -368,7 +369,9 @@ def load_pools(data: Path, *, per_mailbox: int = 1500, cap: int = POOL_CAP) -> P
                 continue
         if _accept(pool, flags):
             pools[pool].append(s)
-    pools["subject"] = subjects[:cap]
+    # the simulator writes work mail: a subject of life outside work ("Devotional for
+    # Saturday") would make a planted ask read as a social note
+    pools["subject"] = [s for s in subjects if not social_words(s)][:cap]
     first, last = _names(data)
     short = [p for p in POOLS if not pools[p]]
     if short:
