@@ -190,6 +190,21 @@ def test_personal_needs_a_consumer_domain_and_social_text() -> None:
     assert not consumer_address(Address("x@example.com"))
 
 
+def test_a_note_signed_with_affection_is_personal_from_any_domain() -> None:
+    # real-shaped: family writing from the office ("Don't forget to order your ham. Love you.")
+    family = make_email(sender=SARA, to=SUSAN, subject="RE:",
+                        body="Thank you for the cards you sent the kids.\n\nLove,\nSteve\n")
+    assert features(family)["kind"] == "personal"
+    for sign_off in ("Love you.", "Hugs", "XOXO,", "Love ya"):
+        note = make_email(sender=SARA, to=SUSAN, subject="x",
+                          body=f"See you soon.\n\n{sign_off}\n")
+        assert features(note)["kind"] == "personal", sign_off
+    # "love" in a sentence about work is work
+    work = make_email(sender=SARA, to=SUSAN, subject="Format",
+                      body="I love the new report format. Could you send the Q3 version?\n")
+    assert features(work)["kind"] == "work"
+
+
 def test_a_friend_is_personal_for_the_view_and_leaves_coaching() -> None:
     friend = "Armin Scharnberger <armin-s@t-online.de>"
     chat = [mail(at(0, 9 + i), body, sender=friend, to=SUSAN, subject=subject)

@@ -14,7 +14,7 @@ from typing import Any
 COMMITMENTS = "commitments.v1"
 GRATITUDE = "gratitude.v2"
 HARSH = "harsh.v2"
-KINDS = "kinds.v1"
+KINDS = "kinds.v2"
 POLITENESS = "politeness.v3"
 REQUESTS = "requests.v4"
 TONE = "tone.v1"
