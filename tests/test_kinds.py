@@ -226,6 +226,25 @@ def test_a_friend_is_personal_for_the_view_and_leaves_coaching() -> None:
         MON, MON + timedelta(weeks=1)))
 
 
+def test_a_friend_the_member_writes_to_about_life_is_personal_from_any_domain() -> None:
+    # real-shaped: Susan arranging a Saturday lunch with a friend at a club's domain
+    dona = "Dona Carmony <dona.carmony@ourclub.com>"
+    notes = [mail(at(0, 9 + i), body, sender=SUSAN, to=dona, subject="Weekend")
+             for i, body in enumerate((
+                 "Are we still on for lunch Saturday? Margaritas and mexican food!",
+                 "My sister is visiting this weekend, can she join us for lunch?",
+                 "See you Saturday."))]
+    back = mail(at(0, 14), "Sounds great, see you then.", sender=dona, to=SUSAN,
+                subject="RE: Weekend")
+    v = view([*history(), *notes, back])
+    assert personal_people(v) >= {"dona.carmony@ourclub.com"}
+    assert {m.kind for m in classify(v).uncoached} == {"personal"}
+    # a colleague to whom the member also writes about work stays a colleague
+    work = mail(at(1, 9), "Please send me the contract for the pipeline capacity deal.",
+                sender=SUSAN, to=dona, subject="Contract")
+    assert "dona.carmony@ourclub.com" not in personal_people(view([*v.messages, work]))
+
+
 def test_a_person_marked_personal_leaves_coaching() -> None:
     ask = mail(at(0, 10), ASK, sender=LOUIS, to=SUSAN)
     v = view([*history(), ask])

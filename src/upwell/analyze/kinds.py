@@ -302,12 +302,28 @@ def personal_people(view: MemberView) -> set[str]:
     (at least once, and never from an organization's), and their mail is often social
     (:data:`PERSONAL_SOCIAL_SHARE`) or seldom about work (:data:`PERSONAL_WORK_SHARE`); or
     their domain is never known and their mail is mostly social and never about work
-    (:data:`NAME_ONLY_MESSAGES`, :data:`NAME_ONLY_SOCIAL_SHARE`)."""
+    (:data:`NAME_ONLY_MESSAGES`, :data:`NAME_ONLY_SOCIAL_SHARE`); or what the member writes
+    to them alone is (:func:`_chat`)."""
     sent: dict[str, list[MessageView]] = defaultdict(list)
+    told: dict[str, list[MessageView]] = defaultdict(list)  # the member's own, to them alone
     for m in view.messages:
-        if m.sender not in view.me and KINDS in m.features:
+        if KINDS not in m.features:
+            continue
+        if m.sender not in view.me:
             sent[m.sender].append(m)
-    return {person for person, msgs in sent.items() if _personal(msgs)}
+        elif len(only := (set(m.to) | set(m.cc)) - view.me) == 1:
+            told[next(iter(only))].append(m)
+    return ({person for person, msgs in sent.items() if _personal(msgs)}
+            | {person for person, msgs in told.items() if _chat(msgs)})
+
+
+def _chat(msgs: list[MessageView]) -> bool:
+    """The member's own messages to one person read as a friend's: at least
+    :data:`NAME_ONLY_MESSAGES`, half of them social, none about work (lunch on Saturday,
+    margaritas, a friend's visit: from any domain, a club's included)."""
+    social = sum(bool(feature(m.features, KINDS, "social")) for m in msgs)
+    return (len(msgs) >= NAME_ONLY_MESSAGES and social >= NAME_ONLY_SOCIAL_SHARE * len(msgs)
+            and not any(feature(m.features, KINDS, "work_text") for m in msgs))
 
 
 def _personal(msgs: list[MessageView]) -> bool:
