@@ -20,7 +20,7 @@ from upwell.config import Settings
 from upwell.deliver.digest import Digest, render
 from upwell.insights.view import coaching_view
 from upwell.insights.weekly import OwnMail, own_mail
-from upwell.model import Address, make_address, natural_name
+from upwell.model import Address, fold_name, make_address, natural_name
 from upwell.pipeline.imports import import_archive
 from upwell.store.crypto import MemberCipher
 from upwell.store.db import Store
@@ -295,3 +295,12 @@ def test_the_digest_says_no_own_mail_was_found_not_nothing_stood_out(tmp_path: P
                                                    own_mail=OwnMail("ok", 3, 6).as_dict()),
                    to=None, account_id=None, now=T0)
     assert quiet["Subject"] == "Your Upwell week: nothing stood out"
+
+
+def test_a_notes_routing_domain_after_a_name_is_not_part_of_it() -> None:
+    # real-shaped: an export names an outside friend "Grant, Bruce S @ENRON" on one copy and
+    # "Bruce S Grant" on another; folded, they are one name (and merge as one person)
+    assert fold_name("Grant, Bruce S @ENRON") == fold_name("Bruce S Grant") == "bruce grant"
+    assert fold_name("Jane Doe @ Acme") == fold_name("Doe, Jane")
+    # an address is not a name with a routing domain
+    assert fold_name("jane@acme.example") != fold_name("Jane")

@@ -162,9 +162,16 @@ _PAREN_NAME = re.compile(r"\(([^()@]{3,80})\)")
 _ANGLE = re.compile(r"<([^<>]*)>")
 
 
+#: A Notes or Exchange routing domain after a display name ("Grant, Bruce S @ENRON",
+#: "Jane Doe @ Acme"): where the mail was routed, not part of the name.
+_NOTES_DOMAIN = re.compile(r"\s@\s?[A-Za-z][\w.-]*\s*$")
+
+
 def fold_name(name: str) -> str:
-    """A display name folded for comparison: "Smith, John" and "John Smith" fold the same."""
-    cleaned = _PAREN.sub(" ", _ANGLE.sub(" ", name)).replace('"', " ").replace("'", " ")
+    """A display name folded for comparison: "Smith, John", "John Smith" and "Smith, John
+    @ACME" fold the same."""
+    cleaned = _PAREN.sub(" ", _ANGLE.sub(" ", _NOTES_DOMAIN.sub("", name)))
+    cleaned = cleaned.replace('"', " ").replace("'", " ")
     words = [w for w in re.findall(r"[^\W\d_]+", cleaned.lower()) if len(w) > 1]
     return " ".join(sorted(words))
 
