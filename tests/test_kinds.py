@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 
 from upwell.analyze import analyze_message
 from upwell.analyze.kinds import classify, consumer_address, personal_people, vocative
-from upwell.analyze.names import KINDS, REQUESTS, feature
+from upwell.analyze.names import KINDS, feature
 from upwell.analyze.stream import (
     WorkProfile,
     asked_of_member,
@@ -296,7 +296,7 @@ def test_an_ask_on_anothers_lines_is_not_the_members_though_they_are_named() -> 
     notes = mail(at(0, 10), "Navajo wants to settle.\n\nSusan: notes for the DDL file.\n\n"
                  "Pam: please update the demand letter log with the above note.", sender=LOUIS,
                  to=SARA, cc=both, subject="Navajo")
-    assert feature(notes.features, REQUESTS, "asks_of") == "pam"
+    assert feature(notes.features, KINDS, "asks_of") == "pam"
     assert unanswered([notes]) == []
 
 

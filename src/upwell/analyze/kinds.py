@@ -19,7 +19,10 @@ headers normalize keeps). Writes:
 - ``vocative``: the names the message addresses at the start of a line ("Pam, would you..."
   gives ``pam``; "Susan: please..." then "Maria: please..." gives ``susan,maria``; "Hi all,"
   gives ``*``), folded to lower case, else empty; the member's view compares them with the
-  names of the member and the other recipients (:func:`addressee`).
+  names of the member and the other recipients (:func:`addressee`);
+- ``asks_of`` (v2): in work mail that names two people or more, the names whose own lines hold
+  an ask ("Susan: notes for the DDL" then "Stephanie: please update the log" gives
+  ``stephanie``), else empty.
 
 Everything is a rule a member can read. Personal mail is decided with evidence on both sides
 (a consumer domain alone is not personal: contractors write from them; social words alone are
@@ -37,8 +40,9 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from upwell.analyze.names import KINDS, REQUESTS, feature
+from upwell.analyze.names import KINDS, feature
 from upwell.analyze.registry import Features, analyzer
+from upwell.analyze.requests import ask_sentences
 from upwell.analyze.text import Words
 from upwell.model import Address, Message
 
@@ -239,6 +243,28 @@ def vocative(text: str) -> str:
     return ",".join(found)
 
 
+def asks_of(text: str, named: str) -> str:
+    """In a message that addresses two people or more by name (``named``: its
+    :func:`vocative`), the names whose own lines hold an ask: "Susan: please update the log"
+    then "Pam: notes for the file" gives ``susan``. A named line and the lines after it up to
+    the next named line are that name's; comma-joined, in order; empty when one name or none
+    is addressed (whose the asks are, the addressing then says)."""
+    if len(set(named.split(",")) - {"*", ""}) < 2:
+        return ""
+    blocks: list[tuple[str, list[str]]] = []
+    for line in text.lstrip().splitlines()[:VOCATIVE_LINES]:
+        name = line_vocative(line)
+        if name:
+            blocks.append((name, [line]))
+        elif blocks:
+            blocks[-1][1].append(line)
+    found: list[str] = []
+    for name, lines in blocks:
+        if name not in found and ask_sentences("\n".join(lines)):
+            found.append(name)
+    return ",".join(found[:MAX_VOCATIVES])
+
+
 def line_vocative(line: str) -> str:
     """The name one line opens by addressing (folded; ``*`` for a group), else empty."""
     head = line.strip()[:80]
@@ -254,7 +280,7 @@ def line_vocative(line: str) -> str:
 
 @analyzer(KINDS, reads=("sender", "to", "cc", "bcc", "subject", "body", "headers"),
           writes=("kind", "automated", "list_to", "consumer", "org_sender", "consumer_to",
-                  "social", "work_text", "vocative"))
+                  "social", "work_text", "vocative", "asks_of"))
 def kinds(message: Message) -> Features:
     recipients = (*message.to, *message.cc, *message.bcc)
     automated = _automated(message)
@@ -263,6 +289,7 @@ def kinds(message: Message) -> Features:
     consumer_to = bool(recipients) and all(consumer_address(a) for a in recipients)
     text = message.subject + "\n" + message.body
     social = social_text(text)
+    named = vocative(message.body)
     if automated:
         kind = "automated"
     elif list_to or len(recipients) >= BROADCAST_RECIPIENTS:
@@ -274,7 +301,9 @@ def kinds(message: Message) -> Features:
     return {"kind": kind, "automated": automated, "list_to": list_to, "consumer": consumer,
             "org_sender": bool(_domain(message.sender)) and not consumer,
             "consumer_to": consumer_to, "social": social, "work_text": work_text(text),
-            "vocative": vocative(message.body)}
+            "vocative": named,
+            # whose the asks are matters only in mail that is coached
+            "asks_of": asks_of(message.body, named) if kind == "work" else ""}
 
 
 # The member's view: personal correspondents, and each message's kind in it.
@@ -402,8 +431,8 @@ def addressee(view: MemberView, m: MessageView) -> str:
         if not named & others:
             return "member"
         # "Susan: notes for the DDL" then "Stephanie: please update the log": the ask is on
-        # another's lines (requests.v4 ``asks_of``; without it, which ask is whose is unknown)
-        asked = feature(m.features, REQUESTS, "asks_of")
+        # another's lines (``asks_of``, kinds.v2; without it, which ask is whose is unknown)
+        asked = feature(m.features, KINDS, "asks_of")
         return "member" if isinstance(asked, str) and mine & set(asked.split(",")) else "several"
     if "*" in named:
         return "other"

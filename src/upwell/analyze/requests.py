@@ -4,8 +4,7 @@ Reads: ``body``. Writes: ``questions`` (sentences that ask), ``requests`` (sente
 someone to do something: "can you send", "please review", "let me know", "I need you to"),
 ``thanks_in_advance`` (a request marker), ``fyi`` (informational only), ``commitments``
 (pledges such as "I'll send it Friday", "we will follow up", and offers such as "I can send it"),
-``commitment_due`` (a commitment with a time), ``asks_of`` (v4: the names addressed at the
-start of a line whose lines hold an ask).
+``commitment_due`` (a commitment with a time).
 Research basis: speech-act classification of email (Cohen, Carvalho & Mitchell 2004: request,
 commit, deliver); Parakweet's email intent data is the evaluation anchor.
 
@@ -34,9 +33,8 @@ retraction ("please ignore/disregard my previous email"), "please note" after th
 ("Susan: please note ...") and a shared link ("check this out...", "look at this: www...") are no
 asks.
 
-v4 (the same model and features): ``asks_of``, the names whose own lines hold an ask ("Susan:
-please update the log" then "Stephanie: notes for the DDL"), and a conditional opt-out, where
-the writer wants a word only if something is wrong ("if 3:00 is not good for you, please let
+v4 (the same model and features): a conditional opt-out, where the writer wants a word only if
+something is wrong ("if 3:00 is not good for you, please let
 me know", "let me know if this doesn't work", "if you cannot attend, let me know"), is no ask,
 unless a direct ask comes first or it names a time.
 """
@@ -46,7 +44,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-from upwell.analyze.kinds import MAX_VOCATIVES, VOCATIVE_LINES, line_vocative
 from upwell.analyze.models import load, ngrams, tokens
 from upwell.analyze.names import REQUESTS
 from upwell.analyze.registry import Features, analyzer
@@ -265,28 +262,9 @@ def commitment_sentences(text: str) -> list[str]:
             if "r:commit" in rules or "r:offer" in rules]
 
 
-def asks_of(text: str) -> str:
-    """The names (as :func:`upwell.analyze.kinds.vocative` folds them) whose own lines hold an
-    ask: "Susan: please update the log" then "Pam: notes for the file" gives ``susan``. A named
-    line and the lines after it up to the next named line are that name's; comma-joined, in
-    order, at most :data:`~upwell.analyze.kinds.MAX_VOCATIVES`."""
-    blocks: list[tuple[str, list[str]]] = []
-    for line in text.lstrip().splitlines()[:VOCATIVE_LINES]:
-        name = line_vocative(line)
-        if name:
-            blocks.append((name, [line]))
-        elif blocks:
-            blocks[-1][1].append(line)
-    found: list[str] = []
-    for name, lines in blocks:
-        if name not in found and ask_sentences("\n".join(lines)):
-            found.append(name)
-    return ",".join(found[:MAX_VOCATIVES])
-
-
 @analyzer(REQUESTS, reads=("body",),
           writes=("questions", "requests", "thanks_in_advance", "fyi", "commitments",
-                  "commitment_due", "asks_of"))
+                  "commitment_due"))
 def requests(message: Message) -> Features:
     # One scan of the sentences per rule gives every count: questions and commitments are
     # sentences, and the request model reads the first MAX_SENTENCES with their rule hits.
@@ -302,5 +280,4 @@ def requests(message: Message) -> Features:
         "fyi": any("r:fyi" in rules for rules in hits),
         "commitments": len(commits),
         "commitment_due": any(_DUE.search(s) for s in commits),
-        "asks_of": "" if away else asks_of(message.body),
     }
