@@ -734,12 +734,12 @@ class Generator:
         if behaviour == "leaves_asks_unanswered" and w == self.final - 1:
             # who asks the member is someone they work with: the member wrote to each the week
             # before (a stream of its own: the week's other mail stays as it was)
-            own = random.Random(self.org.seed * 100_043 + p.idx)
+            notes = random.Random(self.org.seed * 100_043 + p.idx)
             for o in others:
                 x = self.people[o]
-                t = pick_time(own, _clip(self.cal.joint(p, [x], w), lo, hi))
+                t = pick_time(notes, _clip(self.cal.joint(p, [x], w), lo, hi))
                 if t is not None:
-                    self._mail(out, own, p.idx, [x.idx], t, self._fill(own, 1))
+                    self._mail(out, notes, p.idx, [x.idx], t, self._fill(notes, 1))
             return
         if not final:
             return
