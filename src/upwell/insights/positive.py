@@ -87,12 +87,12 @@ def _answers(ctx: InsightInput, asks: Iterable[MessageView], *, group: bool = Fa
     for ask in asks:
         if ask.id in seen:
             continue  # another copy of an ask already counted
-        seen.update(o.id for o in copies(ctx.view, ask))
+        ids = {o.id for o in copies(ctx.view, ask)}
+        seen |= ids
         due = ask_due(ctx.view, ctx.profile, ask, GRACE_DAYS)
         reply = answered_at(ctx.view, ask,
                             due or ctx.profile.add_working_days(ask.sent_at, GRACE_DAYS))
-        if group and reply is not None and reply.parent_id not in {o.id for o in copies(
-                ctx.view, ask)}:
+        if group and reply is not None and reply.parent_id not in ids:
             reply = None  # in a thread of many, only a reply to the ask itself answers it
         if reply is None and (group or due is None or due > last):
             continue
