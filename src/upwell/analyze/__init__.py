@@ -56,11 +56,11 @@ def analyze_message(message: Message, names: tuple[str, ...] | None = None
     part = readable_part(message.body)
     if part is not message.body:
         message = replace(message, body=part)
-    kind = run(specs[KINDS], message) if KINDS in specs and specs[KINDS] in chosen else None
-    if kind is not None and kind.get("kind") != "work":
+    first = run(specs[KINDS], message) if KINDS in specs and specs[KINDS] in chosen else None
+    if first is not None and first.get("kind") != "work":
         chosen = [s for s in chosen if not s.coached_only]
-    return {spec.name: kind if spec.name == KINDS and kind is not None else run(spec, message)
-            for spec in chosen}
+    return {s.name: first if s.name == KINDS and first is not None else run(s, message)
+            for s in chosen}
 
 
 def warm(names: tuple[str, ...]) -> None:

@@ -34,9 +34,9 @@ retraction ("please ignore/disregard my previous email"), "please note" after th
 asks.
 
 v4 (the same model and features): a conditional opt-out, where the writer wants a word only if
-something is wrong ("if 3:00 is not good for you, please let
-me know", "let me know if this doesn't work", "if you cannot attend, let me know"), is no ask,
-unless a direct ask comes first or it names a time.
+something is wrong ("if 3:00 is not good for you, please let me know", "let me know if this
+doesn't work", "if you cannot attend, let me know"), is no ask, unless a direct ask comes
+first or it names a time.
 """
 
 from __future__ import annotations

@@ -276,11 +276,15 @@ def working_hours_between(profile: WorkProfile, a: datetime, b: datetime) -> flo
 MAX_ASK_RECIPIENTS = 3
 
 
+def asks_something(m: MessageView) -> bool:
+    """The message holds a request or a question, to however many people."""
+    feats = m.features.get(REQUESTS, {})
+    return bool(feats.get("requests", 0)) or bool(feats.get("questions", 0))
+
+
 def is_ask(m: MessageView) -> bool:
     """A request or question sent to a few people (not a broadcast)."""
-    feats = m.features.get(REQUESTS, {})
-    asks = bool(feats.get("requests", 0)) or bool(feats.get("questions", 0))
-    return asks and len(m.to) + len(m.cc) <= MAX_ASK_RECIPIENTS
+    return asks_something(m) and len(m.to) + len(m.cc) <= MAX_ASK_RECIPIENTS
 
 
 def addressed_to_member(view: MemberView, m: MessageView) -> bool:

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from upwell.analyze.kinds import addressee, personal_account
-from upwell.analyze.names import KINDS, REQUESTS, feature
+from upwell.analyze.names import KINDS, feature
 from upwell.analyze.stream import (
     MAX_ASK_RECIPIENTS,
     answered_at,
     ask_due,
+    asks_something,
     copies,
     correspondents,
     everything,
@@ -56,14 +57,9 @@ def _group_asks(ctx: InsightInput, start: datetime, end: datetime) -> list[Messa
     view = ctx.view
     return [m for m in in_window(view.messages, start, end)
             if not mine(view, m) and m.sender in correspondents(view)
-            and _asks_something(m) and (set(m.to) | set(m.cc)) & view.me
+            and asks_something(m) and (set(m.to) | set(m.cc)) & view.me
             and addressee(view, m) != "other" and not member_ask(view, m)
             and not feature(m.features, KINDS, "social")]
-
-
-def _asks_something(m: MessageView) -> bool:
-    feats = m.features.get(REQUESTS, {})
-    return bool(feats.get("requests", 0)) or bool(feats.get("questions", 0))
 
 
 #: An ask the member answered: the ask, the working hours it took and the answer.
@@ -133,15 +129,14 @@ def helped_fast(ctx: InsightInput) -> Card | None:
     if len(quick) <= usual:
         return None  # a habit the member always has is not news every week
     people = list(dict.fromkeys(person_name(ctx.view, m.sender) for m, _h, _r in quick))
-    rows = [Evidence(m.id, m.sent_at, m.subject, f"you replied {_took(h)} later")
-            for m, h, _r in quick[:10]]
     return card("helped_fast",
                 f"You answered {plural(len(quick), 'ask')} to you within {QUICK_HOURS:g} working "
                 f"hours this week ({len(answered)} of {judged} answered in all), from "
                 f"{_listed(people)}.",
                 severity=min(3.0, len(quick) / MIN_QUICK), n=len(quick),
                 metrics={"quick": len(quick), "answered": len(answered), "asks": judged},
-                rows=tuple(rows))
+                rows=tuple(Evidence(m.id, m.sent_at, m.subject, f"you replied {_took(h)} later")
+                           for m, h, _r in quick[:10]))
 
 
 def _all_answers(ctx: InsightInput, start: datetime, end: datetime
